@@ -1,0 +1,7 @@
+//! topt-core: the pure-Rust heart of topt.
+//!
+//! Everything a test process needs (runfiles resolution, the synced manifest, cache-file reads
+//! with module narrowing, module selection, label rules and atomic payload files) lives here with
+//! no network code, so the same logic backs libtopt's C ABI and the `topt` CLI.
+
+pub mod labels;

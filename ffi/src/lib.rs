@@ -1,0 +1,1 @@
+//! libtopt: the C ABI over topt-core.
