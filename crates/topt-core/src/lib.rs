@@ -5,3 +5,4 @@
 //! no network code, so the same logic backs libtopt's C ABI and the `topt` CLI.
 
 pub mod labels;
+pub mod bundle;

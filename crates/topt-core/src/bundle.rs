@@ -1,0 +1,189 @@
+//! The three per-module response bundles (known tests, test management, flaky tests): which modules
+//! a response holds, and the same response narrowed to one module with its envelope kept
+//! (spec sync-and-selection §1.6–§1.7).
+//!
+//! `topt sync` uses this to write per-module split files and libtopt uses it to filter a full bundle
+//! at run time, so both always agree on what "the file of module X" contains.
+
+use serde_json::{Map, Value};
+
+/// A backend response that can be split by module.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BundleKind {
+    /// `data.attributes.tests` is `{<module>: {...}}`.
+    KnownTests,
+    /// `data.attributes.modules` is `{<module>: {...}}`.
+    TestManagement,
+    /// `data` is an array; an entry's module is `attributes.configurations.test.bundle`.
+    FlakyTests,
+}
+
+impl BundleKind {
+    /// All kinds, in the order the reference collects module names (this order matters for nothing
+    /// but documentation: the label map sorts the union).
+    pub const ALL: [BundleKind; 3] = [
+        BundleKind::KnownTests,
+        BundleKind::TestManagement,
+        BundleKind::FlakyTests,
+    ];
+
+    /// The file name under `cache/http/` (and in per-module directories).
+    pub fn file_name(self) -> &'static str {
+        match self {
+            BundleKind::KnownTests => "known_tests.json",
+            BundleKind::TestManagement => "test_management.json",
+            BundleKind::FlakyTests => "flaky_tests.json",
+        }
+    }
+
+    /// The exact stub the reference writes when a feature is off or a module is missing from a
+    /// side (spec §1.6): fixed text with spaces and a trailing newline.
+    pub fn stub(self) -> &'static str {
+        match self {
+            BundleKind::KnownTests => "{\"data\": {\"attributes\": {\"tests\": {}}}}\n",
+            BundleKind::TestManagement => "{\"data\": {\"attributes\": {\"modules\": {}}}}\n",
+            BundleKind::FlakyTests => "{\"data\": []}\n",
+        }
+    }
+
+    fn attributes_key(self) -> Option<&'static str> {
+        match self {
+            BundleKind::KnownTests => Some("tests"),
+            BundleKind::TestManagement => Some("modules"),
+            BundleKind::FlakyTests => None,
+        }
+    }
+}
+
+fn keyed_modules<'a>(response: &'a Value, key: &str) -> Option<&'a Map<String, Value>> {
+    response.get("data")?.get("attributes")?.get(key)?.as_object()
+}
+
+fn flaky_bundle(entry: &Value) -> Option<&str> {
+    let bundle = entry
+        .as_object()?
+        .get("attributes")?
+        .get("configurations")?
+        .get("test")?
+        .get("bundle")?
+        .as_str()?;
+    (!bundle.is_empty()).then_some(bundle)
+}
+
+/// The modules a response holds, distinct and sorted by bytes (spec §1.7.1).
+///
+/// Malformed levels yield no modules rather than an error: the reference ignores them.
+pub fn modules(kind: BundleKind, response: &Value) -> Vec<String> {
+    let mut found: Vec<String> = match kind.attributes_key() {
+        Some(key) => keyed_modules(response, key)
+            .map(|map| {
+                map.iter()
+                    .filter(|(_, v)| v.is_object())
+                    .map(|(k, _)| k.clone())
+                    .collect()
+            })
+            .unwrap_or_default(),
+        None => response
+            .get("data")
+            .and_then(Value::as_array)
+            .map(|entries| {
+                entries
+                    .iter()
+                    .filter_map(flaky_bundle)
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default(),
+    };
+    found.sort();
+    found.dedup();
+    found
+}
+
+/// The response narrowed to one module, with every other member of the envelope kept
+/// (spec §1.7.2). `None` when the module is not in the response.
+pub fn narrow(kind: BundleKind, response: &Value, module: &str) -> Option<Value> {
+    let mut copy = response.clone();
+    match kind.attributes_key() {
+        Some(key) => {
+            let value = keyed_modules(response, key)?.get(module)?;
+            if !value.is_object() {
+                return None;
+            }
+            let mut only = Map::new();
+            only.insert(module.to_owned(), value.clone());
+            let slot = copy
+                .get_mut("data")?
+                .get_mut("attributes")?
+                .as_object_mut()?
+                .get_mut(key)?;
+            *slot = Value::Object(only);
+        }
+        None => {
+            let entries: Vec<Value> = response
+                .get("data")?
+                .as_array()?
+                .iter()
+                .filter(|entry| flaky_bundle(entry) == Some(module))
+                .cloned()
+                .collect();
+            if entries.is_empty() {
+                return None;
+            }
+            *copy.as_object_mut()?.get_mut("data")? = Value::Array(entries);
+        }
+    }
+    Some(copy)
+}
+
+/// Compact JSON with object keys sorted by bytes and one trailing newline: the form the reference
+/// generates with Starlark's `json.encode` (spec §0.1).
+pub fn to_generated_json(value: &Value) -> String {
+    // serde_json's default map is a BTreeMap, so keys come out in byte order.
+    let mut text = value.to_string();
+    text.push('\n');
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn flaky_split_keeps_envelope_and_order() {
+        let response = json!({
+            "data": [
+                {"id": "1", "attributes": {"configurations": {"test": {"bundle": "a"}}}},
+                {"id": "2", "attributes": {"configurations": {"test": {"bundle": "b"}}}},
+                {"id": "3", "attributes": {"configurations": {"test": {"bundle": "a"}}}},
+                {"id": "4"}
+            ],
+            "meta": {"n": 4}
+        });
+        assert_eq!(modules(BundleKind::FlakyTests, &response), ["a", "b"]);
+        let a = narrow(BundleKind::FlakyTests, &response, "a").expect("module a");
+        assert_eq!(a["meta"], json!({"n": 4}));
+        let ids: Vec<&str> = a["data"]
+            .as_array()
+            .expect("array")
+            .iter()
+            .filter_map(|e| e["id"].as_str())
+            .collect();
+        assert_eq!(ids, ["1", "3"]);
+        assert!(narrow(BundleKind::FlakyTests, &response, "c").is_none());
+    }
+
+    #[test]
+    fn keyed_split_replaces_only_the_module_map() {
+        let response = json!({"data": {"id": "x", "type": "t", "attributes": {
+            "tests": {"m1": {"s": ["t"]}, "m2": {}, "bad": 3}, "other": true}}});
+        assert_eq!(modules(BundleKind::KnownTests, &response), ["m1", "m2"]);
+        let m2 = narrow(BundleKind::KnownTests, &response, "m2").expect("m2");
+        assert_eq!(
+            to_generated_json(&m2),
+            "{\"data\":{\"attributes\":{\"other\":true,\"tests\":{\"m2\":{}}},\"id\":\"x\",\"type\":\"t\"}}\n"
+        );
+        assert!(narrow(BundleKind::KnownTests, &response, "bad").is_none());
+    }
+}
