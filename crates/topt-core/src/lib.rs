@@ -6,3 +6,4 @@
 
 pub mod labels;
 pub mod bundle;
+pub mod payloads;

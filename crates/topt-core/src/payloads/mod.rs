@@ -1,0 +1,10 @@
+//! Post-test payload logic shared by `topt doctor` and `topt upload`: which files count, the
+//! citestcycle envelope checks, context selection, enrichment, Go selection states and `DD_SITE`.
+//! Pure functions over bytes and JSON values; the CLI does the I/O and the HTTP.
+
+pub mod context;
+pub mod enrich;
+pub mod kind;
+pub mod schema;
+pub mod selection;
+pub mod site;
