@@ -7,3 +7,11 @@
 pub mod labels;
 pub mod bundle;
 pub mod payloads;
+pub mod config;
+pub mod error;
+pub mod runfiles;
+pub mod cache;
+pub mod context;
+pub mod manifest;
+pub mod msgpack;
+pub mod payload;
