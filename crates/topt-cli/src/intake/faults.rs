@@ -1,0 +1,72 @@
+//! Fault injection: which upload request gets an error status, a reset or a stall.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// What to do with one upload request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    None,
+    Status(u16),
+    /// Answer with bytes that are not HTTP, so the client sees a broken connection.
+    Reset,
+}
+
+#[derive(Debug, Default)]
+pub struct Faults {
+    pub fail_first: u64,
+    pub fail_status: u16,
+    pub reset_every: u64,
+    pub stall_first: u64,
+    pub stall_ms: u64,
+    pub reject_status: u16,
+    pub reject_pattern: Option<String>,
+    seq: AtomicU64,
+}
+
+impl Faults {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        fail_first: u64,
+        fail_status: u16,
+        reset_every: u64,
+        stall_first: u64,
+        stall_ms: u64,
+        reject_status: u16,
+        reject_pattern: Option<String>,
+    ) -> Self {
+        Faults {
+            fail_first,
+            fail_status,
+            reset_every,
+            stall_first,
+            stall_ms,
+            reject_status,
+            reject_pattern,
+            seq: AtomicU64::new(0),
+        }
+    }
+
+    /// Numbers upload requests from 1 and decides their fate; returns (n, stall ms, fault).
+    pub fn next(&self, body_text: &str) -> (u64, u64, Fault) {
+        let n = self.seq.fetch_add(1, Ordering::SeqCst) + 1;
+        let stall = if n <= self.stall_first {
+            self.stall_ms
+        } else {
+            0
+        };
+        let fault = if n <= self.fail_first {
+            Fault::Status(self.fail_status)
+        } else if self.reset_every > 0 && n % self.reset_every == 0 {
+            Fault::Reset
+        } else if self
+            .reject_pattern
+            .as_deref()
+            .is_some_and(|p| body_text.contains(p))
+        {
+            Fault::Status(self.reject_status)
+        } else {
+            Fault::None
+        };
+        (n, stall, fault)
+    }
+}

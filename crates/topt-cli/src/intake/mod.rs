@@ -1,0 +1,352 @@
+//! `topt intake`: a local stand-in for the Datadog intake (agentless) and the agent's EVP proxy.
+//! It records exactly what it receives, serves the four sync API endpoints from fixtures, and can
+//! inject faults (error bursts, 429 + Retry-After, broken connections, stalls, pattern rejects).
+
+mod faults;
+mod fixtures;
+mod record;
+mod routes;
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde_json::{Value, json};
+use tiny_http::{Header, Request, Response, Server};
+
+use faults::{Fault, Faults};
+use fixtures::Fixtures;
+use record::Sink;
+use routes::Route;
+
+const EXAMPLES: &str = "\
+Examples:
+  # Start on a free port, write its URL for scripts, record every request:
+  topt intake --port 0 --addr-file /tmp/intake.url --record /tmp/intake.jsonl &
+  export DD_TEST_OPTIMIZATION_AGENTLESS_URL=$(cat /tmp/intake.url) DD_API_KEY=local
+  topt sync ...            # served from the embedded API fixtures
+  topt upload              # uploads land in /tmp/intake.jsonl
+
+  # Pretend to be the agent (EVP proxy) instead:
+  DD_TEST_OPTIMIZATION_AGENT_URL=$(cat /tmp/intake.url) topt upload
+
+  # Fault injection: first 3 uploads get 503 with Retry-After: 1, every 7th connection breaks,
+  # payloads containing 'Manual.BadRequest' are rejected with 400:
+  topt intake --fail-first 3 --fail-status 503 --retry-after 1 --reset-every 7 \\
+              --reject-status 400 --reject-pattern Manual.BadRequest
+
+Endpoints: POST /api/v2/{citestcycle,citestcov,apmtelemetry} (agentless, DD-API-KEY required),
+POST /evp_proxy/v2/api/v2/{citestcycle,citestcov} and /telemetry/proxy/api/v2/apmtelemetry (agent,
+DD-API-KEY forbidden), the four sync API endpoints, and GET /__intake/stats (counters as JSON).
+Record format: one JSON object per request: seq, upload_seq, method, path, kind, headers (DD-API-KEY
+shown as <redacted>), body_len, body_b64 (bytes as received), body (decoded: gunzipped JSON, or
+multipart parts), status, fault, error.";
+
+#[derive(Debug, clap::Args)]
+#[command(after_help = EXAMPLES)]
+pub struct Args {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1")]
+    addr: String,
+    /// Port to listen on; 0 picks a free one (printed as `PORT=<n>`).
+    #[arg(long, default_value_t = 0)]
+    port: u16,
+    /// Write the base URL (`http://127.0.0.1:<port>`) to this file once listening.
+    #[arg(long)]
+    addr_file: Option<PathBuf>,
+    /// Record every request: a `*.jsonl` path appends JSON lines, any other path is a directory
+    /// that gets one `<seq>.json` file per request.
+    #[arg(long)]
+    record: Option<PathBuf>,
+    /// Directory whose settings.json / known_tests.json / test_management.json / flaky_tests.json
+    /// replace the embedded API responses.
+    #[arg(long)]
+    api_fixtures: Option<PathBuf>,
+    /// Answer the first N upload requests with --fail-status.
+    #[arg(long, default_value_t = 0)]
+    fail_first: u64,
+    /// Status used by --fail-first (e.g. 503, 429, 500).
+    #[arg(long, default_value_t = 503)]
+    fail_status: u16,
+    /// Send `Retry-After: S` with injected 429/5xx answers.
+    #[arg(long)]
+    retry_after: Option<u64>,
+    /// Break the connection (answer with non-HTTP bytes) on every Nth upload request.
+    #[arg(long, default_value_t = 0)]
+    reset_every: u64,
+    /// Delay the first N upload requests by --stall-ms before answering.
+    #[arg(long, default_value_t = 0)]
+    stall_first: u64,
+    /// Stall duration in milliseconds for --stall-first.
+    #[arg(long, default_value_t = 0)]
+    stall_ms: u64,
+    /// Status for uploads whose (decoded) body contains --reject-pattern.
+    #[arg(long, default_value_t = 400)]
+    reject_status: u16,
+    /// Reject uploads whose body contains this text.
+    #[arg(long)]
+    reject_pattern: Option<String>,
+    /// Worker threads answering requests.
+    #[arg(long, default_value_t = 8)]
+    threads: usize,
+    /// Do not print one line per request.
+    #[arg(long)]
+    quiet: bool,
+}
+
+#[derive(Debug)]
+struct State {
+    fixtures: Fixtures,
+    faults: Faults,
+    retry_after: Option<u64>,
+    sink: Sink,
+    quiet: bool,
+    seq: AtomicU64,
+    accepted: [AtomicU64; 3],
+    requests: AtomicU64,
+}
+
+pub fn run(args: Args) -> ExitCode {
+    match serve(args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("[topt intake] error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn serve(args: Args) -> Result<(), String> {
+    let fixtures = Fixtures::load(args.api_fixtures.as_deref())?;
+    let sink = Sink::open(args.record.clone())?;
+    let server = Server::http((args.addr.as_str(), args.port))
+        .map_err(|e| format!("cannot listen on {}:{}: {e}", args.addr, args.port))?;
+    let addr = server.server_addr().to_ip().ok_or("not an IP listener")?;
+    let url = format!("http://{addr}");
+    println!("PORT={}", addr.port());
+    println!("[topt intake] listening on {url}");
+    let _ = std::io::stdout().flush();
+    if let Some(f) = &args.addr_file {
+        let tmp = f.with_extension("tmp-topt");
+        std::fs::write(&tmp, format!("{url}\n"))
+            .and_then(|()| std::fs::rename(&tmp, f))
+            .map_err(|e| format!("cannot write {}: {e}", f.display()))?;
+    }
+    let state = Arc::new(State {
+        fixtures,
+        faults: Faults::new(
+            args.fail_first,
+            args.fail_status,
+            args.reset_every,
+            args.stall_first,
+            args.stall_ms,
+            args.reject_status,
+            args.reject_pattern,
+        ),
+        retry_after: args.retry_after,
+        sink,
+        quiet: args.quiet,
+        seq: AtomicU64::new(0),
+        accepted: Default::default(),
+        requests: AtomicU64::new(0),
+    });
+    let server = Arc::new(server);
+    let mut handles = Vec::new();
+    for _ in 0..args.threads.max(1) {
+        let (server, state) = (Arc::clone(&server), Arc::clone(&state));
+        handles.push(std::thread::spawn(move || {
+            while let Ok(req) = server.recv() {
+                handle(req, &state);
+            }
+        }));
+    }
+    for h in handles {
+        let _ = h.join();
+    }
+    Ok(())
+}
+
+fn handle(mut req: Request, st: &State) {
+    let method = req.method().as_str().to_string();
+    let path = req.url().split('?').next().unwrap_or_default().to_string();
+    let headers: Vec<(String, String)> = req
+        .headers()
+        .iter()
+        .map(|h| {
+            (
+                h.field.as_str().as_str().to_string(),
+                h.value.as_str().to_string(),
+            )
+        })
+        .collect();
+    let header = |name: &str| {
+        headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.clone())
+    };
+    let mut body = Vec::new();
+    if let Err(e) = req.as_reader().read_to_end(&mut body) {
+        respond(
+            req,
+            400,
+            &json!({"error": format!("cannot read body: {e}")}),
+            None,
+        );
+        return;
+    }
+    let seq = st.seq.fetch_add(1, Ordering::SeqCst) + 1;
+    st.requests.fetch_add(1, Ordering::SeqCst);
+    let route = Route::of(&path, method == "POST" && st.fixtures.get(&path).is_some());
+    match route {
+        Route::Stats => {
+            let a = |i: usize| st.accepted[i].load(Ordering::SeqCst);
+            let stats = json!({"requests": st.requests.load(Ordering::SeqCst),
+                "accepted": {"citestcycle": a(0), "citestcov": a(1), "apmtelemetry": a(2)}});
+            respond(req, 200, &stats, None);
+            return;
+        }
+        Route::Api => {
+            let fixture = st.fixtures.get(&path).unwrap_or("{}");
+            let rec = base_record(seq, 0, &method, &path, route, &headers, &body, Value::Null);
+            finish_record(st, seq, rec, 200, None, None);
+            let resp = Response::from_string(fixture).with_header(json_header());
+            let _ = req.respond(resp);
+            return;
+        }
+        Route::Unknown => {
+            let rec = base_record(seq, 0, &method, &path, route, &headers, &body, Value::Null);
+            finish_record(st, seq, rec, 404, None, Some("unknown path"));
+            respond(req, 404, &json!({"error": "unknown path"}), None);
+            return;
+        }
+        _ => {}
+    }
+    let content_type = header("Content-Type").unwrap_or_default();
+    let gzip = header("Content-Encoding").is_some_and(|v| v.contains("gzip"));
+    let (plain, view) = record::decoded_body(&body, &content_type, gzip);
+    let validation = if method == "POST" {
+        route.validate(&header)
+    } else {
+        Err("only POST is served".into())
+    };
+    let (n, stall, fault) = match &validation {
+        Ok(()) => st.faults.next(&String::from_utf8_lossy(&plain)),
+        Err(_) => (0, 0, Fault::None),
+    };
+    let rec = base_record(seq, n, &method, &path, route, &headers, &body, view);
+    if stall > 0 {
+        std::thread::sleep(Duration::from_millis(stall));
+    }
+    let ok_status = 202;
+    let (status, fault_name) = match (&validation, fault) {
+        (Err(_), _) => (400, None),
+        (Ok(()), Fault::Reset) => {
+            finish_record(st, seq, rec, 0, Some("reset"), None);
+            let mut w = req.into_writer();
+            let _ = w.write_all(b"XRESET\r\n\r\n");
+            let _ = w.flush();
+            return;
+        }
+        (Ok(()), Fault::Status(s)) => (s, Some("status")),
+        (Ok(()), Fault::None) => (ok_status, if stall > 0 { Some("stall") } else { None }),
+    };
+    let err = validation.as_ref().err().map(String::as_str);
+    finish_record(st, seq, rec, status, fault_name, err);
+    if (200..300).contains(&status) {
+        let idx = match route {
+            Route::TestCycle { .. } => 0,
+            Route::Coverage { .. } => 1,
+            _ => 2,
+        };
+        st.accepted[idx].fetch_add(1, Ordering::SeqCst);
+    }
+    let retry_after = if status == 429 || status >= 500 {
+        st.retry_after
+    } else {
+        None
+    };
+    let answer = match err {
+        Some(e) => json!({"error": e}),
+        None if (200..300).contains(&status) => json!({}),
+        None => json!({"error": format!("injected status {status}")}),
+    };
+    respond(req, status, &answer, retry_after);
+}
+
+#[allow(clippy::too_many_arguments)]
+fn base_record(
+    seq: u64,
+    upload_seq: u64,
+    method: &str,
+    path: &str,
+    route: Route,
+    headers: &[(String, String)],
+    body: &[u8],
+    view: Value,
+) -> Value {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis())
+        .unwrap_or_default();
+    json!({"seq": seq, "upload_seq": upload_seq, "time_ms": now as u64, "method": method, "path": path,
+        "kind": route.name(), "headers": record::headers_json(headers), "body_len": body.len(),
+        "body_b64": record::base64(body), "body": view})
+}
+
+fn finish_record(
+    st: &State,
+    seq: u64,
+    mut rec: Value,
+    status: u16,
+    fault: Option<&str>,
+    error: Option<&str>,
+) {
+    if let Some(m) = rec.as_object_mut() {
+        m.insert("status".into(), json!(status));
+        m.insert("fault".into(), json!(fault));
+        m.insert("error".into(), json!(error));
+    }
+    st.sink.write(seq, &rec);
+    if !st.quiet {
+        let path = rec.get("path").and_then(Value::as_str).unwrap_or_default();
+        let shown = if status == 0 {
+            "reset".to_string()
+        } else {
+            status.to_string()
+        };
+        println!(
+            "[topt intake] #{seq} POST {path} -> {shown}{}",
+            error.map(|e| format!(" ({e})")).unwrap_or_default()
+        );
+    }
+}
+
+fn json_header() -> Header {
+    Header {
+        field: "Content-Type"
+            .parse()
+            .unwrap_or_else(|()| unreachable_header()),
+        value: "application/json".parse().unwrap_or_default(),
+    }
+}
+
+fn unreachable_header() -> tiny_http::HeaderField {
+    // "Content-Type" always parses; this keeps the code free of unwrap.
+    "X".parse().unwrap_or_else(|()| unreachable_header())
+}
+
+fn respond(req: Request, status: u16, body: &Value, retry_after: Option<u64>) {
+    let mut resp = Response::from_string(body.to_string())
+        .with_status_code(status)
+        .with_header(json_header());
+    if let Some(s) = retry_after {
+        if let Ok(h) = Header::from_bytes(&b"Retry-After"[..], s.to_string().as_bytes()) {
+            resp = resp.with_header(h);
+        }
+    }
+    let _ = req.respond(resp);
+}
