@@ -1,0 +1,205 @@
+//! The `<out_dir>` tree: manifest, context, telemetry facts, the `cache/http` files and the
+//! per-module splits (spec §1.1–§1.7).
+//!
+//! One deliberate difference from the reference: every per-module file, real split or filler
+//! stub, lives at `<out_dir>/cache/http/module_<label>/<file>.json` (the reference puts stubs in
+//! `<out_dir>/module_<label>/`), and every module gets all three files including
+//! `flaky_tests.json`.
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+use topt_core::bundle::{self, BundleKind};
+use topt_core::labels;
+
+/// What the backend gave for one bundle.
+#[derive(Debug)]
+pub enum Bundle {
+    /// The response as received (written verbatim) and its decoded form (split per module).
+    Fetched { raw: Vec<u8>, parsed: Value },
+    /// Feature off, or the request failed under `--on-error=stub`.
+    Stub,
+}
+
+/// Everything `write_tree` writes, already computed.
+#[derive(Debug)]
+pub struct TreeInput {
+    /// Normalised `out_dir` (see `inputs::normalize_out_dir`).
+    pub out_dir: String,
+    pub settings: Value,
+    pub context: Value,
+    pub telemetry: Value,
+    pub known_tests: Bundle,
+    pub test_management: Bundle,
+    pub flaky_tests: Bundle,
+}
+
+/// What was written: the module label map (original name → label, sorted by name) and the
+/// number of files.
+#[derive(Debug)]
+pub struct TreeSummary {
+    pub labels: Vec<(String, String)>,
+    pub files: usize,
+}
+
+impl TreeSummary {
+    /// Sorted labels, for `export.bzl` and `BUILD`.
+    pub fn sorted_labels(&self) -> Vec<String> {
+        let mut labels: Vec<String> = self.labels.iter().map(|(_, l)| l.clone()).collect();
+        labels.sort();
+        labels
+    }
+}
+
+/// Path of a per-module file, relative to the sync repository root.
+pub fn module_file(out_dir: &str, label: &str, kind: BundleKind) -> String {
+    format!("{out_dir}/cache/http/module_{label}/{}", kind.file_name())
+}
+
+/// Writes the whole `<out_dir>` tree under `root` and returns the label map.
+pub fn write_tree(root: &Path, input: TreeInput) -> io::Result<TreeSummary> {
+    let out = root.join(&input.out_dir);
+    let http = out.join("cache").join("http");
+    fs::create_dir_all(&http)?;
+    remove_stale_module_dirs(&out)?;
+    remove_stale_module_dirs(&http)?;
+
+    write_atomic(&out.join("manifest.txt"), b"version=1\n")?;
+    write_generated(&out.join("context.json"), &input.context)?;
+    write_generated(&out.join("telemetry_facts.json"), &input.telemetry)?;
+    write_generated(&http.join("settings.json"), &input.settings)?;
+    let mut files = 4;
+
+    let bundles = [
+        (BundleKind::KnownTests, input.known_tests),
+        (BundleKind::TestManagement, input.test_management),
+        (BundleKind::FlakyTests, input.flaky_tests),
+    ];
+    let mut parsed = Vec::new();
+    let mut module_lists: Vec<Vec<String>> = Vec::new();
+    for (kind, bundle) in bundles {
+        let path = http.join(kind.file_name());
+        files += 1;
+        match bundle {
+            Bundle::Fetched { raw, parsed: value } => {
+                write_atomic(&path, &raw)?;
+                drop(raw);
+                module_lists.push(bundle::modules(kind, &value));
+                parsed.push((kind, Some(value)));
+            }
+            Bundle::Stub => {
+                write_atomic(&path, kind.stub().as_bytes())?;
+                module_lists.push(Vec::new());
+                parsed.push((kind, None));
+            }
+        }
+    }
+
+    let sources: Vec<&[String]> = module_lists.iter().map(Vec::as_slice).collect();
+    let label_map = labels::label_map(&sources);
+    let by_module: std::collections::HashMap<&str, &str> = label_map
+        .iter()
+        .map(|(m, l)| (m.as_str(), l.as_str()))
+        .collect();
+    for (_, label) in &label_map {
+        fs::create_dir_all(http.join(format!("module_{label}")))?;
+    }
+
+    // The three splits are independent; on a multi-core machine they overlap.
+    let written: Vec<io::Result<usize>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = parsed
+            .into_iter()
+            .map(|(kind, value)| {
+                let (http, by_module, label_map) = (&http, &by_module, &label_map);
+                scope.spawn(move || write_split(http, kind, value, by_module, label_map))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(io::Error::other("a split thread panicked")))
+            })
+            .collect()
+    });
+    for count in written {
+        files += count?;
+    }
+    Ok(TreeSummary { labels: label_map, files })
+}
+
+/// Writes one kind's per-module files: the module's narrowed response, or the stub for labels
+/// this kind does not know.
+fn write_split(
+    http: &Path,
+    kind: BundleKind,
+    value: Option<Value>,
+    by_module: &std::collections::HashMap<&str, &str>,
+    label_map: &[(String, String)],
+) -> io::Result<usize> {
+    let mut done = std::collections::HashSet::new();
+    if let Some(value) = value {
+        for (module, narrowed) in bundle::split(kind, value) {
+            let Some(label) = by_module.get(module.as_str()) else {
+                continue;
+            };
+            let dir = http.join(format!("module_{label}"));
+            write_generated(&dir.join(kind.file_name()), &narrowed)?;
+            done.insert(*label);
+        }
+    }
+    for (_, label) in label_map {
+        if !done.contains(label.as_str()) {
+            let dir = http.join(format!("module_{label}"));
+            write_atomic(&dir.join(kind.file_name()), kind.stub().as_bytes())?;
+        }
+    }
+    Ok(label_map.len())
+}
+
+/// Removes `module_*` directories left by an earlier sync into the same directory, so a module
+/// that disappeared from the backend cannot be read from a stale file.
+fn remove_stale_module_dirs(dir: &Path) -> io::Result<()> {
+    let entries = match fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    for entry in entries {
+        let entry = entry?;
+        let is_module = entry.file_name().to_string_lossy().starts_with("module_");
+        if is_module && entry.file_type()?.is_dir() {
+            fs::remove_dir_all(entry.path())?;
+        }
+    }
+    Ok(())
+}
+
+/// Generated JSON: compact, keys sorted, one trailing newline (spec §0.1).
+pub fn write_generated(path: &Path, value: &Value) -> io::Result<()> {
+    write_atomic(path, bundle::to_generated_json(value).as_bytes())
+}
+
+/// Writes through a dot-prefixed temporary file and a rename, so a reader never sees half a
+/// file. Creates the parent directory.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp: PathBuf = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let result = fs::write(&tmp, bytes).and_then(|()| fs::rename(&tmp, path));
+    if let Err(e) = result {
+        if e.kind() == io::ErrorKind::NotFound && !dir.exists() {
+            fs::create_dir_all(dir)?;
+            fs::write(&tmp, bytes)?;
+            return fs::rename(&tmp, path);
+        }
+        let _ = fs::remove_file(&tmp);
+        return Err(e);
+    }
+    Ok(())
+}
