@@ -1,0 +1,248 @@
+//! Finding `test.outputs` directories (plain or Bazel ≤ 7 `outputs.zip`) and their payload files.
+//! Directory symlinks are never followed below the root, so symlink loops cannot trap the walk.
+
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use topt_core::payloads::kind::{self, Disposition, FileClass, Kind, OUTPUTS_ZIP, PAYLOADS_DIR};
+
+/// One `test.outputs` directory.
+#[derive(Debug, Clone)]
+pub struct OutputsDir {
+    pub path: PathBuf,
+    /// `//pkg:name`, derived from the path (shards/runs keep their suffix).
+    pub label: String,
+    /// `outputs.zip` inside it, if Bazel zipped the undeclared outputs.
+    pub zip: Option<PathBuf>,
+}
+
+/// Explicit root (`--testlogs`/`TESTLOGS_DIR`) must be a directory; otherwise try
+/// `$BUILD_WORKSPACE_DIRECTORY/bazel-testlogs` then `./bazel-testlogs`. `Ok(None)` = not found.
+pub fn resolve_testlogs(explicit: Option<&Path>) -> Result<Option<PathBuf>, String> {
+    if let Some(p) = explicit {
+        if !p.exists() {
+            return Err(format!(
+                "TESTLOGS_DIR is set but path does not exist: {}",
+                p.display()
+            ));
+        }
+        if !p.is_dir() {
+            return Err(format!(
+                "TESTLOGS_DIR is set but is not a directory: {}",
+                p.display()
+            ));
+        }
+        return std::fs::canonicalize(p)
+            .map(Some)
+            .map_err(|e| format!("cannot resolve {}: {e}", p.display()));
+    }
+    let mut candidates = Vec::new();
+    if let Some(ws) = std::env::var_os("BUILD_WORKSPACE_DIRECTORY").filter(|v| !v.is_empty()) {
+        candidates.push(PathBuf::from(ws).join("bazel-testlogs"));
+    }
+    candidates.push(PathBuf::from("bazel-testlogs"));
+    Ok(candidates
+        .into_iter()
+        .find(|c| c.is_dir())
+        .and_then(|c| std::fs::canonicalize(c).ok()))
+}
+
+/// Every `test.outputs` directory under `root` (sorted); `max_depth` 0 = unlimited, like `find -maxdepth`.
+pub fn find_outputs(root: &Path, max_depth: usize, warnings: &mut Vec<String>) -> Vec<OutputsDir> {
+    let mut out = Vec::new();
+    walk(root, root, 1, max_depth, &mut out, warnings);
+    out.sort_by(|a, b| {
+        a.path
+            .as_os_str()
+            .as_encoded_bytes()
+            .cmp(b.path.as_os_str().as_encoded_bytes())
+    });
+    out
+}
+
+fn walk(
+    root: &Path,
+    dir: &Path,
+    depth: usize,
+    max: usize,
+    out: &mut Vec<OutputsDir>,
+    warnings: &mut Vec<String>,
+) {
+    if max > 0 && depth > max {
+        return;
+    }
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) => {
+            warnings.push(format!("cannot read directory {}: {e}", dir.display()));
+            return;
+        }
+    };
+    for e in entries.flatten() {
+        let Ok(ft) = e.file_type() else { continue };
+        if !ft.is_dir() {
+            continue; // symlinks included: never followed
+        }
+        let path = e.path();
+        if e.file_name() == "test.outputs" {
+            let zip = path.join(OUTPUTS_ZIP);
+            out.push(OutputsDir {
+                label: label_for(root, &path),
+                zip: zip.is_file().then_some(zip),
+                path,
+            });
+        } else {
+            walk(root, &path, depth + 1, max, out, warnings);
+        }
+    }
+}
+
+/// `<root>/a/b/name[/shard_1_of_2]/test.outputs` → `//a/b:name (shard_1_of_2)`.
+pub fn label_for(root: &Path, outputs: &Path) -> String {
+    let rel = outputs
+        .parent()
+        .and_then(|p| p.strip_prefix(root).ok())
+        .unwrap_or(Path::new(""));
+    let mut parts: Vec<String> = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    let suffix = match parts.last() {
+        Some(l) if (l.starts_with("shard_") || l.starts_with("run_")) && l.contains("_of_") => {
+            parts.pop()
+        }
+        _ => None,
+    };
+    let name = parts.pop().unwrap_or_default();
+    let label = format!("//{}:{name}", parts.join("/"));
+    match suffix {
+        Some(s) => format!("{label} ({s})"),
+        None => label,
+    }
+}
+
+/// A depth-1 file of `payloads/<kind>/`.
+#[derive(Debug, Clone)]
+pub struct Listed {
+    pub kind: Kind,
+    pub path: PathBuf,
+    pub disposition: Disposition,
+}
+
+/// Depth-1 payload files of one outputs dir, in upload order (kind, then C-sorted name).
+pub fn list_payloads(outputs: &Path) -> Vec<Listed> {
+    let mut out = Vec::new();
+    for kind in Kind::ALL {
+        let dir = outputs.join(PAYLOADS_DIR).join(kind.dir_name());
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        let mut files: Vec<Listed> = entries
+            .flatten()
+            .filter(|e| e.file_type().is_ok_and(|t| !t.is_dir()))
+            .filter_map(|e| {
+                let name = e.file_name();
+                let d = kind::disposition(kind, &name.to_string_lossy());
+                (d != Disposition::Ignore).then(|| Listed {
+                    kind,
+                    path: e.path(),
+                    disposition: d,
+                })
+            })
+            .collect();
+        files.sort_by(|a, b| {
+            a.path
+                .as_os_str()
+                .as_encoded_bytes()
+                .cmp(b.path.as_os_str().as_encoded_bytes())
+        });
+        out.extend(files);
+    }
+    out
+}
+
+/// Quiescence input: number of payload files (recursive, like the reference) plus zips, and the
+/// newest modification time among them.
+pub fn activity(dirs: &[OutputsDir]) -> (usize, Option<SystemTime>) {
+    let mut n = 0;
+    let mut newest: Option<SystemTime> = None;
+    let mut see = |t: Option<SystemTime>| {
+        n += 1;
+        if let Some(t) = t {
+            newest = Some(newest.map_or(t, |m| m.max(t)));
+        }
+    };
+    for d in dirs {
+        if let Some(z) = &d.zip {
+            see(std::fs::metadata(z).and_then(|m| m.modified()).ok());
+        }
+        for kind in Kind::ALL {
+            count_rec(
+                &d.path.join(PAYLOADS_DIR).join(kind.dir_name()),
+                0,
+                &mut see,
+            );
+        }
+    }
+    (n, newest)
+}
+
+fn count_rec(dir: &Path, depth: usize, see: &mut dyn FnMut(Option<SystemTime>)) {
+    if depth > 16 {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let Ok(ft) = e.file_type() else { continue };
+        if ft.is_dir() {
+            count_rec(&e.path(), depth + 1, see);
+        } else if matches!(
+            kind::classify(&e.file_name().to_string_lossy()),
+            FileClass::Json | FileClass::Msgpack
+        ) {
+            see(e.metadata().and_then(|m| m.modified()).ok());
+        }
+    }
+}
+
+/// Whether any `test.log`/`test.xml` exists (tests ran) under the root.
+pub fn tests_ran(root: &Path) -> bool {
+    fn rec(dir: &Path, depth: usize) -> bool {
+        if depth > 32 {
+            return false;
+        }
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return false;
+        };
+        entries.flatten().any(|e| {
+            let name = e.file_name();
+            match e.file_type() {
+                Ok(t) if t.is_dir() => rec(&e.path(), depth + 1),
+                Ok(_) => name == "test.log" || name == "test.xml",
+                Err(_) => false,
+            }
+        })
+    }
+    rec(root, 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels() {
+        let r = Path::new("/t");
+        assert_eq!(
+            label_for(r, Path::new("/t/a/b/name/test.outputs")),
+            "//a/b:name"
+        );
+        assert_eq!(label_for(r, Path::new("/t/name/test.outputs")), "//:name");
+        assert_eq!(
+            label_for(r, Path::new("/t/a/n/shard_1_of_2/test.outputs")),
+            "//a:n (shard_1_of_2)"
+        );
+    }
+}

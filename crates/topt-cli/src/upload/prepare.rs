@@ -1,0 +1,197 @@
+//! Turning one payload's bytes into the request to send (or a reason not to send it).
+
+use std::io::Write;
+
+use serde_json::{Map, Value};
+use topt_core::payloads::enrich::{self, DEFAULT_LIBRARY_VERSION, Inputs};
+use topt_core::payloads::kind::Kind;
+use topt_core::payloads::schema;
+
+use super::endpoints::Endpoints;
+use super::multipart;
+
+/// Per-`test.outputs` enrichment inputs.
+#[derive(Debug, Clone, Default)]
+pub struct DirCtx {
+    pub label: String,
+    pub sidecar: Option<Map<String, Value>>,
+    /// (context key, tags) chosen for this directory.
+    pub context: Option<(String, Map<String, Value>)>,
+}
+
+/// Run-wide settings for preparing requests.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub endpoints: Endpoints,
+    pub gzip: bool,
+    pub validate: bool,
+    pub expected_tags: Vec<String>,
+    pub run_id: String,
+}
+
+#[derive(Debug)]
+pub enum Prepared {
+    Send {
+        headers: Vec<(&'static str, String)>,
+        body: Vec<u8>,
+    },
+    /// Not sent, not a failure, file kept (e.g. `{}` placeholder).
+    Skip(String),
+    /// Not sent, a failure, file kept.
+    Fail(String),
+}
+
+/// Prepares one payload; `warnings` collects non-blocking findings (schema).
+pub fn prepare(
+    kind: Kind,
+    name: &str,
+    bytes: &[u8],
+    dir: &DirCtx,
+    s: &Settings,
+    warnings: &mut Vec<String>,
+) -> Prepared {
+    match kind {
+        Kind::Tests => prepare_test(bytes, dir, s, warnings),
+        Kind::Coverage => prepare_coverage(name, bytes, dir, s),
+        Kind::Telemetry => prepare_telemetry(bytes, s),
+    }
+}
+
+fn prepare_test(bytes: &[u8], dir: &DirCtx, s: &Settings, warnings: &mut Vec<String>) -> Prepared {
+    let original = match schema::parse_json(bytes) {
+        Ok(v) => v,
+        Err(e) => return Prepared::Fail(format!("not valid JSON ({e}); kept and not sent")),
+    };
+    if schema::is_placeholder(&original) {
+        return Prepared::Skip("test payload with no events".into());
+    }
+    let mut payload = original.clone();
+    let inputs = Inputs {
+        context: dir.context.as_ref().map(|(_, m)| m),
+        sidecar: dir.sidecar.as_ref(),
+        run_runtime_id: &s.run_id,
+    };
+    if let Err(e) = enrich::enrich(&mut payload, inputs) {
+        return Prepared::Fail(format!("cannot enrich: {e}; kept and not sent"));
+    }
+    let issues = schema::check_test_payload(&payload);
+    if let Some(first) = issues.first() {
+        warnings.push(format!(
+            "schema: {} issue(s) after enrichment, first: {}: {}",
+            issues.len(),
+            first.path,
+            first.message
+        ));
+    }
+    if s.validate {
+        let missing = enrich::missing_tags(&payload, &s.expected_tags);
+        if !missing.is_empty() {
+            return Prepared::Fail(format!(
+                "enriched test payload is missing expected tag(s): {}",
+                missing.join(", ")
+            ));
+        }
+    }
+    let h = enrich::meta_headers(&original, &payload);
+    let mut body = match serde_json::to_vec(&payload) {
+        Ok(b) => b,
+        Err(e) => return Prepared::Fail(format!("cannot serialise enriched payload: {e}")),
+    };
+    let mut headers = s.endpoints.auth_headers(Kind::Tests);
+    headers.extend([
+        ("Accept", "application/json".to_string()),
+        ("Content-Type", "application/json".to_string()),
+        ("Datadog-Meta-Lang", h.lang),
+        ("Datadog-Meta-Lang-Version", h.lang_version),
+        ("Datadog-Meta-Lang-Interpreter", h.interpreter),
+        ("Datadog-Meta-Tracer-Version", h.tracer_version),
+    ]);
+    if s.gzip {
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        if let Ok(gz) = enc.write_all(&body).and_then(|()| enc.finish()) {
+            body = gz;
+            headers.push(("Content-Encoding", "gzip".into()));
+        }
+    }
+    Prepared::Send { headers, body }
+}
+
+/// Coverage is opaque (sent verbatim); headers come from the target's runtime when known.
+fn prepare_coverage(name: &str, bytes: &[u8], dir: &DirCtx, s: &Settings) -> Prepared {
+    let (ctype, body) = multipart::coverage_body(bytes, name.ends_with(".msgpack"));
+    let tag = |k: &str| {
+        dir.sidecar
+            .as_ref()
+            .and_then(|m| m.get(k))
+            .or_else(|| dir.context.as_ref().and_then(|(_, c)| c.get(k)))
+            .and_then(Value::as_str)
+            .filter(|v| !v.is_empty())
+            .map(str::to_string)
+    };
+    let lang = tag("bazel.test_optimization.runtime_name").or_else(|| tag("runtime.name"));
+    let mut headers = s.endpoints.auth_headers(Kind::Coverage);
+    headers.extend([
+        ("Accept", "application/json".to_string()),
+        ("Content-Type", ctype),
+        (
+            "Datadog-Meta-Lang",
+            lang.unwrap_or_else(|| "bazel-starlark".into()),
+        ),
+        (
+            "Datadog-Meta-Lang-Version",
+            tag("runtime.version").unwrap_or_else(|| "n/a".into()),
+        ),
+        ("Datadog-Meta-Lang-Interpreter", "bazel-run".into()),
+        (
+            "Datadog-Meta-Tracer-Version",
+            DEFAULT_LIBRARY_VERSION.into(),
+        ),
+    ]);
+    Prepared::Send { headers, body }
+}
+
+/// Telemetry: sent verbatim, headers from the body (reference §3.11).
+fn prepare_telemetry(bytes: &[u8], s: &Settings) -> Prepared {
+    let v = match schema::parse_json(bytes) {
+        Ok(v) => v,
+        Err(e) => return Prepared::Fail(format!("failed to parse telemetry payload: {e}")),
+    };
+    let text = |k: &str| {
+        v.get(k)
+            .and_then(Value::as_str)
+            .filter(|x| !x.is_empty())
+            .map(str::to_string)
+    };
+    let Some(obj) = v.as_object() else {
+        return Prepared::Fail("failed to parse telemetry payload: not a JSON object".into());
+    };
+    let (Some(api), Some(rt)) = (text("api_version"), text("request_type")) else {
+        return Prepared::Fail("failed to parse telemetry payload: api_version and request_type must be non-empty strings".into());
+    };
+    let app = |k: &str| {
+        obj.get("application")
+            .and_then(|a| a.get(k))
+            .and_then(Value::as_str)
+            .filter(|x| !x.is_empty())
+    };
+    let mut headers = s.endpoints.auth_headers(Kind::Telemetry);
+    headers.extend([
+        ("Content-Type", "application/json".to_string()),
+        ("DD-Telemetry-API-Version", api),
+        ("DD-Telemetry-Request-Type", rt),
+        (
+            "DD-Session-ID",
+            text("runtime_id").unwrap_or_else(|| s.run_id.clone()),
+        ),
+    ]);
+    if let Some(l) = app("language_name") {
+        headers.push(("DD-Client-Library-Language", l.to_string()));
+    }
+    if let Some(l) = app("tracer_version") {
+        headers.push(("DD-Client-Library-Version", l.to_string()));
+    }
+    Prepared::Send {
+        headers,
+        body: bytes.to_vec(),
+    }
+}

@@ -1,0 +1,113 @@
+//! Waiting until tests stopped writing: the newest payload must be `quiescent` old, or `max_wait`
+//! elapsed (reference §3.6). An empty tree (no `test.outputs`, no test logs) ends at once.
+
+use std::path::Path;
+use std::time::{Duration, Instant, SystemTime};
+
+use super::discover::{self, OutputsDir};
+use super::interrupt;
+
+#[derive(Debug, Clone, Copy)]
+pub struct Timing {
+    pub quiescent: Duration,
+    pub max_wait: Duration,
+    pub poll: Duration,
+}
+
+#[derive(Debug)]
+pub enum Outcome {
+    /// Go ahead with these directories.
+    Ready(Vec<OutputsDir>),
+    /// No payload files; `tests_ran` says whether test logs exist.
+    Nothing {
+        tests_ran: bool,
+        dirs: usize,
+    },
+    Interrupted,
+}
+
+pub fn wait(
+    root: &Path,
+    max_depth: usize,
+    t: Timing,
+    log: &dyn Fn(&str),
+    warnings: &mut Vec<String>,
+) -> Outcome {
+    let start = Instant::now();
+    let mut first = true;
+    loop {
+        if interrupt::requested() {
+            return Outcome::Interrupted;
+        }
+        let mut w = Vec::new();
+        let dirs = discover::find_outputs(root, max_depth, &mut w);
+        let (n, newest) = discover::activity(&dirs);
+        let elapsed = start.elapsed();
+        if n == 0 {
+            let ran = discover::tests_ran(root);
+            if (first && dirs.is_empty() && !ran) || t.max_wait.is_zero() || elapsed > t.max_wait {
+                warnings.extend(w);
+                return Outcome::Nothing {
+                    tests_ran: ran,
+                    dirs: dirs.len(),
+                };
+            }
+            if first {
+                log(&format!(
+                    "no payload files yet; waiting up to {} s for tests to write them",
+                    t.max_wait.as_secs()
+                ));
+            }
+            first = false;
+            sleep(t.poll);
+            continue;
+        }
+        if elapsed > t.max_wait || t.max_wait.is_zero() {
+            log(&format!(
+                "max wait exceeded ({} s); proceeding to upload ({n} files)",
+                t.max_wait.as_secs()
+            ));
+            warnings.extend(w);
+            return Outcome::Ready(dirs);
+        }
+        let idle = newest
+            .and_then(|m| SystemTime::now().duration_since(m).ok())
+            .unwrap_or(Duration::ZERO);
+        if idle >= t.quiescent {
+            log(&format!(
+                "outputs quiescent for {} s ({n} files); starting upload",
+                idle.as_secs()
+            ));
+            warnings.extend(w);
+            return Outcome::Ready(dirs);
+        }
+        if first {
+            log(&format!(
+                "payload files changed {} ms ago; waiting for {} s of quiet",
+                idle.as_millis(),
+                t.quiescent.as_secs()
+            ));
+        }
+        first = false;
+        let left_quiet = t.quiescent - idle;
+        let left_total = t.max_wait.saturating_sub(elapsed) + Duration::from_millis(1);
+        sleep(
+            t.poll
+                .min(left_quiet)
+                .min(left_total)
+                .max(Duration::from_millis(10)),
+        );
+    }
+}
+
+/// Sleeps in short slices so Ctrl-C is noticed quickly.
+pub fn sleep(d: Duration) {
+    let end = Instant::now() + d;
+    while !interrupt::requested() {
+        let now = Instant::now();
+        if now >= end {
+            return;
+        }
+        std::thread::sleep((end - now).min(Duration::from_millis(50)));
+    }
+}

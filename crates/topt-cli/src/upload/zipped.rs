@@ -1,0 +1,132 @@
+//! Bazel ≤ 7 `test.outputs/outputs.zip`, read in place (never extracted). A zip cannot lose single
+//! entries safely, so accepted entries are appended (and fsynced) to the ledger
+//! `outputs.zip.topt-uploaded` next to it; a re-run skips them. The zip and its ledger are deleted
+//! only when every payload entry was accepted and the zip holds nothing but payloads and the
+//! sidecar (other undeclared outputs of the test are never thrown away). A lock file
+//! `outputs.zip.topt-lock` (holding the pid; stale when that pid is gone) keeps two uploaders apart.
+
+use std::collections::BTreeSet;
+use std::fs::{File, OpenOptions};
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+
+use super::claim::pid_alive;
+
+pub fn ledger_path(zip: &Path) -> PathBuf {
+    with_suffix(zip, ".topt-uploaded")
+}
+
+fn lock_path(zip: &Path) -> PathBuf {
+    with_suffix(zip, ".topt-lock")
+}
+
+fn with_suffix(p: &Path, s: &str) -> PathBuf {
+    let mut o = p.as_os_str().to_os_string();
+    o.push(s);
+    PathBuf::from(o)
+}
+
+/// Held while a zip is processed; removes the lock file on drop.
+#[derive(Debug)]
+pub struct ZipLock(PathBuf);
+
+impl Drop for ZipLock {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// `Ok(None)` when a live uploader holds the zip.
+pub fn lock(zip: &Path) -> io::Result<Option<ZipLock>> {
+    let path = lock_path(zip);
+    for _ in 0..2 {
+        match OpenOptions::new().write(true).create_new(true).open(&path) {
+            Ok(mut f) => {
+                f.write_all(std::process::id().to_string().as_bytes())?;
+                return Ok(Some(ZipLock(path)));
+            }
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                let owner = std::fs::read_to_string(&path)
+                    .ok()
+                    .and_then(|s| s.trim().parse::<u32>().ok());
+                match owner {
+                    Some(pid) if pid_alive(pid) => return Ok(None),
+                    _ => {
+                        let _ = std::fs::remove_file(&path);
+                    }
+                }
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(None)
+}
+
+pub fn read_ledger(zip: &Path) -> BTreeSet<String> {
+    std::fs::read_to_string(ledger_path(zip))
+        .map(|s| {
+            s.lines()
+                .filter(|l| !l.is_empty())
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Appends one accepted entry durably before anything else happens.
+pub fn record_accepted(zip: &Path, entry: &str) -> io::Result<()> {
+    let mut f = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(ledger_path(zip))?;
+    f.write_all(format!("{entry}\n").as_bytes())?;
+    f.sync_data()
+}
+
+/// An open archive.
+pub struct Archive {
+    zip: zip::ZipArchive<File>,
+}
+
+impl std::fmt::Debug for Archive {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Archive")
+    }
+}
+
+impl Archive {
+    pub fn open(path: &Path) -> Result<Archive, String> {
+        let f = File::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+        let zip =
+            zip::ZipArchive::new(f).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        Ok(Archive { zip })
+    }
+
+    /// File entry names (directories excluded), sorted.
+    pub fn names(&self) -> Vec<String> {
+        let mut n: Vec<String> = self
+            .zip
+            .file_names()
+            .filter(|n| !n.ends_with('/'))
+            .map(str::to_string)
+            .collect();
+        n.sort();
+        n
+    }
+
+    /// Size of an entry without reading it.
+    pub fn size(&mut self, name: &str) -> Result<u64, String> {
+        self.zip
+            .by_name(name)
+            .map(|e| e.size())
+            .map_err(|e| format!("{name}: {e}"))
+    }
+
+    pub fn read(&mut self, name: &str) -> Result<Vec<u8>, String> {
+        let mut e = self.zip.by_name(name).map_err(|e| format!("{name}: {e}"))?;
+        let mut buf = Vec::with_capacity(usize::try_from(e.size()).unwrap_or(0).min(64 << 20));
+        e.read_to_end(&mut buf)
+            .map_err(|e| format!("{name}: {e}"))?;
+        Ok(buf)
+    }
+}
