@@ -1,1 +1,48 @@
-fn main() {}
+//! Project tasks, run as `cargo xtask <task>` (instead of a Makefile).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+mod bench;
+mod header;
+mod native;
+
+const USAGE: &str = "\
+usage: cargo xtask <task>
+
+tasks:
+  header [--check]   regenerate include/topt.h with cbindgen (--check: fail if it is stale)
+  symbols            check libtopt's exported symbols against the header and the reserved list
+  c-test             build and run tests/c against libtopt, plain, under ASan and under valgrind
+  bench              run the benchmarks and print figures next to the machine's raw limits
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("header") => header::run(args.iter().any(|a| a == "--check")),
+        Some("symbols") => native::symbols(),
+        Some("c-test") => native::c_test(),
+        Some("bench") => bench::run(),
+        _ => {
+            eprint!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The workspace root (xtask lives one level below it).
+pub(crate) fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+}
+
+pub(crate) type Result<T = ()> = std::result::Result<T, String>;

@@ -56,7 +56,11 @@ impl BundleKind {
 }
 
 fn keyed_modules<'a>(response: &'a Value, key: &str) -> Option<&'a Map<String, Value>> {
-    response.get("data")?.get("attributes")?.get(key)?.as_object()
+    response
+        .get("data")?
+        .get("attributes")?
+        .get(key)?
+        .as_object()
 }
 
 fn flaky_bundle(entry: &Value) -> Option<&str> {
@@ -239,16 +243,25 @@ mod tests {
     #[test]
     fn split_equals_narrow_for_every_module() {
         let cases = [
-            (BundleKind::KnownTests, json!({"data": {"id": "k", "attributes": {
-                "tests": {"b": {"s": ["t"]}, "a": {}, "bad": 1}, "x": 1}}, "meta": {}})),
-            (BundleKind::TestManagement, json!({"data": {"attributes": {"modules": {
-                "m": {"suites": {}}}}}})),
-            (BundleKind::FlakyTests, json!({"data": [
+            (
+                BundleKind::KnownTests,
+                json!({"data": {"id": "k", "attributes": {
+                "tests": {"b": {"s": ["t"]}, "a": {}, "bad": 1}, "x": 1}}, "meta": {}}),
+            ),
+            (
+                BundleKind::TestManagement,
+                json!({"data": {"attributes": {"modules": {
+                "m": {"suites": {}}}}}}),
+            ),
+            (
+                BundleKind::FlakyTests,
+                json!({"data": [
                 {"id": "1", "attributes": {"configurations": {"test": {"bundle": "b"}}}},
                 {"id": "2", "attributes": {"configurations": {"test": {"bundle": "a"}}}},
                 {"id": "3", "attributes": {"configurations": {"test": {"bundle": "b"}}}},
                 {"id": "4", "attributes": {"configurations": {"test": {"bundle": ""}}}},
-                7], "meta": {"n": 5}})),
+                7], "meta": {"n": 5}}),
+            ),
             (BundleKind::KnownTests, json!({"data": []})),
             (BundleKind::FlakyTests, json!({"data": {}})),
         ];

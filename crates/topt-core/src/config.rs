@@ -99,12 +99,10 @@ fn env_first(lookup: &dyn Fn(&str) -> Option<OsString>, names: &[&'static str]) 
     names
         .iter()
         .find_map(|name| {
-            lookup(name)
-                .filter(|v| !v.is_empty())
-                .map(|value| Setting {
-                    value: Some(value),
-                    origin: Origin::Env(name),
-                })
+            lookup(name).filter(|v| !v.is_empty()).map(|value| Setting {
+                value: Some(value),
+                origin: Origin::Env(name),
+            })
         })
         .unwrap_or_else(Setting::unset)
 }

@@ -102,7 +102,10 @@ mod tests {
     #[test]
     fn dedup_skips_taken_suffixes() {
         assert_eq!(dedup_keys(&["a", "a", "b", "a"]), ["a", "a_2", "b", "a_3"]);
-        assert_eq!(dedup_keys(&["foo_2", "foo", "foo"]), ["foo_2", "foo", "foo_3"]);
+        assert_eq!(
+            dedup_keys(&["foo_2", "foo", "foo"]),
+            ["foo_2", "foo", "foo_3"]
+        );
     }
 
     #[test]
@@ -111,6 +114,9 @@ mod tests {
         let mgmt: &[&str] = &["Foo"];
         let map = label_map(&[known, mgmt]);
         let got: Vec<(&str, &str)> = map.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
-        assert_eq!(got, [("Foo", "foo"), ("foo", "foo_2"), ("foo_2", "foo_2_2")]);
+        assert_eq!(
+            got,
+            [("Foo", "foo"), ("foo", "foo_2"), ("foo_2", "foo_2_2")]
+        );
     }
 }

@@ -51,7 +51,13 @@ mod tests {
 
     #[test]
     fn spellings() {
-        for text in ["1", "version=1\n", "version = 1", "\u{feff}\n\n version=1 \n", "x=y\nversion=1"] {
+        for text in [
+            "1",
+            "version=1\n",
+            "version = 1",
+            "\u{feff}\n\n version=1 \n",
+            "x=y\nversion=1",
+        ] {
             assert_eq!(parse(text), Parsed::Supported(1), "{text:?}");
         }
         assert_eq!(parse("version=2"), Parsed::Unsupported(2));

@@ -55,9 +55,11 @@ fn convert(value: rmpv::Value) -> Result<Value> {
 }
 
 fn float(f: f64) -> Result<Value> {
-    Number::from_f64(f)
-        .map(Value::Number)
-        .ok_or_else(|| Error::parse(format!("msgpack float {f} has no JSON form (NaN or infinite)")))
+    Number::from_f64(f).map(Value::Number).ok_or_else(|| {
+        Error::parse(format!(
+            "msgpack float {f} has no JSON form (NaN or infinite)"
+        ))
+    })
 }
 
 fn key(k: rmpv::Value) -> Result<String> {

@@ -79,7 +79,11 @@ pub fn next_file_name(kind: PayloadKind) -> String {
     let nanos = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos());
-    format!("{}-{seq:020}-{}-{nanos}.json", kind.name(), std::process::id())
+    format!(
+        "{}-{seq:020}-{}-{nanos}.json",
+        kind.name(),
+        std::process::id()
+    )
 }
 
 /// True when `name` has the shape libtopt gives payload files.

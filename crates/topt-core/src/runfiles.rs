@@ -96,7 +96,11 @@ impl RepoMapping {
                     number + 1
                 )));
             };
-            let entry = ((*source).to_owned(), (*apparent).to_owned(), (*target).to_owned());
+            let entry = (
+                (*source).to_owned(),
+                (*apparent).to_owned(),
+                (*target).to_owned(),
+            );
             match source.strip_suffix('*') {
                 Some(prefix) => mapping.prefixed.push((prefix.to_owned(), entry.1, entry.2)),
                 None => mapping.exact.push(entry),
@@ -173,7 +177,8 @@ impl ManifestFile {
     /// escape, is an error naming the file and line: a corrupt manifest must not silently hide
     /// the metadata.
     pub fn load(path: &Path) -> Result<Self> {
-        let bytes = fs::read(path).map_err(|e| Error::io("cannot read runfiles manifest", path, &e))?;
+        let bytes =
+            fs::read(path).map_err(|e| Error::io("cannot read runfiles manifest", path, &e))?;
         let manifest = ManifestFile {
             path: path.to_owned(),
             bytes,
@@ -428,12 +433,18 @@ impl Runfiles {
             Mode::Manifest => format!(
                 "runfile {shown} is not in the runfiles manifest {}; add the file's target to the \
                  test's data",
-                self.manifest_path().map(Path::display).map(|d| d.to_string()).unwrap_or_default()
+                self.manifest_path()
+                    .map(Path::display)
+                    .map(|d| d.to_string())
+                    .unwrap_or_default()
             ),
             Mode::Directory => format!(
                 "runfile {shown} does not exist under the runfiles directory {}; add the file's \
                  target to the test's data",
-                self.directory().map(Path::display).map(|d| d.to_string()).unwrap_or_default()
+                self.directory()
+                    .map(Path::display)
+                    .map(|d| d.to_string())
+                    .unwrap_or_default()
             ),
             Mode::None => format!(
                 "runfile {shown} cannot be resolved: no runfiles found (RUNFILES_MANIFEST_FILE, \
@@ -468,7 +479,10 @@ mod tests {
         .expect("write");
         let m = ManifestFile::load(&path).expect("load");
         assert_eq!(m.lookup("a/b"), Some(PathBuf::from("/real/b")));
-        assert_eq!(m.lookup("a/with space"), Some(PathBuf::from("/real/with space")));
+        assert_eq!(
+            m.lookup("a/with space"),
+            Some(PathBuf::from("/real/with space"))
+        );
         assert_eq!(m.lookup("d/e/f"), Some(PathBuf::from("/real/d/e/f")));
         assert_eq!(m.lookup("\\x"), Some(PathBuf::from("/t\\\n")));
         assert_eq!(m.lookup("zz"), None);
