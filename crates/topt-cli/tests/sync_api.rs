@@ -30,7 +30,10 @@ fn github_env(event: &str) -> Vec<(&'static str, String)> {
         ("GITHUB_RUN_NUMBER", "1532".into()),
         ("GITHUB_WORKFLOW", "CI".into()),
         ("GITHUB_JOB", "bazel-test".into()),
-        ("GITHUB_WORKSPACE", "/nonexistent/runner/work/checkout".into()),
+        (
+            "GITHUB_WORKSPACE",
+            "/nonexistent/runner/work/checkout".into(),
+        ),
         ("GITHUB_EVENT_PATH", event.into()),
         ("DD_GIT_COMMIT_MESSAGE", format!("Merge {HEAD} into main")),
         ("DD_GIT_HEAD_MESSAGE", "Retry cart checkout on 503".into()),
@@ -64,11 +67,22 @@ fn golden_tree_from_realistic_responses() {
     let out = run_github(
         dir.path(),
         &api,
-        &["--service", "checkout-api", "--runtime-name", "go", "--runtime-version", "1.25.0",
-          "--runtime-module-path", "github.com/acme/checkout"],
+        &[
+            "--service",
+            "checkout-api",
+            "--runtime-name",
+            "go",
+            "--runtime-version",
+            "1.25.0",
+            "--runtime-module-path",
+            "github.com/acme/checkout",
+        ],
     );
     assert!(out.status.success(), "stderr: {}", text(&out.stderr));
-    assert_eq!(api.endpoints(), ["settings", "known_tests", "test_management", "flaky_tests"]);
+    assert_eq!(
+        api.endpoints(),
+        ["settings", "known_tests", "test_management", "flaky_tests"]
+    );
     for seen in api.requests() {
         assert_eq!(seen.headers["dd-api-key"], API_KEY);
         assert_eq!(seen.headers["content-type"], "application/json");
@@ -77,12 +91,15 @@ fn golden_tree_from_realistic_responses() {
     let repo = dir.path().join("repo");
     // Fetched bodies are kept byte for byte.
     for name in ["known_tests", "test_management", "flaky_tests"] {
-        let got = std::fs::read_to_string(repo.join(format!(".testoptimization/cache/http/{name}.json"))).unwrap();
+        let got =
+            std::fs::read_to_string(repo.join(format!(".testoptimization/cache/http/{name}.json")))
+                .unwrap();
         assert_eq!(got, fixture(&format!("{name}.json")));
     }
     // The request bodies on disk are what was sent.
     for seen in api.requests() {
-        let on_disk = std::fs::read_to_string(repo.join(format!("{}.request.json", seen.endpoint))).unwrap();
+        let on_disk =
+            std::fs::read_to_string(repo.join(format!("{}.request.json", seen.endpoint))).unwrap();
         assert_eq!(on_disk, seen.body);
     }
     assert_no_key(dir.path(), &out);
@@ -103,9 +120,15 @@ fn labels_collide_after_sanitising_and_cover_every_source() {
     let http = dir.path().join("repo/.testoptimization/cache/http");
     // `Pkg-A` sorts before `pkg_a`, so it keeps the unsuffixed label.
     let a = read_json(&http.join("module_pkg_a/known_tests.json"));
-    assert_eq!(a["data"]["attributes"]["tests"], json!({"Pkg-A": {"suite": ["t1"]}}));
+    assert_eq!(
+        a["data"]["attributes"]["tests"],
+        json!({"Pkg-A": {"suite": ["t1"]}})
+    );
     let a2 = read_json(&http.join("module_pkg_a_2/known_tests.json"));
-    assert_eq!(a2["data"]["attributes"]["tests"], json!({"pkg_a": {"suite": ["t2"]}}));
+    assert_eq!(
+        a2["data"]["attributes"]["tests"],
+        json!({"pkg_a": {"suite": ["t2"]}})
+    );
     assert_eq!(a2["data"]["id"], "kt-demo");
     let unicode = std::fs::read_to_string(http.join("module_caf/known_tests.json")).unwrap();
     assert!(unicode.contains("café/模块"));
@@ -118,7 +141,11 @@ fn labels_collide_after_sanitising_and_cover_every_source() {
         std::fs::read_to_string(db.join("known_tests.json")).unwrap(),
         "{\"data\": {\"attributes\": {\"tests\": {}}}}\n"
     );
-    assert!(!dir.path().join("repo/.testoptimization/module_pkg_a").exists());
+    assert!(
+        !dir.path()
+            .join("repo/.testoptimization/module_pkg_a")
+            .exists()
+    );
 }
 
 #[test]
@@ -128,7 +155,13 @@ fn kill_switch_skips_request_and_rewrites_settings() {
     let out = sync(
         dir.path(),
         &api.url,
-        &["--service", "s", "--known-tests=false", "--flaky-tests", "false"],
+        &[
+            "--service",
+            "s",
+            "--known-tests=false",
+            "--flaky-tests",
+            "false",
+        ],
         &[],
     );
     assert!(out.status.success(), "stderr: {}", text(&out.stderr));
@@ -138,32 +171,63 @@ fn kill_switch_skips_request_and_rewrites_settings() {
     let attrs = &settings["data"]["attributes"];
     assert_eq!(attrs["known_tests_enabled"], false);
     assert_eq!(attrs["flaky_test_retries_enabled"], false);
-    assert_eq!(attrs["test_management"], json!({"enabled": true, "attempt_to_fix_retries": 20}));
+    assert_eq!(
+        attrs["test_management"],
+        json!({"enabled": true, "attempt_to_fix_retries": 20})
+    );
     assert_eq!(settings["data"]["id"], "7c1b3d2e-demo");
     let http = repo.join(".testoptimization/cache/http");
     assert_eq!(
         std::fs::read_to_string(http.join("known_tests.json")).unwrap(),
         "{\"data\": {\"attributes\": {\"tests\": {}}}}\n"
     );
-    assert_eq!(std::fs::read_to_string(http.join("flaky_tests.json")).unwrap(), "{\"data\": []}\n");
+    assert_eq!(
+        std::fs::read_to_string(http.join("flaky_tests.json")).unwrap(),
+        "{\"data\": []}\n"
+    );
     assert!(!repo.join("known_tests.request.json").exists());
     assert!(repo.join("test_management.request.json").exists());
     let facts = read_json(&repo.join(".testoptimization/telemetry_facts.json"));
-    let names: Vec<&str> = facts["counts"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
-    assert_eq!(names, ["git_requests.settings", "git_requests.settings_response", "test_management_tests.request"]);
-    assert_eq!(facts["counts"][1]["tags"], json!(["early_flake_detection_enabled:true", "test_management_enabled:true"]));
+    let names: Vec<&str> = facts["counts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "git_requests.settings",
+            "git_requests.settings_response",
+            "test_management_tests.request"
+        ]
+    );
+    assert_eq!(
+        facts["counts"][1]["tags"],
+        json!([
+            "early_flake_detection_enabled:true",
+            "test_management_enabled:true"
+        ])
+    );
     // Settings are re-encoded: compact, sorted keys, trailing newline.
     let raw = std::fs::read_to_string(http.join("settings.json")).unwrap();
     assert!(raw.starts_with("{\"data\":{\"attributes\":{\"code_coverage\":false,\"early_flake_detection\":{\"enabled\":true,\"faulty_session_threshold\":30,"));
-    assert!(raw.ends_with(",\"id\":\"7c1b3d2e-demo\",\"type\":\"ci_app_test_service_libraries_settings\"}}\n"), "{raw}");
+    assert!(
+        raw.ends_with(
+            ",\"id\":\"7c1b3d2e-demo\",\"type\":\"ci_app_test_service_libraries_settings\"}}\n"
+        ),
+        "{raw}"
+    );
 }
 
 #[test]
 fn features_off_in_backend_settings_get_stubs_and_no_module_targets() {
     let dir = tempfile::tempdir().unwrap();
-    let api = Api::start(Arc::new(|endpoint, _| match endpoint {
+    let api = Api::start(Arc::new(|endpoint, _| {
+        match endpoint {
         "settings" => Reply::Json(200, r#"{"data":{"id":"x","type":"ci_app_test_service_libraries_settings","attributes":{"known_tests_enabled":"true","flaky_test_retries_enabled":1}}}"#.into()),
         other => fixture_reply(other),
+    }
     }));
     let out = sync(dir.path(), &api.url, &["--service", "s"], &[]);
     assert!(out.status.success(), "stderr: {}", text(&out.stderr));
@@ -174,7 +238,10 @@ fn features_off_in_backend_settings_get_stubs_and_no_module_targets() {
     assert!(build.contains("name = \"test_optimization_files\""));
     let export = std::fs::read_to_string(repo.join("export.bzl")).unwrap();
     assert!(export.contains("    \"labels\": [],\n    \"set\": {},\n"));
-    assert_eq!(std::fs::read_to_string(repo.join(".testoptimization/manifest.txt")).unwrap(), "version=1\n");
+    assert_eq!(
+        std::fs::read_to_string(repo.join(".testoptimization/manifest.txt")).unwrap(),
+        "version=1\n"
+    );
 }
 
 #[test]
@@ -206,21 +273,36 @@ fn malformed_json_fails_unless_stubbed() {
     let api = Api::start(Arc::clone(&handler));
     let out = sync(dir.path(), &api.url, &["--service", "s"], &[]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains("response is not JSON"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("response is not JSON"),
+        "{}",
+        text(&out.stderr)
+    );
 
     let dir = tempfile::tempdir().unwrap();
     let api = Api::start(handler);
-    let out = sync(dir.path(), &api.url, &["--service", "s", "--on-error=stub"], &[]);
+    let out = sync(
+        dir.path(),
+        &api.url,
+        &["--service", "s", "--on-error=stub"],
+        &[],
+    );
     assert!(out.status.success(), "stderr: {}", text(&out.stderr));
     assert!(text(&out.stderr).contains("WARNING"));
-    assert_eq!(api.endpoints(), ["settings", "known_tests", "test_management", "flaky_tests"]);
+    assert_eq!(
+        api.endpoints(),
+        ["settings", "known_tests", "test_management", "flaky_tests"]
+    );
     let http = dir.path().join("repo/.testoptimization/cache/http");
     assert_eq!(
         std::fs::read_to_string(http.join("test_management.json")).unwrap(),
         "{\"data\": {\"attributes\": {\"modules\": {}}}}\n"
     );
     let settings = read_json(&http.join("settings.json"));
-    assert_eq!(settings["data"]["attributes"]["test_management"]["enabled"], false);
+    assert_eq!(
+        settings["data"]["attributes"]["test_management"]["enabled"],
+        false
+    );
     assert_eq!(settings["data"]["attributes"]["known_tests_enabled"], true);
 }
 
@@ -231,7 +313,14 @@ fn settings_failure_under_stub_policy_turns_everything_off() {
     let out = sync(
         dir.path(),
         &api.url,
-        &["--service", "s", "--on-error", "stub", "--http-retry-attempts", "1"],
+        &[
+            "--service",
+            "s",
+            "--on-error",
+            "stub",
+            "--http-retry-attempts",
+            "1",
+        ],
         &[],
     );
     assert!(out.status.success(), "stderr: {}", text(&out.stderr));
@@ -246,13 +335,22 @@ fn settings_failure_under_stub_policy_turns_everything_off() {
 
 #[test]
 fn invalid_inputs_are_rejected_before_any_request() {
-    let cases: Vec<(Vec<&str>, Vec<(&str, &str)>, &str)> = vec![
+    type Case<'a> = (Vec<&'a str>, Vec<(&'a str, &'a str)>, &'a str);
+    let cases: Vec<Case> = vec![
         (vec!["--out-dir", "../escape"], vec![], ".."),
         (vec!["--out-dir", "/abs"], vec![], "absolute"),
         (vec!["--no-such-flag"], vec![], "unexpected argument"),
         (vec!["--http-max-time-seconds", "0"], vec![], "> 0"),
-        (vec![], vec![("DD_TEST_OPTIMIZATION_HTTP_RETRY_ATTEMPTS", "three")], "base-10"),
-        (vec!["--require-git-metadata"], vec![], "sha/DD_GIT_COMMIT_SHA"),
+        (
+            vec![],
+            vec![("DD_TEST_OPTIMIZATION_HTTP_RETRY_ATTEMPTS", "three")],
+            "base-10",
+        ),
+        (
+            vec!["--require-git-metadata"],
+            vec![],
+            "sha/DD_GIT_COMMIT_SHA",
+        ),
     ];
     for (args, env, needle) in cases {
         let dir = tempfile::tempdir().unwrap();
@@ -260,17 +358,36 @@ fn invalid_inputs_are_rejected_before_any_request() {
         let mut all = vec!["--service", "s"];
         all.extend(args.iter());
         let out = sync(dir.path(), &api.url, &all, &env);
-        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out.stderr));
-        assert!(text(&out.stderr).contains(needle), "{args:?}: {}", text(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        assert!(
+            text(&out.stderr).contains(needle),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
         assert!(api.endpoints().is_empty(), "{args:?} sent a request");
     }
     // A bad DD_SITE (no agentless URL) and a missing key are usage errors too.
     let dir = tempfile::tempdir().unwrap();
-    let out = sync(dir.path(), "", &["--service", "s"], &[("DD_SITE", "datadoghq.com:443")]);
+    let out = sync(
+        dir.path(),
+        "",
+        &["--service", "s"],
+        &[("DD_SITE", "datadoghq.com:443")],
+    );
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("DD_SITE") && text(&out.stderr).contains("hostname"));
     let api = Api::start(fixtures());
-    let out = sync(dir.path(), &api.url, &["--service", "s"], &[("DD_API_KEY", "  ")]);
+    let out = sync(
+        dir.path(),
+        &api.url,
+        &["--service", "s"],
+        &[("DD_API_KEY", "  ")],
+    );
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("--repo_env=DD_API_KEY"));
     assert!(api.endpoints().is_empty());
@@ -295,19 +412,37 @@ fn several_services_in_one_call() {
     let out = sync(
         dir.path(),
         &api.url,
-        &["--repo-name", "topt", "--service", "Checkout API", "--service", "checkout-api"],
+        &[
+            "--repo-name",
+            "topt",
+            "--service",
+            "Checkout API",
+            "--service",
+            "checkout-api",
+        ],
         &[],
     );
     assert!(out.status.success(), "stderr: {}", text(&out.stderr));
     let root = dir.path().join("repo");
-    for (repo, service) in [("topt_checkout_api", "Checkout API"), ("topt_checkout_api_2", "checkout-api")] {
+    for (repo, service) in [
+        ("topt_checkout_api", "Checkout API"),
+        ("topt_checkout_api_2", "checkout-api"),
+    ] {
         let export = std::fs::read_to_string(root.join(repo).join("export.bzl")).unwrap();
         assert!(export.contains(&format!("\"repo_name\": \"{repo}\",")));
         assert!(export.contains(&format!("\"service_name\": \"{service}\",")));
-        assert!(root.join(repo).join(".testoptimization/manifest.txt").exists());
+        assert!(
+            root.join(repo)
+                .join(".testoptimization/manifest.txt")
+                .exists()
+        );
     }
-    let bodies: Vec<Value> = api.requests().iter().filter(|s| s.endpoint == "settings")
-        .map(|s| serde_json::from_str(&s.body).unwrap()).collect();
+    let bodies: Vec<Value> = api
+        .requests()
+        .iter()
+        .filter(|s| s.endpoint == "settings")
+        .map(|s| serde_json::from_str(&s.body).unwrap())
+        .collect();
     assert_eq!(bodies.len(), 2);
     assert_eq!(bodies[0]["data"]["attributes"]["service"], "Checkout API");
     assert_golden("multi_aggregator", &root.join("topt"));
@@ -319,7 +454,15 @@ fn aggregate_only_needs_no_key_and_no_request() {
     let out = sync(
         dir.path(),
         "",
-        &["--aggregate-only", "--repo-name", "topt", "--service", "Checkout API", "--service", "checkout-api"],
+        &[
+            "--aggregate-only",
+            "--repo-name",
+            "topt",
+            "--service",
+            "Checkout API",
+            "--service",
+            "checkout-api",
+        ],
         &[("DD_API_KEY", "")],
     );
     assert!(out.status.success(), "stderr: {}", text(&out.stderr));
@@ -335,14 +478,41 @@ fn help_documents_every_flag_with_default_and_env() {
     assert!(out.status.success());
     let help = text(&out.stdout);
     for needle in [
-        "--service", "DD_SERVICE", "--env", "DD_ENV", "[default: CI]", "--out-dir", "[default: .testoptimization]",
-        "--repo-root", "--repo-name", "[default: test_optimization_data]", "--site", "DD_SITE",
-        "--agentless-url", "DD_TEST_OPTIMIZATION_AGENTLESS_URL", "--known-tests", "--test-management",
-        "--flaky-tests", "[default: true]", "--http-connect-timeout-seconds",
-        "DD_TEST_OPTIMIZATION_HTTP_CONNECT_TIMEOUT_SECONDS", "--http-max-time-seconds", "--http-retry-attempts",
-        "--http-retry-delay-seconds", "--http-execute-timeout-buffer-seconds", "--on-error", "[default: fail]",
-        "--fetch-salt", "FETCH_SALT", "--require-git-metadata", "--runtime-name", "--runtime-module-path",
-        "--aggregate-only", "--debug", "DD_API_KEY", "Examples:",
+        "--service",
+        "DD_SERVICE",
+        "--env",
+        "DD_ENV",
+        "[default: CI]",
+        "--out-dir",
+        "[default: .testoptimization]",
+        "--repo-root",
+        "--repo-name",
+        "[default: test_optimization_data]",
+        "--site",
+        "DD_SITE",
+        "--agentless-url",
+        "DD_TEST_OPTIMIZATION_AGENTLESS_URL",
+        "--known-tests",
+        "--test-management",
+        "--flaky-tests",
+        "[default: true]",
+        "--http-connect-timeout-seconds",
+        "DD_TEST_OPTIMIZATION_HTTP_CONNECT_TIMEOUT_SECONDS",
+        "--http-max-time-seconds",
+        "--http-retry-attempts",
+        "--http-retry-delay-seconds",
+        "--http-execute-timeout-buffer-seconds",
+        "--on-error",
+        "[default: fail]",
+        "--fetch-salt",
+        "FETCH_SALT",
+        "--require-git-metadata",
+        "--runtime-name",
+        "--runtime-module-path",
+        "--aggregate-only",
+        "--debug",
+        "DD_API_KEY",
+        "Examples:",
     ] {
         assert!(help.contains(needle), "--help lacks {needle}:\n{help}");
     }

@@ -32,7 +32,11 @@ fn transient_5xx_are_retried_until_success() {
     let err = text(&out.stderr);
     assert!(err.contains("HTTP 503; retrying"), "{err}");
     assert!(err.contains("(attempt 2 of 4)"), "{err}");
-    let raw = std::fs::read_to_string(dir.path().join("repo/.testoptimization/cache/http/known_tests.json")).unwrap();
+    let raw = std::fs::read_to_string(
+        dir.path()
+            .join("repo/.testoptimization/cache/http/known_tests.json"),
+    )
+    .unwrap();
     assert_eq!(raw, fixture("known_tests.json"));
     assert_no_key(dir.path(), &out);
 }
@@ -41,13 +45,20 @@ fn transient_5xx_are_retried_until_success() {
 fn rate_limit_honours_retry_after() {
     let dir = tempfile::tempdir().unwrap();
     let api = Api::start(Arc::new(|endpoint, nth| match (endpoint, nth) {
-        ("flaky_tests", 0) => Reply::Headers(429, "slow down".into(), vec![("Retry-After".into(), "1".into())]),
+        ("flaky_tests", 0) => Reply::Headers(
+            429,
+            "slow down".into(),
+            vec![("Retry-After".into(), "1".into())],
+        ),
         (other, _) => fixture_reply(other),
     }));
     let started = Instant::now();
     let out = sync(dir.path(), &api.url, &["--service", "s"], &[]);
     assert!(out.status.success(), "stderr: {}", text(&out.stderr));
-    assert!(started.elapsed() >= Duration::from_secs(1), "Retry-After ignored");
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "Retry-After ignored"
+    );
     assert_eq!(count(&api, "flaky_tests"), 2);
     assert!(text(&out.stderr).contains("HTTP 429; retrying in 1.0s"));
 }
@@ -56,15 +67,30 @@ fn rate_limit_honours_retry_after() {
 fn timeouts_are_retried() {
     let dir = tempfile::tempdir().unwrap();
     let api = Api::start(Arc::new(|endpoint, nth| match (endpoint, nth) {
-        ("test_management", 0) => Reply::Slow(Duration::from_secs(3), Box::new(fixture_reply("test_management"))),
+        ("test_management", 0) => Reply::Slow(
+            Duration::from_secs(3),
+            Box::new(fixture_reply("test_management")),
+        ),
         (other, _) => fixture_reply(other),
     }));
     let started = Instant::now();
-    let out = sync(dir.path(), &api.url, &["--service", "s", "--http-max-time-seconds", "1"], &[]);
+    let out = sync(
+        dir.path(),
+        &api.url,
+        &["--service", "s", "--http-max-time-seconds", "1"],
+        &[],
+    );
     assert!(out.status.success(), "stderr: {}", text(&out.stderr));
-    assert!(started.elapsed() < Duration::from_secs(3), "the slow attempt was not cut at 1 s");
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "the slow attempt was not cut at 1 s"
+    );
     assert_eq!(count(&api, "test_management"), 2);
-    assert!(text(&out.stderr).to_lowercase().contains("timeout"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).to_lowercase().contains("timeout"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 /// A TCP front that drops the first `resets` connections after reading the request, and
@@ -87,7 +113,9 @@ fn resetting_proxy(upstream: String, resets: usize) -> (String, Arc<AtomicUsize>
             }
             let upstream = upstream.clone();
             std::thread::spawn(move || {
-                let Ok(mut server) = TcpStream::connect(&upstream) else { return };
+                let Ok(mut server) = TcpStream::connect(&upstream) else {
+                    return;
+                };
                 let (mut c2, mut s2) = (client.try_clone().unwrap(), server.try_clone().unwrap());
                 let up = std::thread::spawn(move || {
                     let _ = std::io::copy(&mut c2, &mut s2);
@@ -113,7 +141,11 @@ fn connection_resets_are_retried() {
     // Two dropped connections, then one kept alive for all four requests.
     assert!(connections.load(Ordering::SeqCst) >= 3);
     assert_eq!(count(&api, "settings"), 1);
-    assert!(text(&out.stderr).contains("retrying"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("retrying"),
+        "{}",
+        text(&out.stderr)
+    );
     assert_no_key(dir.path(), &out);
 }
 
@@ -121,7 +153,12 @@ fn connection_resets_are_retried() {
 fn retries_are_bounded_and_the_failure_is_explained() {
     let dir = tempfile::tempdir().unwrap();
     let api = Api::start(Arc::new(|_, _| Reply::Json(503, "down".into())));
-    let out = sync(dir.path(), &api.url, &["--service", "s", "--http-retry-attempts", "2"], &[]);
+    let out = sync(
+        dir.path(),
+        &api.url,
+        &["--service", "s", "--http-retry-attempts", "2"],
+        &[],
+    );
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(count(&api, "settings"), 3);
     let err = text(&out.stderr);
@@ -135,7 +172,9 @@ fn retries_are_bounded_and_the_failure_is_explained() {
 #[test]
 fn client_errors_are_not_retried() {
     let dir = tempfile::tempdir().unwrap();
-    let api = Api::start(Arc::new(|_, _| Reply::Json(400, r#"{"errors":["bad"]}"#.into())));
+    let api = Api::start(Arc::new(|_, _| {
+        Reply::Json(400, r#"{"errors":["bad"]}"#.into())
+    }));
     let out = sync(dir.path(), &api.url, &["--service", "s"], &[]);
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(count(&api, "settings"), 1);
@@ -144,9 +183,18 @@ fn client_errors_are_not_retried() {
 #[test]
 fn refused_connections_fail_with_a_network_hint() {
     let dir = tempfile::tempdir().unwrap();
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let url = format!("http://127.0.0.1:{port}");
-    let out = sync(dir.path(), &url, &["--service", "s", "--http-retry-attempts", "1"], &[]);
+    let out = sync(
+        dir.path(),
+        &url,
+        &["--service", "s", "--http-retry-attempts", "1"],
+        &[],
+    );
     assert_eq!(out.status.code(), Some(1));
     let err = text(&out.stderr);
     assert!(err.contains("no HTTP status"), "{err}");

@@ -67,6 +67,7 @@ pub fn fixtures() -> Handler {
     Arc::new(|endpoint, _| fixture_reply(endpoint))
 }
 
+#[allow(missing_debug_implementations)]
 pub struct Api {
     pub url: String,
     pub seen: Arc<Mutex<Vec<Seen>>>,
@@ -90,9 +91,18 @@ impl Api {
                     let headers = request
                         .headers()
                         .iter()
-                        .map(|h| (h.field.as_str().as_str().to_ascii_lowercase(), h.value.to_string()))
+                        .map(|h| {
+                            (
+                                h.field.as_str().as_str().to_ascii_lowercase(),
+                                h.value.to_string(),
+                            )
+                        })
                         .collect();
-                    seen.lock().unwrap().push(Seen { endpoint, headers, body });
+                    seen.lock().unwrap().push(Seen {
+                        endpoint,
+                        headers,
+                        body,
+                    });
                     let nth = {
                         let mut counts = counts.lock().unwrap();
                         let n = counts.entry(endpoint.to_owned()).or_insert(0);
@@ -104,11 +114,21 @@ impl Api {
                 }
             })
         };
-        Api { url: format!("http://127.0.0.1:{port}"), seen, server, thread: Some(thread) }
+        Api {
+            url: format!("http://127.0.0.1:{port}"),
+            seen,
+            server,
+            thread: Some(thread),
+        }
     }
 
     pub fn endpoints(&self) -> Vec<&'static str> {
-        self.seen.lock().unwrap().iter().map(|s| s.endpoint).collect()
+        self.seen
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|s| s.endpoint)
+            .collect()
     }
 
     pub fn requests(&self) -> Vec<Seen> {
@@ -122,7 +142,8 @@ fn respond(request: tiny_http::Request, reply: Reply) {
         Reply::Headers(status, body, headers) => {
             let mut response = tiny_http::Response::from_string(body).with_status_code(status);
             for (k, v) in headers {
-                response.add_header(tiny_http::Header::from_bytes(k.as_bytes(), v.as_bytes()).unwrap());
+                response
+                    .add_header(tiny_http::Header::from_bytes(k.as_bytes(), v.as_bytes()).unwrap());
             }
             let _ = request.respond(response);
         }
@@ -183,7 +204,11 @@ pub fn tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
             if path.is_dir() {
                 stack.push(path);
             } else {
-                let rel = path.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/");
+                let rel = path
+                    .strip_prefix(root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/");
                 out.insert(rel, std::fs::read(&path).unwrap());
             }
         }
@@ -194,10 +219,19 @@ pub fn tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
 /// Asserts that the API key appears in no file under `root` and not in the process output.
 pub fn assert_no_key(root: &Path, output: &Output) {
     for (path, bytes) in tree(root) {
-        assert!(!text(&bytes).contains(API_KEY), "API key leaked into {path}");
+        assert!(
+            !text(&bytes).contains(API_KEY),
+            "API key leaked into {path}"
+        );
     }
-    assert!(!text(&output.stdout).contains(API_KEY), "API key leaked into stdout");
-    assert!(!text(&output.stderr).contains(API_KEY), "API key leaked into stderr");
+    assert!(
+        !text(&output.stdout).contains(API_KEY),
+        "API key leaked into stdout"
+    );
+    assert!(
+        !text(&output.stderr).contains(API_KEY),
+        "API key leaked into stderr"
+    );
 }
 
 /// `telemetry_facts.json` with every `*_ms` value set to 0, so trees compare byte for byte.
@@ -237,7 +271,12 @@ pub fn assert_golden(case: &str, root: &Path) {
     let expected = tree(&golden_dir);
     let actual_names: Vec<&String> = actual.keys().collect();
     let expected_names: Vec<&String> = expected.keys().collect();
-    assert_eq!(actual_names, expected_names, "file list differs from {}", golden_dir.display());
+    assert_eq!(
+        actual_names,
+        expected_names,
+        "file list differs from {}",
+        golden_dir.display()
+    );
     for (path, bytes) in &expected {
         assert_eq!(
             text(&actual[path]),

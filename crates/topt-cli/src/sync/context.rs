@@ -57,7 +57,10 @@ const CONTEXT_KEYS: &[(&str, &str)] = &[
     ("head_committer_date", "git.commit.head.committer.date"),
     ("pr_base_branch", "git.pull_request.base_branch"),
     ("pr_base_branch_sha", "git.pull_request.base_branch_sha"),
-    ("pr_base_branch_head_sha", "git.pull_request.base_branch_head_sha"),
+    (
+        "pr_base_branch_head_sha",
+        "git.pull_request.base_branch_head_sha",
+    ),
     ("pr_number", "pr.number"),
     ("provider", "ci.provider.name"),
     ("workspace_path", "ci.workspace_path"),
@@ -83,21 +86,77 @@ const OVERRIDES: &[(&str, &str, Normalizer)] = &[
     ("DD_GIT_HEAD_COMMIT", "head_sha", Normalizer::None),
     ("DD_GIT_COMMIT_MESSAGE", "commit_message", Normalizer::None),
     ("DD_GIT_HEAD_MESSAGE", "head_message", Normalizer::None),
-    ("DD_GIT_COMMIT_AUTHOR_NAME", "commit_author_name", Normalizer::None),
-    ("DD_GIT_COMMIT_AUTHOR_EMAIL", "commit_author_email", Normalizer::None),
-    ("DD_GIT_COMMIT_AUTHOR_DATE", "commit_author_date", Normalizer::None),
-    ("DD_GIT_COMMIT_COMMITTER_NAME", "commit_committer_name", Normalizer::None),
-    ("DD_GIT_COMMIT_COMMITTER_EMAIL", "commit_committer_email", Normalizer::None),
-    ("DD_GIT_COMMIT_COMMITTER_DATE", "commit_committer_date", Normalizer::None),
-    ("DD_GIT_HEAD_AUTHOR_NAME", "head_author_name", Normalizer::None),
-    ("DD_GIT_HEAD_AUTHOR_EMAIL", "head_author_email", Normalizer::None),
-    ("DD_GIT_HEAD_AUTHOR_DATE", "head_author_date", Normalizer::None),
-    ("DD_GIT_HEAD_COMMITTER_NAME", "head_committer_name", Normalizer::None),
-    ("DD_GIT_HEAD_COMMITTER_EMAIL", "head_committer_email", Normalizer::None),
-    ("DD_GIT_HEAD_COMMITTER_DATE", "head_committer_date", Normalizer::None),
+    (
+        "DD_GIT_COMMIT_AUTHOR_NAME",
+        "commit_author_name",
+        Normalizer::None,
+    ),
+    (
+        "DD_GIT_COMMIT_AUTHOR_EMAIL",
+        "commit_author_email",
+        Normalizer::None,
+    ),
+    (
+        "DD_GIT_COMMIT_AUTHOR_DATE",
+        "commit_author_date",
+        Normalizer::None,
+    ),
+    (
+        "DD_GIT_COMMIT_COMMITTER_NAME",
+        "commit_committer_name",
+        Normalizer::None,
+    ),
+    (
+        "DD_GIT_COMMIT_COMMITTER_EMAIL",
+        "commit_committer_email",
+        Normalizer::None,
+    ),
+    (
+        "DD_GIT_COMMIT_COMMITTER_DATE",
+        "commit_committer_date",
+        Normalizer::None,
+    ),
+    (
+        "DD_GIT_HEAD_AUTHOR_NAME",
+        "head_author_name",
+        Normalizer::None,
+    ),
+    (
+        "DD_GIT_HEAD_AUTHOR_EMAIL",
+        "head_author_email",
+        Normalizer::None,
+    ),
+    (
+        "DD_GIT_HEAD_AUTHOR_DATE",
+        "head_author_date",
+        Normalizer::None,
+    ),
+    (
+        "DD_GIT_HEAD_COMMITTER_NAME",
+        "head_committer_name",
+        Normalizer::None,
+    ),
+    (
+        "DD_GIT_HEAD_COMMITTER_EMAIL",
+        "head_committer_email",
+        Normalizer::None,
+    ),
+    (
+        "DD_GIT_HEAD_COMMITTER_DATE",
+        "head_committer_date",
+        Normalizer::None,
+    ),
     ("DD_GIT_PR_BASE_BRANCH", "pr_base_branch", Normalizer::Ref),
-    ("DD_GIT_PR_BASE_BRANCH_SHA", "pr_base_branch_sha", Normalizer::None),
-    ("DD_GIT_PR_BASE_BRANCH_HEAD_SHA", "pr_base_branch_head_sha", Normalizer::None),
+    (
+        "DD_GIT_PR_BASE_BRANCH_SHA",
+        "pr_base_branch_sha",
+        Normalizer::None,
+    ),
+    (
+        "DD_GIT_PR_BASE_BRANCH_HEAD_SHA",
+        "pr_base_branch_head_sha",
+        Normalizer::None,
+    ),
     ("DD_PR_NUMBER", "pr_number", Normalizer::None),
 ];
 
@@ -273,7 +332,8 @@ pub fn detect_os(env: &Env) -> HostOs {
         "darwin".to_owned()
     } else if sys.contains("linux") {
         "linux".to_owned()
-    } else if ["mingw", "msys", "cygwin"].iter().any(|w| sys.contains(w)) || sys.starts_with("windows")
+    } else if ["mingw", "msys", "cygwin"].iter().any(|w| sys.contains(w))
+        || sys.starts_with("windows")
     {
         "windows".to_owned()
     } else if sys.is_empty() {
@@ -285,7 +345,11 @@ pub fn detect_os(env: &Env) -> HostOs {
         a if a.is_empty() => "unknown".to_owned(),
         a => a,
     };
-    HostOs { platform, version: uname("-r"), arch }
+    HostOs {
+        platform,
+        version: uname("-r"),
+        arch,
+    }
 }
 
 /// The API-key fingerprint: FNV-1a-like over alphabet indices, 8 hex digits (spec §1.4.6).
@@ -332,7 +396,13 @@ pub fn context_json(meta: &Meta, input: &ContextInput<'_>) -> Value {
     put("runtime.architecture", input.runtime_arch);
     put("bazel.rule_name", RULE_NAME);
     put("bazel.rule_version", RULE_VERSION);
-    let or_unknown = |s: &str| if s.is_empty() { "unknown".to_owned() } else { s.to_owned() };
+    let or_unknown = |s: &str| {
+        if s.is_empty() {
+            "unknown".to_owned()
+        } else {
+            s.to_owned()
+        }
+    };
     put("bazel.os", &or_unknown(&input.os.platform));
     put("bazel.arch", &or_unknown(&input.os.arch));
     for (field, key) in CONTEXT_KEYS {
@@ -341,7 +411,10 @@ pub fn context_json(meta: &Meta, input: &ContextInput<'_>) -> Value {
     put("service.name", input.service);
     put("env", input.env);
     if !input.api_key.trim().is_empty() {
-        put("topt.api_key_fingerprint", &api_key_fingerprint(input.api_key));
+        put(
+            "topt.api_key_fingerprint",
+            &api_key_fingerprint(input.api_key),
+        );
     }
     Value::Object(map)
 }
@@ -353,15 +426,24 @@ mod tests {
     #[test]
     fn fingerprints_match_the_spec() {
         assert_eq!(api_key_fingerprint("abc"), "c1a2b2aa");
-        assert_eq!(api_key_fingerprint("0123456789abcdef0123456789abcdef"), "b2f8fa65");
+        assert_eq!(
+            api_key_fingerprint("0123456789abcdef0123456789abcdef"),
+            "b2f8fa65"
+        );
     }
 
     #[test]
     fn refs_and_urls_normalise() {
         assert_eq!(normalize_ref("origin/refs/heads/main"), "main");
         assert_eq!(normalize_ref("refs/pull/42/merge"), "pull/42/merge");
-        assert_eq!(strip_userinfo("https://user:pa@ss@host/repo.git"), "https://host/repo.git");
-        assert_eq!(strip_userinfo("git@github.com:org/repo.git"), "git@github.com:org/repo.git");
+        assert_eq!(
+            strip_userinfo("https://user:pa@ss@host/repo.git"),
+            "https://host/repo.git"
+        );
+        assert_eq!(
+            strip_userinfo("git@github.com:org/repo.git"),
+            "git@github.com:org/repo.git"
+        );
     }
 
     #[test]
@@ -387,7 +469,10 @@ mod tests {
             ("GITHUB_JOB", "bazel-test"),
             ("GITHUB_EVENT_PATH", &event_path),
             ("DD_GIT_COMMIT_MESSAGE", "overridden"),
-            ("DD_GIT_REPOSITORY_URL", "https://tok@github.com/acme/checkout.git"),
+            (
+                "DD_GIT_REPOSITORY_URL",
+                "https://tok@github.com/acme/checkout.git",
+            ),
         ]);
         let meta = collect(&env, None);
         assert_eq!(meta.get("provider"), "github");
@@ -396,26 +481,42 @@ mod tests {
         assert_eq!(meta.get("pr_number"), "481");
         assert_eq!(meta.get("pr_base_branch_head_sha"), "1a2b");
         assert_eq!(meta.get("commit_message"), "overridden");
-        assert_eq!(meta.get("repository_url"), "https://github.com/acme/checkout.git");
-        assert_eq!(meta.get("job_url"), "https://github.com/acme/checkout/commit/9f2c/checks");
+        assert_eq!(
+            meta.get("repository_url"),
+            "https://github.com/acme/checkout.git"
+        );
+        assert_eq!(
+            meta.get("job_url"),
+            "https://github.com/acme/checkout/commit/9f2c/checks"
+        );
         assert_eq!(
             meta.get("pipeline_url"),
             "https://github.com/acme/checkout/actions/runs/987/attempts/1"
         );
-        let os = HostOs { platform: "linux".into(), version: "6".into(), arch: "x86_64".into() };
-        let ctx = context_json(&meta, &ContextInput {
-            os: &os,
-            runtime_name: "go",
-            runtime_version: "",
-            runtime_arch: "",
-            service: "checkout-api",
-            env: "ci",
-            api_key: "abc",
-        });
+        let os = HostOs {
+            platform: "linux".into(),
+            version: "6".into(),
+            arch: "x86_64".into(),
+        };
+        let ctx = context_json(
+            &meta,
+            &ContextInput {
+                os: &os,
+                runtime_name: "go",
+                runtime_version: "",
+                runtime_arch: "",
+                service: "checkout-api",
+                env: "ci",
+                api_key: "abc",
+            },
+        );
         assert_eq!(ctx["topt.api_key_fingerprint"], "c1a2b2aa");
         assert_eq!(ctx["ci.provider.name"], "github");
         assert!(ctx.get("runtime.version").is_none());
-        assert!(ctx.as_object().is_some_and(|m| m.values().all(Value::is_string)));
+        assert!(
+            ctx.as_object()
+                .is_some_and(|m| m.values().all(Value::is_string))
+        );
     }
 
     #[test]
@@ -424,7 +525,10 @@ mod tests {
             ("GITLAB_CI", "true"),
             ("CI_COMMIT_REF_NAME", "v1.2"),
             ("CI_COMMIT_TAG", "v1.2"),
-            ("CI_REPOSITORY_URL", "https://gitlab-ci-token:xyz@gitlab.com/acme/x.git"),
+            (
+                "CI_REPOSITORY_URL",
+                "https://gitlab-ci-token:xyz@gitlab.com/acme/x.git",
+            ),
             ("CI_COMMIT_AUTHOR", "Jane <jane@acme.io>"),
         ]);
         let meta = collect(&env, None);

@@ -95,7 +95,11 @@ pub fn build_file(out_dir: &str, labels: &[String]) -> String {
     s.push_str(")\n\n");
     s.push_str("filegroup(\n    name = \"test_optimization_context\",\n    srcs = [\n");
     let _ = writeln!(s, "        {},", lit(&format!("{out_dir}/context.json")));
-    let _ = writeln!(s, "        {},", lit(&format!("{out_dir}/telemetry_facts.json")));
+    let _ = writeln!(
+        s,
+        "        {},",
+        lit(&format!("{out_dir}/telemetry_facts.json"))
+    );
     s.push_str("    ],\n");
     s.push_str(PUBLIC);
     s.push_str(")\n\n");
@@ -108,14 +112,26 @@ pub fn build_file(out_dir: &str, labels: &[String]) -> String {
         s.push('\n');
         s.push_str("topt_module_files(\n");
         let _ = writeln!(s, "    name = {},", lit(&format!("module_{label}")));
-        let _ = writeln!(s, "    settings = {},", lit(&format!("{http}/settings.json")));
-        let _ = writeln!(s, "    manifest = {},", lit(&format!("{out_dir}/manifest.txt")));
+        let _ = writeln!(
+            s,
+            "    settings = {},",
+            lit(&format!("{http}/settings.json"))
+        );
+        let _ = writeln!(
+            s,
+            "    manifest = {},",
+            lit(&format!("{out_dir}/manifest.txt"))
+        );
         for (attr, kind) in [
             ("known_tests", BundleKind::KnownTests),
             ("test_management", BundleKind::TestManagement),
             ("flaky_tests", BundleKind::FlakyTests),
         ] {
-            let _ = writeln!(s, "    {attr} = {},", lit(&module_file(out_dir, label, kind)));
+            let _ = writeln!(
+                s,
+                "    {attr} = {},",
+                lit(&module_file(out_dir, label, kind))
+            );
         }
         s.push_str(PUBLIC);
         s.push_str(")\n");
@@ -210,7 +226,10 @@ mod tests {
     fn runtimes() -> Vec<RuntimeModule> {
         ["go", "python", "java", "nodejs", "dotnet", "ruby"]
             .into_iter()
-            .map(|runtime| RuntimeModule { runtime, ..RuntimeModule::default() })
+            .map(|runtime| RuntimeModule {
+                runtime,
+                ..RuntimeModule::default()
+            })
             .collect()
     }
 
@@ -231,8 +250,16 @@ mod tests {
 topt_data = {\n    \"repo_name\": \"test_optimization_data\",\n    \"service_name\": \"checkout-api\",\n    \"manifest_path\": \".testoptimization/manifest.txt\",\n    \"labels\": [\"a_b\", \"c\"],\n    \"set\": {\"a_b\": True, \"c\": True},\n    \"runtimes\": {\n        \"go\": {\n            \"module_path\": \"github.com/acme/checkout\",\n            \"sanitized_module_path\": \"github_com_acme_checkout\",\n            \"module_included\": False,\n        },\n        \"python\": {\n";
         assert!(text.starts_with(expected_head), "{text}");
         assert!(text.ends_with("            \"module_included\": False,\n        },\n    },\n}\n"));
-        let empty = export_bzl(&ExportData { labels: &[], ..ExportData {
-            repo_name: "r", service_name: "s", out_dir: "o", labels: &[], runtimes: &rts } });
+        let empty = export_bzl(&ExportData {
+            labels: &[],
+            ..ExportData {
+                repo_name: "r",
+                service_name: "s",
+                out_dir: "o",
+                labels: &[],
+                runtimes: &rts,
+            }
+        });
         assert!(empty.contains("    \"labels\": [],\n    \"set\": {},\n"));
     }
 

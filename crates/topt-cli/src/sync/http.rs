@@ -53,8 +53,17 @@ pub struct Client {
 
 enum Attempt {
     Done(Response),
-    Retry { status: Option<u16>, reason: String, retry_after: Option<Duration>, body_start: String },
-    Fatal { status: Option<u16>, reason: String, body_start: String },
+    Retry {
+        status: Option<u16>,
+        reason: String,
+        retry_after: Option<Duration>,
+        body_start: String,
+    },
+    Fatal {
+        status: Option<u16>,
+        reason: String,
+        body_start: String,
+    },
 }
 
 const MAX_BODY: u64 = 4 << 30;
@@ -71,7 +80,11 @@ impl Client {
             .max_redirects(0)
             .user_agent(concat!("topt/", env!("CARGO_PKG_VERSION")))
             .build();
-        Client { agent: ureq::Agent::new_with_config(config), policy, api_key }
+        Client {
+            agent: ureq::Agent::new_with_config(config),
+            policy,
+            api_key,
+        }
     }
 
     /// POSTs `body` as JSON, retrying transient failures. `warn` receives one line per retry.
@@ -89,22 +102,42 @@ impl Client {
             attempt += 1;
             let (status, reason, retry_after, body_start) = match self.once(url, body) {
                 Attempt::Done(response) => return Ok(response),
-                Attempt::Fatal { status, reason, body_start } => {
-                    return Err(Failure { status, reason, attempts: attempt, body_start });
+                Attempt::Fatal {
+                    status,
+                    reason,
+                    body_start,
+                } => {
+                    return Err(Failure {
+                        status,
+                        reason,
+                        attempts: attempt,
+                        body_start,
+                    });
                 }
-                Attempt::Retry { status, reason, retry_after, body_start } => {
-                    (status, reason, retry_after, body_start)
-                }
+                Attempt::Retry {
+                    status,
+                    reason,
+                    retry_after,
+                    body_start,
+                } => (status, reason, retry_after, body_start),
             };
             let wait = retry_after.unwrap_or_else(|| self.backoff(attempt));
             let out_of_budget = started.elapsed() + wait + self.policy.max_time > budget;
             if attempt >= total || out_of_budget {
                 let reason = if attempt < total {
-                    format!("{reason} (stopped retrying: the {}s time budget is spent)", budget.as_secs())
+                    format!(
+                        "{reason} (stopped retrying: the {}s time budget is spent)",
+                        budget.as_secs()
+                    )
                 } else {
                     reason
                 };
-                return Err(Failure { status, reason, attempts: attempt, body_start });
+                return Err(Failure {
+                    status,
+                    reason,
+                    attempts: attempt,
+                    body_start,
+                });
             }
             warn(format!(
                 "POST {}: {reason}; retrying in {:.1}s (attempt {} of {total})",
@@ -144,7 +177,11 @@ impl Client {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok())
             .map(|s| Duration::from_secs(s).min(MAX_RETRY_AFTER));
-        let read = response.body_mut().with_config().limit(MAX_BODY).read_to_vec();
+        let read = response
+            .body_mut()
+            .with_config()
+            .limit(MAX_BODY)
+            .read_to_vec();
         let body = match read {
             Ok(body) => body,
             Err(err) => return classify_error(&err, Some(status)),
@@ -156,9 +193,18 @@ impl Client {
         let body_start = snippet(&body);
         let reason = format!("HTTP {status}");
         if matches!(status, 408 | 429 | 500 | 502 | 503 | 504) {
-            Attempt::Retry { status: Some(status), reason, retry_after, body_start }
+            Attempt::Retry {
+                status: Some(status),
+                reason,
+                retry_after,
+                body_start,
+            }
         } else {
-            Attempt::Fatal { status: Some(status), reason, body_start }
+            Attempt::Fatal {
+                status: Some(status),
+                reason,
+                body_start,
+            }
         }
     }
 }
@@ -175,7 +221,11 @@ fn classify_error(err: &ureq::Error, status: Option<u16>) -> Attempt {
             retry_after: None,
             body_start: String::new(),
         },
-        _ => Attempt::Fatal { status, reason, body_start: String::new() },
+        _ => Attempt::Fatal {
+            status,
+            reason,
+            body_start: String::new(),
+        },
     }
 }
 

@@ -8,7 +8,9 @@ pub fn normalize_out_dir(raw: &str) -> Result<String, String> {
         return Err(format!("--out-dir is empty; {fix}"));
     }
     if trimmed.contains(['\n', '\r', '\t']) {
-        return Err(format!("--out-dir {raw:?} contains a control character; {fix}"));
+        return Err(format!(
+            "--out-dir {raw:?} contains a control character; {fix}"
+        ));
     }
     let slashed = trimmed.replace('\\', "/");
     if slashed.starts_with('/') {
@@ -44,9 +46,9 @@ pub fn validate_service(raw: &str) -> Result<(String, Option<String>), String> {
             service.len()
         ));
     }
-    let warning = service
-        .contains(' ')
-        .then(|| format!("service name {service:?} contains a space; Datadog service names usually do not"));
+    let warning = service.contains(' ').then(|| {
+        format!("service name {service:?} contains a space; Datadog service names usually do not")
+    });
     Ok((service.to_owned(), warning))
 }
 
@@ -132,7 +134,10 @@ mod tests {
     fn service_rules() {
         assert!(validate_service("  ").is_err());
         assert!(validate_service(&"x".repeat(201)).is_err());
-        assert_eq!(validate_service(" café ").map(|s| s.0).as_deref(), Ok("café"));
+        assert_eq!(
+            validate_service(" café ").map(|s| s.0).as_deref(),
+            Ok("café")
+        );
         assert!(matches!(validate_service("a b"), Ok((_, Some(_)))));
     }
 

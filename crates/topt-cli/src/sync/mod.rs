@@ -68,11 +68,22 @@ pub enum OnError {
 pub struct Args {
     /// Service name; repeat for a multi-service sync. Falls back to DD_SERVICE, then
     /// `unnamed-service`.
-    #[arg(long = "service", value_name = "NAME", env = "DD_SERVICE", hide_env_values = true)]
+    #[arg(
+        long = "service",
+        value_name = "NAME",
+        env = "DD_SERVICE",
+        hide_env_values = true
+    )]
     pub services: Vec<String>,
 
     /// Environment tag sent to the backend and written to context.json.
-    #[arg(long = "env", value_name = "ENV", env = "DD_ENV", default_value = "CI", hide_env_values = true)]
+    #[arg(
+        long = "env",
+        value_name = "ENV",
+        env = "DD_ENV",
+        default_value = "CI",
+        hide_env_values = true
+    )]
     pub dd_env: String,
 
     /// Directory of the sync repository (BUILD, export.bzl and <out-dir> are written here).
@@ -93,13 +104,86 @@ pub struct Args {
     pub workspace_root: Option<PathBuf>,
 
     /// Datadog site, e.g. datadoghq.eu.
-    #[arg(long, value_name = "SITE", env = "DD_SITE", default_value = "datadoghq.com", hide_env_values = true)]
+    #[arg(
+        long,
+        value_name = "SITE",
+        env = "DD_SITE",
+        default_value = "datadoghq.com",
+        hide_env_values = true
+    )]
     pub site: String,
 
     /// API base URL overriding --site (any scheme/port; for proxies and tests).
-    #[arg(long, value_name = "URL", env = "DD_TEST_OPTIMIZATION_AGENTLESS_URL", default_value = "", hide_default_value = true, hide_env_values = true)]
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "DD_TEST_OPTIMIZATION_AGENTLESS_URL",
+        default_value = "",
+        hide_default_value = true,
+        hide_env_values = true
+    )]
     pub agentless_url: String,
 
+    /// Request known tests when the backend enables them.
+    #[arg(long, value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set)]
+    pub known_tests: bool,
+
+    /// Request test management data when the backend enables it.
+    #[arg(long, value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set)]
+    pub test_management: bool,
+
+    /// Request flaky tests when the backend enables them.
+    #[arg(long, value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set)]
+    pub flaky_tests: bool,
+
+    /// Fail (exit 2) before any request when repository URL, branch/tag or commit SHA is missing.
+    #[arg(long)]
+    pub require_git_metadata: bool,
+
+    /// On a backend or JSON failure: `fail` the sync, or continue with `stub` files (loud warning).
+    #[arg(long, value_enum, value_name = "POLICY", default_value_t = OnError::Fail)]
+    pub on_error: OnError,
+
+    /// Cache-busting input, only logged (`--repo_env=FETCH_SALT=$(date +%s)` re-runs the rule).
+    #[arg(
+        long,
+        value_name = "SALT",
+        env = "FETCH_SALT",
+        default_value = "",
+        hide_default_value = true
+    )]
+    pub fetch_salt: String,
+
+    /// Cache-busting input, only logged.
+    #[arg(
+        long,
+        value_name = "VALUE",
+        env = "GIT_DIRTY",
+        default_value = "",
+        hide_default_value = true
+    )]
+    pub git_dirty: String,
+
+    /// Only write the multi-service aggregator (aggregate.bzl, export.bzl, BUILD) into
+    /// --repo-root for the given services; no request, no API key needed.
+    #[arg(long)]
+    pub aggregate_only: bool,
+
+    /// Print request and response bodies (never the API key).
+    #[arg(long)]
+    pub debug: bool,
+
+    #[command(flatten)]
+    pub runtime: Box<RuntimeArgs>,
+
+    #[command(flatten)]
+    pub http: Box<HttpArgs>,
+}
+
+/// Runtime flags (boxed in [`Args`] to keep the CLI's command enum small).
+#[derive(Debug, clap::Args)]
+#[command(next_help_heading = "Runtime")]
+pub struct RuntimeArgs {
     /// Runtime name for request configurations (`unknown` if empty), context.json and module-path routing.
     #[arg(long, value_name = "NAME", default_value = "")]
     pub runtime_name: String,
@@ -115,68 +199,42 @@ pub struct Args {
     /// Module path of the code under test (export.bzl runtimes; Go: only with runtime go or none).
     #[arg(long, value_name = "PATH", default_value = "")]
     pub runtime_module_path: String,
+}
 
-    /// Request known tests when the backend enables them.
-    #[arg(long, value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set)]
-    pub known_tests: bool,
-
-    /// Request test management data when the backend enables it.
-    #[arg(long, value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set)]
-    pub test_management: bool,
-
-    /// Request flaky tests when the backend enables them.
-    #[arg(long, value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set)]
-    pub flaky_tests: bool,
-
-    /// Connect timeout per attempt, seconds (> 0; -1 = unset)
+/// HTTP policy flags: flag, else the environment variable, else the default; `-1` means unset,
+/// as in the reference's attributes.
+#[derive(Debug, clap::Args)]
+#[command(next_help_heading = "HTTP")]
+pub struct HttpArgs {
+    /// Connect timeout per attempt, seconds (> 0; -1 = unset).
+    ///
     /// [env: DD_TEST_OPTIMIZATION_HTTP_CONNECT_TIMEOUT_SECONDS] [default: 10]
     #[arg(long, value_name = "S", allow_negative_numbers = true)]
     pub http_connect_timeout_seconds: Option<i64>,
 
-    /// Total time per attempt, seconds (> 0; -1 = unset)
+    /// Total time per attempt, seconds (> 0; -1 = unset).
+    ///
     /// [env: DD_TEST_OPTIMIZATION_HTTP_MAX_TIME_SECONDS] [default: 60]
     #[arg(long, value_name = "S", allow_negative_numbers = true)]
     pub http_max_time_seconds: Option<i64>,
 
-    /// Retries after the first attempt on timeouts, resets, 408/429/5xx (> 0; -1 = unset)
+    /// Retries after the first attempt on timeouts, resets, 408/429/5xx (> 0; -1 = unset).
+    ///
     /// [env: DD_TEST_OPTIMIZATION_HTTP_RETRY_ATTEMPTS] [default: 3]
     #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub http_retry_attempts: Option<i64>,
 
-    /// First retry delay, seconds, doubled per retry; Retry-After wins (>= 0; -1 = unset)
+    /// First retry delay, seconds, doubled per retry; Retry-After wins (>= 0; -1 = unset).
+    ///
     /// [env: DD_TEST_OPTIMIZATION_HTTP_RETRY_DELAY_SECONDS] [default: 2]
     #[arg(long, value_name = "S", allow_negative_numbers = true)]
     pub http_retry_delay_seconds: Option<i64>,
 
-    /// Extra seconds in each request's overall budget (R+1)·max + R·delay + buffer (>= 0; -1 = unset)
+    /// Extra seconds in each request's overall budget (R+1)·max + R·delay + buffer (>= 0; -1 = unset).
+    ///
     /// [env: DD_TEST_OPTIMIZATION_HTTP_EXECUTE_TIMEOUT_BUFFER_SECONDS] [default: 60]
     #[arg(long, value_name = "S", allow_negative_numbers = true)]
     pub http_execute_timeout_buffer_seconds: Option<i64>,
-
-    /// Fail (exit 2) before any request when repository URL, branch/tag or commit SHA is missing.
-    #[arg(long)]
-    pub require_git_metadata: bool,
-
-    /// On a backend or JSON failure: `fail` the sync, or continue with `stub` files (loud warning).
-    #[arg(long, value_enum, value_name = "POLICY", default_value_t = OnError::Fail)]
-    pub on_error: OnError,
-
-    /// Cache-busting input, only logged (`--repo_env=FETCH_SALT=$(date +%s)` re-runs the rule).
-    #[arg(long, value_name = "SALT", env = "FETCH_SALT", default_value = "", hide_default_value = true)]
-    pub fetch_salt: String,
-
-    /// Cache-busting input, only logged.
-    #[arg(long, value_name = "VALUE", env = "GIT_DIRTY", default_value = "", hide_default_value = true)]
-    pub git_dirty: String,
-
-    /// Only write the multi-service aggregator (aggregate.bzl, export.bzl, BUILD) into
-    /// --repo-root for the given services; no request, no API key needed.
-    #[arg(long)]
-    pub aggregate_only: bool,
-
-    /// Print request and response bodies (never the API key).
-    #[arg(long)]
-    pub debug: bool,
 }
 
 /// A sync failure and its exit status.
@@ -212,7 +270,10 @@ pub struct Log {
 
 impl Log {
     fn new(secret: &str, debug: bool) -> Self {
-        Log { secret: secret.trim().to_owned(), debug }
+        Log {
+            secret: secret.trim().to_owned(),
+            debug,
+        }
     }
 
     fn redact(&self, text: &str) -> String {

@@ -38,11 +38,17 @@ pub fn write_aggregator(
     log: &Log,
 ) -> Result<(), SyncError> {
     if services.is_empty() {
-        return Err(SyncError::Usage("no service given; pass --service at least once".into()));
+        return Err(SyncError::Usage(
+            "no service given; pass --service at least once".into(),
+        ));
     }
     let repos = service_repos(name, services);
     let (aggregate, export, build) = aggregator_files(&repos);
-    for (file, text) in [("aggregate.bzl", aggregate), ("export.bzl", export), ("BUILD", build)] {
+    for (file, text) in [
+        ("aggregate.bzl", aggregate),
+        ("export.bzl", export),
+        ("BUILD", build),
+    ] {
         write_atomic(&dir.join(file), text.as_bytes()).map_err(|e| {
             SyncError::Failed(format!("cannot write {file} in {}: {e}", dir.display()))
         })?;
@@ -82,7 +88,11 @@ mod tests {
 
     #[test]
     fn keys_follow_the_given_order() {
-        let services = ["Checkout API".to_owned(), "checkout-api".to_owned(), "b".to_owned()];
+        let services = [
+            "Checkout API".to_owned(),
+            "checkout-api".to_owned(),
+            "b".to_owned(),
+        ];
         let repos = service_repos("t", &services);
         assert_eq!(
             repos,

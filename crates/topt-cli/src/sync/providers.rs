@@ -84,7 +84,14 @@ fn appveyor(env: &Env, m: &mut Meta) -> bool {
     };
     set(m, "repository_url", &repo);
     set(m, "sha", env.get("APPVEYOR_REPO_COMMIT"));
-    set(m, "branch", env.first(&["APPVEYOR_PULL_REQUEST_HEAD_REPO_BRANCH", "APPVEYOR_REPO_BRANCH"]));
+    set(
+        m,
+        "branch",
+        env.first(&[
+            "APPVEYOR_PULL_REQUEST_HEAD_REPO_BRANCH",
+            "APPVEYOR_REPO_BRANCH",
+        ]),
+    );
     set(m, "tag", env.get("APPVEYOR_REPO_TAG_NAME"));
     set(m, "workspace_path", env.get("APPVEYOR_BUILD_FOLDER"));
     let id = env.get("APPVEYOR_BUILD_ID");
@@ -102,8 +109,16 @@ fn appveyor(env: &Env, m: &mut Meta) -> bool {
         message = format!("{message}\n{extended}");
     }
     set(m, "commit_message", &message);
-    set(m, "commit_author_name", env.get("APPVEYOR_REPO_COMMIT_AUTHOR"));
-    set(m, "commit_author_email", env.get("APPVEYOR_REPO_COMMIT_AUTHOR_EMAIL"));
+    set(
+        m,
+        "commit_author_name",
+        env.get("APPVEYOR_REPO_COMMIT_AUTHOR"),
+    );
+    set(
+        m,
+        "commit_author_email",
+        env.get("APPVEYOR_REPO_COMMIT_AUTHOR_EMAIL"),
+    );
     set(m, "pr_base_branch", env.get("APPVEYOR_REPO_BRANCH"));
     set(m, "head_sha", env.get("APPVEYOR_PULL_REQUEST_HEAD_COMMIT"));
     set(m, "pr_number", env.get("APPVEYOR_PULL_REQUEST_NUMBER"));
@@ -113,17 +128,35 @@ fn appveyor(env: &Env, m: &mut Meta) -> bool {
 fn azure(env: &Env, m: &mut Meta) -> bool {
     branch_or_tag(
         m,
-        env.first(&["SYSTEM_PULLREQUEST_SOURCEBRANCH", "BUILD_SOURCEBRANCH", "BUILD_SOURCEBRANCHNAME"]),
+        env.first(&[
+            "SYSTEM_PULLREQUEST_SOURCEBRANCH",
+            "BUILD_SOURCEBRANCH",
+            "BUILD_SOURCEBRANCHNAME",
+        ]),
     );
-    set(m, "repository_url", env.first(&["SYSTEM_PULLREQUEST_SOURCEREPOSITORYURI", "BUILD_REPOSITORY_URI"]));
-    set(m, "sha", env.first(&["SYSTEM_PULLREQUEST_SOURCECOMMITID", "BUILD_SOURCEVERSION"]));
+    set(
+        m,
+        "repository_url",
+        env.first(&[
+            "SYSTEM_PULLREQUEST_SOURCEREPOSITORYURI",
+            "BUILD_REPOSITORY_URI",
+        ]),
+    );
+    set(
+        m,
+        "sha",
+        env.first(&["SYSTEM_PULLREQUEST_SOURCECOMMITID", "BUILD_SOURCEVERSION"]),
+    );
     set(m, "commit_message", env.get("BUILD_SOURCEVERSIONMESSAGE"));
     set(m, "workspace_path", env.get("BUILD_SOURCESDIRECTORY"));
     let build_id = env.get("BUILD_BUILDID");
     set(m, "pipeline_id", build_id);
     set(m, "pipeline_number", build_id);
     set(m, "pipeline_name", env.get("BUILD_DEFINITIONNAME"));
-    let (server, project) = (env.get("SYSTEM_TEAMFOUNDATIONSERVERURI"), env.get("SYSTEM_TEAMPROJECTID"));
+    let (server, project) = (
+        env.get("SYSTEM_TEAMFOUNDATIONSERVERURI"),
+        env.get("SYSTEM_TEAMPROJECTID"),
+    );
     if !server.is_empty() && !project.is_empty() && !build_id.is_empty() {
         let url = format!("{server}{project}/_build/results?buildId={build_id}");
         let job_url = format!(
@@ -139,14 +172,31 @@ fn azure(env: &Env, m: &mut Meta) -> bool {
     set(m, "job_name", env.get("SYSTEM_JOBDISPLAYNAME"));
     set(m, "commit_author_name", env.get("BUILD_REQUESTEDFORID"));
     set(m, "commit_author_email", env.get("BUILD_REQUESTEDFOREMAIL"));
-    set(m, "pr_base_branch", env.get("SYSTEM_PULLREQUEST_TARGETBRANCH"));
-    set(m, "pr_number", env.get("SYSTEM_PULLREQUEST_PULLREQUESTNUMBER"));
-    set(m, "env_vars", &env_subset(env, &["SYSTEM_TEAMPROJECTID", "BUILD_BUILDID", "SYSTEM_JOBID"]));
+    set(
+        m,
+        "pr_base_branch",
+        env.get("SYSTEM_PULLREQUEST_TARGETBRANCH"),
+    );
+    set(
+        m,
+        "pr_number",
+        env.get("SYSTEM_PULLREQUEST_PULLREQUESTNUMBER"),
+    );
+    set(
+        m,
+        "env_vars",
+        &env_subset(
+            env,
+            &["SYSTEM_TEAMPROJECTID", "BUILD_BUILDID", "SYSTEM_JOBID"],
+        ),
+    );
     true
 }
 
 fn bitbucket(env: &Env, m: &mut Meta) -> bool {
-    let mut repo = env.first(&["BITBUCKET_GIT_SSH_ORIGIN", "BITBUCKET_GIT_HTTP_ORIGIN"]).to_owned();
+    let mut repo = env
+        .first(&["BITBUCKET_GIT_SSH_ORIGIN", "BITBUCKET_GIT_HTTP_ORIGIN"])
+        .to_owned();
     let slug = env.get("BITBUCKET_REPO_SLUG");
     if repo.is_empty() && !slug.is_empty() {
         repo = format!("https://bitbucket.org/{slug}.git");
@@ -157,8 +207,15 @@ fn bitbucket(env: &Env, m: &mut Meta) -> bool {
     set(m, "tag", env.get("BITBUCKET_TAG"));
     set(m, "workspace_path", env.get("BITBUCKET_CLONE_DIR"));
     let uuid = env.get("BITBUCKET_PIPELINE_UUID");
-    set(m, "pipeline_id", uuid.trim_start_matches('{').trim_end_matches('}'));
-    let (number, name) = (env.get("BITBUCKET_BUILD_NUMBER"), env.get("BITBUCKET_REPO_FULL_NAME"));
+    set(
+        m,
+        "pipeline_id",
+        uuid.trim_start_matches('{').trim_end_matches('}'),
+    );
+    let (number, name) = (
+        env.get("BITBUCKET_BUILD_NUMBER"),
+        env.get("BITBUCKET_REPO_FULL_NAME"),
+    );
     set(m, "pipeline_number", number);
     set(m, "pipeline_name", name);
     if !name.is_empty() && !number.is_empty() {
@@ -166,7 +223,11 @@ fn bitbucket(env: &Env, m: &mut Meta) -> bool {
         set(m, "pipeline_url", &url);
         set(m, "job_url", &url);
     }
-    set(m, "pr_base_branch", env.get("BITBUCKET_PR_DESTINATION_BRANCH"));
+    set(
+        m,
+        "pr_base_branch",
+        env.get("BITBUCKET_PR_DESTINATION_BRANCH"),
+    );
     set(m, "pr_number", env.get("BITBUCKET_PR_ID"));
     true
 }
@@ -179,13 +240,40 @@ fn buddy(env: &Env, m: &mut Meta) -> bool {
     set(m, "pipeline_name", env.get("BUDDY_PIPELINE_NAME"));
     set(m, "pipeline_number", execution);
     set(m, "pipeline_url", env.get("BUDDY_EXECUTION_URL"));
-    set(m, "sha", env.first(&["BUDDY_EXECUTION_REVISION", "BUDDY_EXECUTION_REVISION_COMMIT_ID"]));
-    set(m, "repository_url", env.first(&["BUDDY_SCM_URL", "BUDDY_REPO_URL"]));
-    set(m, "branch", env.first(&["BUDDY_EXECUTION_BRANCH", "BUDDY_EXECUTION_BRANCH_NAME"]));
+    set(
+        m,
+        "sha",
+        env.first(&[
+            "BUDDY_EXECUTION_REVISION",
+            "BUDDY_EXECUTION_REVISION_COMMIT_ID",
+        ]),
+    );
+    set(
+        m,
+        "repository_url",
+        env.first(&["BUDDY_SCM_URL", "BUDDY_REPO_URL"]),
+    );
+    set(
+        m,
+        "branch",
+        env.first(&["BUDDY_EXECUTION_BRANCH", "BUDDY_EXECUTION_BRANCH_NAME"]),
+    );
     set(m, "tag", env.get("BUDDY_EXECUTION_TAG"));
-    set(m, "commit_message", env.get("BUDDY_EXECUTION_REVISION_MESSAGE"));
-    set(m, "commit_committer_name", env.get("BUDDY_EXECUTION_REVISION_COMMITTER_NAME"));
-    set(m, "commit_committer_email", env.get("BUDDY_EXECUTION_REVISION_COMMITTER_EMAIL"));
+    set(
+        m,
+        "commit_message",
+        env.get("BUDDY_EXECUTION_REVISION_MESSAGE"),
+    );
+    set(
+        m,
+        "commit_committer_name",
+        env.get("BUDDY_EXECUTION_REVISION_COMMITTER_NAME"),
+    );
+    set(
+        m,
+        "commit_committer_email",
+        env.get("BUDDY_EXECUTION_REVISION_COMMITTER_EMAIL"),
+    );
     set(m, "pr_base_branch", env.get("BUDDY_RUN_PR_BASE_BRANCH"));
     set(m, "pr_number", env.get("BUDDY_RUN_PR_NO"));
     true
@@ -206,10 +294,18 @@ fn buildkite(env: &Env, m: &mut Meta) -> bool {
     if !url.is_empty() && !job_id.is_empty() {
         set(m, "job_url", &format!("{url}#{job_id}"));
     }
-    set(m, "workspace_path", env.get("BUILDKITE_BUILD_CHECKOUT_PATH"));
+    set(
+        m,
+        "workspace_path",
+        env.get("BUILDKITE_BUILD_CHECKOUT_PATH"),
+    );
     set(m, "commit_message", env.get("BUILDKITE_MESSAGE"));
     set(m, "commit_author_name", env.get("BUILDKITE_BUILD_AUTHOR"));
-    set(m, "commit_author_email", env.get("BUILDKITE_BUILD_AUTHOR_EMAIL"));
+    set(
+        m,
+        "commit_author_email",
+        env.get("BUILDKITE_BUILD_AUTHOR_EMAIL"),
+    );
     set(m, "node_name", env.get("BUILDKITE_AGENT_ID"));
     let prefix = "BUILDKITE_AGENT_META_DATA_";
     let mut labels: Vec<String> = env
@@ -219,9 +315,17 @@ fn buildkite(env: &Env, m: &mut Meta) -> bool {
         .collect();
     labels.sort_by(|a, b| b.cmp(a));
     set(m, "node_labels", &json_list(&labels));
-    set(m, "pr_base_branch", env.get("BUILDKITE_PULL_REQUEST_BASE_BRANCH"));
+    set(
+        m,
+        "pr_base_branch",
+        env.get("BUILDKITE_PULL_REQUEST_BASE_BRANCH"),
+    );
     set(m, "pr_number", env.get("BUILDKITE_PULL_REQUEST"));
-    set(m, "env_vars", &env_subset(env, &["BUILDKITE_BUILD_ID", "BUILDKITE_JOB_ID"]));
+    set(
+        m,
+        "env_vars",
+        &env_subset(env, &["BUILDKITE_BUILD_ID", "BUILDKITE_JOB_ID"]),
+    );
     true
 }
 
@@ -236,13 +340,21 @@ fn circleci(env: &Env, m: &mut Meta) -> bool {
     set(m, "pipeline_name", env.get("CIRCLE_PROJECT_REPONAME"));
     set(m, "pipeline_number", env.get("CIRCLE_BUILD_NUM"));
     if !workflow.is_empty() {
-        set(m, "pipeline_url", &format!("https://app.circleci.com/pipelines/workflows/{workflow}"));
+        set(
+            m,
+            "pipeline_url",
+            &format!("https://app.circleci.com/pipelines/workflows/{workflow}"),
+        );
     }
     set(m, "job_name", env.get("CIRCLE_JOB"));
     set(m, "job_id", env.get("CIRCLE_BUILD_NUM"));
     set(m, "job_url", env.get("CIRCLE_BUILD_URL"));
     set(m, "pr_number", env.get("CIRCLE_PR_NUMBER"));
-    set(m, "env_vars", &env_subset(env, &["CIRCLE_BUILD_NUM", "CIRCLE_WORKFLOW_ID"]));
+    set(
+        m,
+        "env_vars",
+        &env_subset(env, &["CIRCLE_BUILD_NUM", "CIRCLE_WORKFLOW_ID"]),
+    );
     true
 }
 
@@ -278,16 +390,32 @@ fn github(env: &Env, m: &mut Meta) -> bool {
         let check_run = env.get("JOB_CHECK_RUN_ID");
         if check_run.is_empty() {
             set(m, "job_id", job);
-            set(m, "job_url", &format!("{server}/{repo}/commit/{sha}/checks"));
+            set(
+                m,
+                "job_url",
+                &format!("{server}/{repo}/commit/{sha}/checks"),
+            );
         } else {
             set(m, "job_id", check_run);
-            set(m, "job_url", &format!("{server}/{repo}/actions/runs/{run_id}/job/{check_run}"));
+            set(
+                m,
+                "job_url",
+                &format!("{server}/{repo}/actions/runs/{run_id}/job/{check_run}"),
+            );
         }
     }
     set(
         m,
         "env_vars",
-        &env_subset(env, &["GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID", "GITHUB_RUN_ATTEMPT"]),
+        &env_subset(
+            env,
+            &[
+                "GITHUB_SERVER_URL",
+                "GITHUB_REPOSITORY",
+                "GITHUB_RUN_ID",
+                "GITHUB_RUN_ATTEMPT",
+            ],
+        ),
     );
     true
 }
@@ -295,7 +423,11 @@ fn github(env: &Env, m: &mut Meta) -> bool {
 fn gitlab(env: &Env, m: &mut Meta) -> bool {
     set(m, "repository_url", env.get("CI_REPOSITORY_URL"));
     set(m, "sha", env.get("CI_COMMIT_SHA"));
-    set(m, "branch", env.first(&["CI_COMMIT_BRANCH", "CI_COMMIT_REF_NAME"]));
+    set(
+        m,
+        "branch",
+        env.first(&["CI_COMMIT_BRANCH", "CI_COMMIT_REF_NAME"]),
+    );
     set(m, "tag", env.get("CI_COMMIT_TAG"));
     set(m, "workspace_path", env.get("CI_PROJECT_DIR"));
     set(m, "pipeline_id", env.get("CI_PIPELINE_ID"));
@@ -313,11 +445,27 @@ fn gitlab(env: &Env, m: &mut Meta) -> bool {
     set(m, "commit_author_name", &name);
     set(m, "commit_author_email", &email);
     set(m, "commit_author_date", env.get("CI_COMMIT_TIMESTAMP"));
-    set(m, "env_vars", &env_subset(env, &["CI_PROJECT_URL", "CI_PIPELINE_ID", "CI_JOB_ID"]));
+    set(
+        m,
+        "env_vars",
+        &env_subset(env, &["CI_PROJECT_URL", "CI_PIPELINE_ID", "CI_JOB_ID"]),
+    );
     set(m, "head_sha", env.get("CI_MERGE_REQUEST_SOURCE_BRANCH_SHA"));
-    set(m, "pr_base_branch_head_sha", env.get("CI_MERGE_REQUEST_TARGET_BRANCH_SHA"));
-    set(m, "pr_base_branch_sha", env.get("CI_MERGE_REQUEST_DIFF_BASE_SHA"));
-    set(m, "pr_base_branch", env.get("CI_MERGE_REQUEST_TARGET_BRANCH_NAME"));
+    set(
+        m,
+        "pr_base_branch_head_sha",
+        env.get("CI_MERGE_REQUEST_TARGET_BRANCH_SHA"),
+    );
+    set(
+        m,
+        "pr_base_branch_sha",
+        env.get("CI_MERGE_REQUEST_DIFF_BASE_SHA"),
+    );
+    set(
+        m,
+        "pr_base_branch",
+        env.get("CI_MERGE_REQUEST_TARGET_BRANCH_NAME"),
+    );
     set(m, "pr_number", env.get("CI_MERGE_REQUEST_IID"));
     true
 }
@@ -327,7 +475,10 @@ pub fn parse_author(raw: &str) -> (String, String) {
     let raw = raw.trim();
     if let (Some(lt), Some(gt)) = (raw.find('<'), raw.rfind('>')) {
         if lt < gt {
-            return (raw[..lt].trim().to_owned(), raw[lt + 1..gt].trim().to_owned());
+            return (
+                raw[..lt].trim().to_owned(),
+                raw[lt + 1..gt].trim().to_owned(),
+            );
         }
     }
     (raw.to_owned(), String::new())
@@ -342,7 +493,11 @@ fn jenkins(env: &Env, m: &mut Meta) -> bool {
     set(m, "pipeline_id", env.get("BUILD_TAG"));
     set(m, "pipeline_number", env.get("BUILD_NUMBER"));
     set(m, "pipeline_url", env.get("BUILD_URL"));
-    set(m, "pipeline_name", &jenkins_name(env.get("JOB_NAME"), git_branch));
+    set(
+        m,
+        "pipeline_name",
+        &jenkins_name(env.get("JOB_NAME"), git_branch),
+    );
     set(m, "node_name", env.get("NODE_NAME"));
     let labels: Vec<String> = env
         .get("NODE_LABELS")
@@ -378,18 +533,30 @@ fn teamcity(env: &Env, m: &mut Meta) -> bool {
     set(m, "job_url", env.get("BUILD_URL"));
     set(m, "job_name", env.get("TEAMCITY_BUILDCONF_NAME"));
     set(m, "pr_number", env.get("TEAMCITY_PULLREQUEST_NUMBER"));
-    set(m, "pr_base_branch", env.get("TEAMCITY_PULLREQUEST_TARGET_BRANCH"));
+    set(
+        m,
+        "pr_base_branch",
+        env.get("TEAMCITY_PULLREQUEST_TARGET_BRANCH"),
+    );
     true
 }
 
 fn travis(env: &Env, m: &mut Meta) -> bool {
     let slug = env.first(&["TRAVIS_PULL_REQUEST_SLUG", "TRAVIS_REPO_SLUG"]);
     if !slug.is_empty() {
-        set(m, "repository_url", &format!("https://github.com/{slug}.git"));
+        set(
+            m,
+            "repository_url",
+            &format!("https://github.com/{slug}.git"),
+        );
     }
     set(m, "sha", env.get("TRAVIS_COMMIT"));
     set(m, "tag", env.get("TRAVIS_TAG"));
-    set(m, "branch", env.first(&["TRAVIS_PULL_REQUEST_BRANCH", "TRAVIS_BRANCH"]));
+    set(
+        m,
+        "branch",
+        env.first(&["TRAVIS_PULL_REQUEST_BRANCH", "TRAVIS_BRANCH"]),
+    );
     set(m, "workspace_path", env.get("TRAVIS_BUILD_DIR"));
     set(m, "pipeline_id", env.get("TRAVIS_BUILD_ID"));
     set(m, "pipeline_number", env.get("TRAVIS_BUILD_NUMBER"));
@@ -404,9 +571,21 @@ fn travis(env: &Env, m: &mut Meta) -> bool {
 }
 
 fn bitrise(env: &Env, m: &mut Meta) -> bool {
-    set(m, "repository_url", env.first(&["GIT_REPOSITORY_URL", "BITRISE_GIT_REPOSITORY_URL"]));
-    set(m, "sha", env.first(&["BITRISE_GIT_COMMIT", "GIT_CLONE_COMMIT_HASH"]));
-    set(m, "branch", env.first(&["BITRISEIO_PULL_REQUEST_HEAD_BRANCH", "BITRISE_GIT_BRANCH"]));
+    set(
+        m,
+        "repository_url",
+        env.first(&["GIT_REPOSITORY_URL", "BITRISE_GIT_REPOSITORY_URL"]),
+    );
+    set(
+        m,
+        "sha",
+        env.first(&["BITRISE_GIT_COMMIT", "GIT_CLONE_COMMIT_HASH"]),
+    );
+    set(
+        m,
+        "branch",
+        env.first(&["BITRISEIO_PULL_REQUEST_HEAD_BRANCH", "BITRISE_GIT_BRANCH"]),
+    );
     set(m, "tag", env.get("BITRISE_GIT_TAG"));
     set(m, "workspace_path", env.get("BITRISE_SOURCE_DIR"));
     set(m, "pipeline_id", env.get("BITRISE_BUILD_SLUG"));
@@ -440,7 +619,14 @@ fn aws_codepipeline(env: &Env, m: &mut Meta) -> bool {
     set(
         m,
         "env_vars",
-        &env_subset(env, &["CODEBUILD_BUILD_ARN", "DD_ACTION_EXECUTION_ID", "DD_PIPELINE_EXECUTION_ID"]),
+        &env_subset(
+            env,
+            &[
+                "CODEBUILD_BUILD_ARN",
+                "DD_ACTION_EXECUTION_ID",
+                "DD_PIPELINE_EXECUTION_ID",
+            ],
+        ),
     );
     true
 }
@@ -454,7 +640,11 @@ fn drone(env: &Env, m: &mut Meta) -> bool {
     set(m, "pipeline_url", env.get("DRONE_BUILD_LINK"));
     set(m, "commit_message", env.get("DRONE_COMMIT_MESSAGE"));
     set(m, "commit_author_name", env.get("DRONE_COMMIT_AUTHOR_NAME"));
-    set(m, "commit_author_email", env.get("DRONE_COMMIT_AUTHOR_EMAIL"));
+    set(
+        m,
+        "commit_author_email",
+        env.get("DRONE_COMMIT_AUTHOR_EMAIL"),
+    );
     set(m, "workspace_path", env.get("DRONE_WORKSPACE"));
     set(m, "job_name", env.get("DRONE_STEP_NAME"));
     set(m, "stage_name", env.get("DRONE_STAGE_NAME"));
@@ -489,7 +679,10 @@ pub fn github_event(env: &Env, meta: &mut Meta) {
         meta.set("head_sha", &head_sha);
     }
     let base = pr.get("base");
-    for (field, key) in [("pr_base_branch", "ref"), ("pr_base_branch_head_sha", "sha")] {
+    for (field, key) in [
+        ("pr_base_branch", "ref"),
+        ("pr_base_branch_head_sha", "sha"),
+    ] {
         let value = text(base.and_then(|b| b.get(key)));
         if !value.is_empty() {
             meta.set(field, &value);
@@ -503,13 +696,19 @@ mod tests {
 
     #[test]
     fn jenkins_name_drops_branch_and_matrix_segments() {
-        assert_eq!(jenkins_name("acme/checkout/main/OS=linux", "origin/main"), "acme/checkout");
+        assert_eq!(
+            jenkins_name("acme/checkout/main/OS=linux", "origin/main"),
+            "acme/checkout"
+        );
         assert_eq!(jenkins_name("job", ""), "job");
     }
 
     #[test]
     fn author_parsing() {
-        assert_eq!(parse_author("Jane Doe <jane@acme.io>"), ("Jane Doe".into(), "jane@acme.io".into()));
+        assert_eq!(
+            parse_author("Jane Doe <jane@acme.io>"),
+            ("Jane Doe".into(), "jane@acme.io".into())
+        );
         assert_eq!(parse_author(" bot "), ("bot".into(), String::new()));
     }
 
@@ -518,7 +717,10 @@ mod tests {
         let env = Env::from_pairs(&[("CODEBUILD_INITIATOR", "user"), ("DRONE", "true")]);
         let mut meta = Meta::default();
         assert_eq!(extract(&env, &mut meta), None);
-        let env = Env::from_pairs(&[("CODEBUILD_INITIATOR", "codepipeline/x"), ("DD_PIPELINE_EXECUTION_ID", "p")]);
+        let env = Env::from_pairs(&[
+            ("CODEBUILD_INITIATOR", "codepipeline/x"),
+            ("DD_PIPELINE_EXECUTION_ID", "p"),
+        ]);
         assert_eq!(extract(&env, &mut meta), Some("awscodepipeline"));
         assert_eq!(meta.get("pipeline_id"), "p");
         assert_eq!(meta.get("env_vars"), r#"{"DD_PIPELINE_EXECUTION_ID":"p"}"#);

@@ -182,7 +182,11 @@ fn ensure_object(value: &mut Value) -> Option<&mut Map<String, Value>> {
 /// every feature off, exactly what the kill-switch rewrite makes of an empty response.
 pub fn stub_settings() -> Value {
     let mut settings = json!({});
-    for endpoint in [Endpoint::KnownTests, Endpoint::TestManagement, Endpoint::FlakyTests] {
+    for endpoint in [
+        Endpoint::KnownTests,
+        Endpoint::TestManagement,
+        Endpoint::FlakyTests,
+    ] {
         disable_feature(&mut settings, endpoint);
     }
     settings
@@ -294,7 +298,11 @@ fn settings_tags(settings: &Value) -> Vec<String> {
     if is_true(attrs.get("tests_skipping")) {
         tags.push("itrskip_enabled".to_owned());
     }
-    if is_true(attrs.get("early_flake_detection").and_then(|e| e.get("enabled"))) {
+    if is_true(
+        attrs
+            .get("early_flake_detection")
+            .and_then(|e| e.get("enabled")),
+    ) {
         tags.push("early_flake_detection_enabled:true".to_owned());
     }
     if is_true(attrs.get("flaky_test_retries_enabled")) {

@@ -54,7 +54,10 @@ fn execute(args: &Args, env: &Env, log: &Log) -> Result<(), SyncError> {
     }
     let plan = plan(args, env, services, log)?;
     if !args.fetch_salt.is_empty() || !args.git_dirty.is_empty() {
-        log.info(&format!("fetch salt {:?}, git dirty {:?}", args.fetch_salt, args.git_dirty));
+        log.info(&format!(
+            "fetch salt {:?}, git dirty {:?}",
+            args.fetch_salt, args.git_dirty
+        ));
     }
     let meta = context::collect(env, Some(&plan.workspace_root));
     if args.require_git_metadata {
@@ -63,7 +66,16 @@ fn execute(args: &Args, env: &Env, log: &Log) -> Result<(), SyncError> {
     let os = context::detect_os(env);
     if plan.services.len() == 1 {
         let service = plan.services.first().map(String::as_str).unwrap_or("");
-        sync_service(&plan, env, &meta, &os, service, &plan.repo_root, &plan.repo_name, log)?;
+        sync_service(
+            &plan,
+            env,
+            &meta,
+            &os,
+            service,
+            &plan.repo_root,
+            &plan.repo_name,
+            log,
+        )?;
         return Ok(());
     }
     multi::sync_services(&plan, env, &meta, &os, log)
@@ -98,35 +110,35 @@ fn plan(args: &Args, env: &Env, services: Vec<String>, log: &Log) -> Result<Plan
     };
     let connect = int(
         "--http-connect-timeout-seconds",
-        args.http_connect_timeout_seconds,
+        args.http.http_connect_timeout_seconds,
         "DD_TEST_OPTIMIZATION_HTTP_CONNECT_TIMEOUT_SECONDS",
         10,
         1,
     )?;
     let max_time = int(
         "--http-max-time-seconds",
-        args.http_max_time_seconds,
+        args.http.http_max_time_seconds,
         "DD_TEST_OPTIMIZATION_HTTP_MAX_TIME_SECONDS",
         60,
         1,
     )?;
     let retries = int(
         "--http-retry-attempts",
-        args.http_retry_attempts,
+        args.http.http_retry_attempts,
         "DD_TEST_OPTIMIZATION_HTTP_RETRY_ATTEMPTS",
         3,
         1,
     )?;
     let delay = int(
         "--http-retry-delay-seconds",
-        args.http_retry_delay_seconds,
+        args.http.http_retry_delay_seconds,
         "DD_TEST_OPTIMIZATION_HTTP_RETRY_DELAY_SECONDS",
         2,
         0,
     )?;
     let buffer = int(
         "--http-execute-timeout-buffer-seconds",
-        args.http_execute_timeout_buffer_seconds,
+        args.http.http_execute_timeout_buffer_seconds,
         "DD_TEST_OPTIMIZATION_HTTP_EXECUTE_TIMEOUT_BUFFER_SECONDS",
         60,
         0,
@@ -142,11 +154,15 @@ fn plan(args: &Args, env: &Env, services: Vec<String>, log: &Log) -> Result<Plan
     let workspace_root = match &args.workspace_root {
         Some(dir) => dir.clone(),
         None => std::env::current_dir().map_err(|e| {
-            SyncError::Usage(format!("cannot read the current directory ({e}); pass --workspace-root"))
+            SyncError::Usage(format!(
+                "cannot read the current directory ({e}); pass --workspace-root"
+            ))
         })?,
     };
     if args.repo_name.trim().is_empty() {
-        return Err(SyncError::Usage("--repo-name is empty; pass the apparent repository name".into()));
+        return Err(SyncError::Usage(
+            "--repo-name is empty; pass the apparent repository name".into(),
+        ));
     }
     Ok(Plan {
         base_url,
@@ -154,11 +170,15 @@ fn plan(args: &Args, env: &Env, services: Vec<String>, log: &Log) -> Result<Plan
         repo_root: args.repo_root.clone(),
         repo_name: args.repo_name.trim().to_owned(),
         services,
-        dd_env: if args.dd_env.is_empty() { "CI".to_owned() } else { args.dd_env.clone() },
-        runtime_name: args.runtime_name.clone(),
-        runtime_version: args.runtime_version.clone(),
-        runtime_arch: args.runtime_arch.clone(),
-        runtime_module_path: args.runtime_module_path.clone(),
+        dd_env: if args.dd_env.is_empty() {
+            "CI".to_owned()
+        } else {
+            args.dd_env.clone()
+        },
+        runtime_name: args.runtime.runtime_name.clone(),
+        runtime_version: args.runtime.runtime_version.clone(),
+        runtime_arch: args.runtime.runtime_arch.clone(),
+        runtime_module_path: args.runtime.runtime_module_path.clone(),
         switches: [
             (Endpoint::KnownTests, args.known_tests),
             (Endpoint::TestManagement, args.test_management),
@@ -206,13 +226,22 @@ pub(super) fn sync_service(
     log: &Log,
 ) -> Result<(), SyncError> {
     let io_err = |what: &str, e: std::io::Error| {
-        SyncError::Failed(format!("cannot write {what} under {}: {e}", repo_root.display()))
+        SyncError::Failed(format!(
+            "cannot write {what} under {}: {e}",
+            repo_root.display()
+        ))
     };
     std::fs::create_dir_all(repo_root).map_err(|e| io_err("the sync repository", e))?;
     let request_meta = request_meta(plan, meta, os, service);
     let client = Client::new(plan.policy, plan.api_key.clone());
     let mut telemetry = Telemetry::default();
-    let mut fetch = Fetcher { plan, client: &client, repo_root, log, telemetry: &mut telemetry };
+    let mut fetch = Fetcher {
+        plan,
+        client: &client,
+        repo_root,
+        log,
+        telemetry: &mut telemetry,
+    };
 
     let mut settings = match fetch.request(Endpoint::Settings, &request_meta)? {
         Some((_, parsed)) => parsed,
@@ -285,7 +314,10 @@ pub(super) fn sync_service(
     let files = [
         ("export.bzl", export),
         ("BUILD", generate::build_file(&plan.out_dir, &labels)),
-        ("module_runfiles.bzl", generate::MODULE_RUNFILES_BZL.to_owned()),
+        (
+            "module_runfiles.bzl",
+            generate::MODULE_RUNFILES_BZL.to_owned(),
+        ),
     ];
     for (name, text) in files {
         write_atomic(&repo_root.join(name), text.as_bytes()).map_err(|e| io_err(name, e))?;
@@ -300,7 +332,11 @@ pub(super) fn sync_service(
 }
 
 fn request_meta(plan: &Plan, meta: &Meta, os: &HostOs, service: &str) -> RequestMeta {
-    let runtime_arch = if plan.runtime_arch.is_empty() { os.arch.clone() } else { plan.runtime_arch.clone() };
+    let runtime_arch = if plan.runtime_arch.is_empty() {
+        os.arch.clone()
+    } else {
+        plan.runtime_arch.clone()
+    };
     RequestMeta {
         service: service.to_owned(),
         env: plan.dd_env.clone(),
@@ -339,11 +375,11 @@ impl Fetcher<'_> {
     ) -> Result<Option<(Vec<u8>, Value)>, SyncError> {
         let body = requests::body(endpoint, meta);
         let body_file = self.repo_root.join(endpoint.request_file());
-        write_atomic(&body_file, body.as_bytes()).map_err(|e| {
-            SyncError::Failed(format!("cannot write {}: {e}", body_file.display()))
-        })?;
+        write_atomic(&body_file, body.as_bytes())
+            .map_err(|e| SyncError::Failed(format!("cannot write {}: {e}", body_file.display())))?;
         let url = format!("{}/{}", self.plan.base_url, endpoint.path());
-        self.log.debug(&format!("POST {} body {body}", site::redact_url(&url)));
+        self.log
+            .debug(&format!("POST {} body {body}", site::redact_url(&url)));
         let log = self.log;
         let mut warn = |line: String| log.warn(&line);
         let outcome = self.client.post_json(&url, body.as_bytes(), &mut warn);
@@ -365,8 +401,10 @@ impl Fetcher<'_> {
                     status: Some(200),
                     reason: why,
                     attempts: 1,
-                    body_start: String::from_utf8_lossy(&response.body[..response.body.len().min(200)])
-                        .into_owned(),
+                    body_start: String::from_utf8_lossy(
+                        &response.body[..response.body.len().min(200)],
+                    )
+                    .into_owned(),
                 },
             },
             Err(failure) => failure,
@@ -386,8 +424,16 @@ impl Fetcher<'_> {
     }
 }
 
-fn failure_message(endpoint: Endpoint, url: &str, failure: &Failure, body: &str, plan: &Plan) -> String {
-    let status = failure.status.map_or("no HTTP status".to_owned(), |s| format!("HTTP {s}"));
+fn failure_message(
+    endpoint: Endpoint,
+    url: &str,
+    failure: &Failure,
+    body: &str,
+    plan: &Plan,
+) -> String {
+    let status = failure
+        .status
+        .map_or("no HTTP status".to_owned(), |s| format!("HTTP {s}"));
     let fix = match failure.status {
         _ if failure.status == Some(200) => {
             "the endpoint did not answer with a JSON object; check that DD_SITE / \
@@ -395,7 +441,8 @@ fn failure_message(endpoint: Endpoint, url: &str, failure: &Failure, body: &str,
                 .to_owned()
         }
         Some(401 | 403) => {
-            "check that DD_API_KEY is a valid API key of the organisation on this DD_SITE".to_owned()
+            "check that DD_API_KEY is a valid API key of the organisation on this DD_SITE"
+                .to_owned()
         }
         Some(404) => "check DD_SITE / DD_TEST_OPTIMIZATION_AGENTLESS_URL".to_owned(),
         Some(408 | 429 | 500..=599) => format!(
@@ -417,7 +464,7 @@ fn failure_message(endpoint: Endpoint, url: &str, failure: &Failure, body: &str,
             cut -= 1;
         }
         body_shown.truncate(cut);
-        body_shown.push_str("…");
+        body_shown.push('…');
     }
     let skip = if endpoint == Endpoint::Settings {
         String::new()

@@ -65,7 +65,13 @@ fn go_module_path(env: &Env, runtime_name: &str, attr: &str, root: Option<&Path>
         return attr.to_owned();
     }
     let mut dirs: Vec<&str> = Vec::new();
-    for var in ["CI_PROJECT_DIR", "GITHUB_WORKSPACE", "WORKSPACE", "BUILDKITE_BUILD_CHECKOUT_PATH", "TRAVIS_BUILD_DIR"] {
+    for var in [
+        "CI_PROJECT_DIR",
+        "GITHUB_WORKSPACE",
+        "WORKSPACE",
+        "BUILDKITE_BUILD_CHECKOUT_PATH",
+        "TRAVIS_BUILD_DIR",
+    ] {
         let dir = env.get(var);
         if !dir.is_empty() && !dirs.contains(&dir) {
             dirs.push(dir);
@@ -120,8 +126,14 @@ mod tests {
 
     #[test]
     fn go_mod_parsing() {
-        assert_eq!(parse_go_mod("// c\nmodule \"github.com/foo/bar\"\n").as_deref(), Some("github.com/foo/bar"));
-        assert_eq!(parse_go_mod("module 'github.com/foo/bar'").as_deref(), Some("'github.com/foo/bar'"));
+        assert_eq!(
+            parse_go_mod("// c\nmodule \"github.com/foo/bar\"\n").as_deref(),
+            Some("github.com/foo/bar")
+        );
+        assert_eq!(
+            parse_go_mod("module 'github.com/foo/bar'").as_deref(),
+            Some("'github.com/foo/bar'")
+        );
         assert_eq!(parse_go_mod("go 1.22"), None);
     }
 

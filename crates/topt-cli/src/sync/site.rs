@@ -100,10 +100,23 @@ mod tests {
             Ok("app.datadoghq.com")
         );
         assert_eq!(normalize_site("").as_deref(), Ok("datadoghq.com"));
-        assert_eq!(normalize_site(" US5.Datadoghq.com ").as_deref(), Ok("us5.datadoghq.com"));
-        for bad in ["user@datadoghq.com", "datadoghq.com:443", ".x.com", "a..b", "-a.com", "a_b.com"] {
+        assert_eq!(
+            normalize_site(" US5.Datadoghq.com ").as_deref(),
+            Ok("us5.datadoghq.com")
+        );
+        for bad in [
+            "user@datadoghq.com",
+            "datadoghq.com:443",
+            ".x.com",
+            "a..b",
+            "-a.com",
+            "a_b.com",
+        ] {
             let err = normalize_site(bad).err().unwrap_or_default();
-            assert!(err.contains("DD_SITE") && err.contains("hostname"), "{bad}: {err}");
+            assert!(
+                err.contains("DD_SITE") && err.contains("hostname"),
+                "{bad}: {err}"
+            );
         }
     }
 

@@ -127,7 +127,10 @@ pub fn write_tree(root: &Path, input: TreeInput) -> io::Result<TreeSummary> {
     for count in written {
         files += count?;
     }
-    Ok(TreeSummary { labels: label_map, files })
+    Ok(TreeSummary {
+        labels: label_map,
+        files,
+    })
 }
 
 /// Writes one kind's per-module files: the module's narrowed response, or the stub for labels
