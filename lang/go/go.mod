@@ -1,0 +1,3 @@
+module github.com/DataDog/topt/lang/go
+
+go 1.22

@@ -1,0 +1,79 @@
+package topt
+
+// #include "raw.h"
+import "C"
+
+import (
+	"errors"
+	"sync"
+	"sync/atomic"
+	"unsafe"
+)
+
+// ABIMajor is the ABI major version this binding was written against (TOPT_ABI_VERSION_MAJOR).
+const ABIMajor = C.TOPT_ABI_VERSION_MAJOR
+
+var (
+	loadMu     sync.Mutex
+	loaded     atomic.Bool // set once the raw table is filled; never reset (libtopt is never unloaded)
+	loadedPath string
+)
+
+// Load loads libtopt once per process. path is an explicit library path, or "" to use the
+// discovery rules only: path, then $TOPT_LIBRARY (absolute, or a runfiles path), then the
+// runfiles candidates topt+/, topt/ and _main/, then the dynamic linker's default search.
+// The error lists every place tried. Once a library is loaded, Load does nothing.
+//
+// Calling Load is optional: every other function loads with path "" on first use.
+func Load(path string) error {
+	if loaded.Load() {
+		return nil
+	}
+	loadMu.Lock()
+	defer loadMu.Unlock()
+	if loaded.Load() {
+		return nil
+	}
+	found, err := discover(path, osEnv{}, openLibrary)
+	if err != nil {
+		return err
+	}
+	loadedPath = found
+	loaded.Store(true)
+	return nil
+}
+
+// openLibrary is discover's opener: it dlopens path and, on success, installs it.
+func openLibrary(path string) error {
+	cpath := C.CString(path)
+	defer C.free(unsafe.Pointer(cpath))
+	if msg := C.topt_raw_open(cpath); msg != nil {
+		defer C.free(unsafe.Pointer(msg))
+		return errors.New(C.GoString(msg))
+	}
+	return nil
+}
+
+// LibraryPath is the path libtopt was loaded from, or "" before it is loaded.
+func LibraryPath() string {
+	if !loaded.Load() {
+		return ""
+	}
+	return loadedPath
+}
+
+// ABIVersion is the loaded library's (major << 16) | minor.
+func ABIVersion() (uint32, error) {
+	if err := Load(""); err != nil {
+		return 0, err
+	}
+	return uint32(C.raw_abi_version()), nil
+}
+
+// Version is the loaded library's semantic version, e.g. "0.1.0".
+func Version() (string, error) {
+	if err := Load(""); err != nil {
+		return "", err
+	}
+	return C.GoString(C.raw_version()), nil
+}
