@@ -1,0 +1,111 @@
+// The loaded libtopt: discovery on first use, the ABI check, and the error/bytes plumbing shared
+// by Context, Selection and Labels.
+using System;
+using System.Runtime.InteropServices;
+
+namespace Datadog.Topt
+{
+    /// <summary>libtopt itself: loading, versions and status names.</summary>
+    public static class Library
+    {
+        static readonly object Gate = new object();
+        static Native native;
+        static string loadedFrom;
+
+        /// <summary>
+        /// Loads libtopt now. <paramref name="path"/> is tried first when given, then TOPT_LIBRARY,
+        /// runfiles and the default search (see README). The first successful load wins for the
+        /// process; later calls return its path. Throws <see cref="DllNotFoundException"/> listing
+        /// every place tried, or <see cref="BadImageFormatException"/> for an incompatible ABI.
+        /// </summary>
+        public static string Load(string path = null)
+        {
+            lock (Gate)
+            {
+                if (native != null) return loadedFrom;
+                IntPtr handle = LibraryDiscovery.Open(path, Environment.GetEnvironmentVariable, out string from);
+                var n = new Native(name => NativeLoader.Symbol(handle, name));
+                uint major = n.topt_abi_version() >> 16;
+                if (major != Abi.VersionMajor)
+                    throw new BadImageFormatException(
+                        "libtopt at " + from + " has ABI major version " + major + "; this binding needs " + Abi.VersionMajor);
+                loadedFrom = from;
+                native = n;
+                return from;
+            }
+        }
+
+        /// <summary>Where libtopt was loaded from (loads it if needed).</summary>
+        public static string LoadedFrom => Load();
+
+        /// <summary>(major &lt;&lt; 16) | minor of the loaded library's C ABI.</summary>
+        public static uint AbiVersion => N.topt_abi_version();
+
+        /// <summary>The C ABI major version this binding was written against.</summary>
+        public static uint BindingAbiMajor => Abi.VersionMajor;
+
+        /// <summary>The library's semantic version, e.g. "0.1.0".</summary>
+        public static string Version => Utf8.FromPtr(N.topt_version());
+
+        /// <summary>The stable name of a status code ("NOT_FOUND"; "UNKNOWN" for codes this libtopt does not define).</summary>
+        public static string StatusName(Status status) => Utf8.FromPtr(N.topt_status_name((uint)status));
+
+        internal static Native N
+        {
+            get
+            {
+                Native n = native;
+                if (n != null) return n;
+                Load();
+                return native;
+            }
+        }
+
+        // Turns a topt_Error* into a ToptException (and frees it); NULL = success.
+        internal static void Check(IntPtr error)
+        {
+            if (error == IntPtr.Zero) return;
+            Native n = N;
+            uint code = n.topt_error_code(error);
+            string message = Utf8.FromPtr(n.topt_error_message(error));
+            n.topt_error_free(error);
+            throw new ToptException((Status)code, Utf8.FromPtr(n.topt_status_name(code)), message);
+        }
+
+        // Copies and frees bytes returned by libtopt.
+        internal static byte[] TakeBytes(ref RawBytes bytes)
+        {
+            try
+            {
+                var copy = new byte[(int)bytes.Len.ToUInt64()];
+                if (copy.Length > 0) Marshal.Copy(bytes.Ptr, copy, 0, copy.Length);
+                return copy;
+            }
+            finally
+            {
+                N.topt_bytes_free(ref bytes);
+            }
+        }
+
+        internal static string TakeString(ref RawBytes bytes)
+        {
+            try
+            {
+                return Utf8.FromPtr(bytes.Ptr, (int)bytes.Len.ToUInt64());
+            }
+            finally
+            {
+                N.topt_bytes_free(ref bytes);
+            }
+        }
+
+        // The shape of topt_select_module and topt_label_*: a C string in, owned bytes out.
+        internal static string JsonCall(Native.JsonInJsonOutFn fn, string input)
+        {
+            if (input == null) throw new ArgumentNullException(nameof(input));
+            var output = new RawBytes();
+            Check(fn(Utf8.ToC(input), ref output));
+            return TakeString(ref output);
+        }
+    }
+}

@@ -1,0 +1,146 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+
+namespace Datadog.Topt.Tests
+{
+    static class ErrorTests
+    {
+        static ToptException Fails(Action action, Status code, string name)
+        {
+            var e = Check.Throws<ToptException>(action, name);
+            Check.Equal(code, e.Code, "code");
+            Check.Equal(name, e.CodeName, "code name");
+            Check.True(!string.IsNullOrEmpty(e.Message), "message");
+            Check.True(e.ToString().Contains(name + " (" + (uint)code + ")"), "ToString has the code: " + e);
+            return e;
+        }
+
+        [Test]
+        public static void RlocationOfParentPathIsInvalidArgument()
+        {
+            using (Context ctx = Context.Open(Fixtures.Isolated()))
+            {
+                var e = Fails(() => ctx.Rlocation("../x"), Status.InvalidArgument, "INVALID_ARGUMENT");
+                Check.True(e.Message.Contains("../x"), "message names the path: " + e.Message);
+            }
+        }
+
+        [Test]
+        public static void CacheReadWithManifestOffIsNotEnabled()
+        {
+            using (Context ctx = Context.Open(Fixtures.Isolated()))
+                Fails(() => ctx.ReadCache(CacheFile.KnownTests, "m"), Status.NotEnabled, "NOT_ENABLED");
+        }
+
+        [Test]
+        public static void PayloadErrors()
+        {
+            string dir = Fixtures.TempDir();
+            try
+            {
+                using (Context ctx = Fixtures.PayloadContext(dir))
+                {
+                    Fails(() => ctx.WritePayload(PayloadKind.Tests, "{\"version\":1,"), Status.Parse, "PARSE");
+                    Fails(() => ctx.WritePayload(PayloadKind.Tests, PayloadFormat.Json, new byte[0]), Status.InvalidArgument, "INVALID_ARGUMENT");
+                    Fails(() => ctx.WritePayload((PayloadKind)7, "{}"), Status.InvalidArgument, "INVALID_ARGUMENT");
+                }
+                using (Context off = Context.Open(Fixtures.Isolated()))
+                    Fails(() => off.WritePayload(PayloadKind.Tests, "{\"version\":1}"), Status.NotEnabled, "NOT_ENABLED");
+            }
+            finally
+            {
+                Directory.Delete(dir, true);
+            }
+        }
+
+        [Test]
+        public static void BadInputsAreNativeErrors()
+        {
+            // Malformed JSON arguments (as opposed to payload content) are INVALID_ARGUMENT.
+            Fails(() => Labels.Dedup("not json"), Status.InvalidArgument, "INVALID_ARGUMENT");
+            Fails(() => Selection.SelectModule("{"), Status.InvalidArgument, "INVALID_ARGUMENT");
+            Check.Throws<ArgumentException>(() => Labels.Sanitize("a\0b"), "NUL inside a string");
+            Check.Equal("UNKNOWN", Library.StatusName((Status)999), "unknown status name");
+            Check.Equal("NOT_FOUND", Library.StatusName(Status.NotFound), "status name");
+        }
+
+        [Test]
+        public static void ContextErrorIsThrownFromOpen()
+        {
+            string dir = Fixtures.TempDir();
+            try
+            {
+                Config c = Fixtures.Isolated();
+                c.RunfilesManifestFile = Path.Combine(dir, "missing", "MANIFEST");
+                var e = Check.Throws<ToptException>(() => Context.Open(c), "missing runfiles manifest");
+                Check.True(e.Code != Status.Ok, "a code");
+            }
+            finally
+            {
+                Directory.Delete(dir, true);
+            }
+        }
+
+        static Func<string, string> Env(Dictionary<string, string> vars) => name => vars.TryGetValue(name, out string v) ? v : null;
+
+        [Test]
+        public static void DiscoveryFailureListsEveryPlace()
+        {
+            string dir = Fixtures.TempDir();
+            try
+            {
+                var env = Env(new Dictionary<string, string>
+                {
+                    ["TOPT_LIBRARY"] = "_main/lib/libtopt.so",
+                    ["RUNFILES_DIR"] = Path.Combine(dir, "r"),
+                    ["RUNFILES_MANIFEST_FILE"] = Path.Combine(dir, "MANIFEST"),
+                });
+                File.WriteAllText(Path.Combine(dir, "MANIFEST"), "_main/other /nowhere\n");
+                var e = Check.Throws<DllNotFoundException>(
+                    () => LibraryDiscovery.Open(Path.Combine(dir, "explicit.so"), env, out string _), "nothing loads");
+                foreach (string place in new[] { "explicit path " + Path.Combine(dir, "explicit.so"),
+                                                 "RUNFILES_DIR " + Path.Combine(dir, "r", "_main/lib/libtopt.so"),
+                                                 "TEST_SRCDIR is not set", "no line for _main/lib/libtopt.so",
+                                                 "default search libtopt.so", "TOPT_LIBRARY" })
+                    Check.True(e.Message.Contains(place), "message lists " + place + ":\n" + e.Message);
+            }
+            finally
+            {
+                Directory.Delete(dir, true);
+            }
+        }
+
+        [Test]
+        public static void DiscoveryFindsRunfiles()
+        {
+            string dir = Fixtures.TempDir();
+            try
+            {
+                string lib = Path.Combine(dir, "r", "topt+", "libtopt.so");
+                Directory.CreateDirectory(Path.GetDirectoryName(lib));
+                File.WriteAllText(lib, "");
+                File.WriteAllText(Path.Combine(dir, "MANIFEST"), "topt/libtopt.so.x /no\ntopt/libtopt.so /real/libtopt.so\n");
+                var tried = new List<string>();
+                var found = new List<string>();
+                foreach (var c in LibraryDiscovery.Candidates(null, Env(new Dictionary<string, string>
+                         {
+                             ["RUNFILES_DIR"] = Path.Combine(dir, "r"),
+                             ["RUNFILES_MANIFEST_FILE"] = Path.Combine(dir, "MANIFEST"),
+                         }), tried))
+                    found.Add(c.Path);
+                Check.Equal(lib + "|/real/libtopt.so|libtopt.so", string.Join("|", found), "candidates in order");
+
+                found.Clear();
+                string abs = Path.Combine(dir, "abs.so");
+                foreach (var c in LibraryDiscovery.Candidates("/explicit.so", Env(new Dictionary<string, string> { ["TOPT_LIBRARY"] = abs }), tried))
+                    found.Add(c.Path);
+                Check.Equal("/explicit.so|" + abs + "|libtopt.so", string.Join("|", found), "explicit, absolute TOPT_LIBRARY, default");
+            }
+            finally
+            {
+                Directory.Delete(dir, true);
+            }
+        }
+    }
+}

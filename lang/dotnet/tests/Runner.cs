@@ -1,0 +1,42 @@
+// A tiny test runner (no NUnit/xunit on Mono here): runs every [Test] method, prints one line per
+// test and ends with "N passed, N failed"; exits 1 on any failure.
+using System;
+using System.Linq;
+using System.Reflection;
+
+namespace Datadog.Topt.Tests
+{
+    [AttributeUsage(AttributeTargets.Method)]
+    sealed class TestAttribute : Attribute { }
+
+    static class Runner
+    {
+        static int Main(string[] args)
+        {
+            var tests = typeof(Runner).Assembly.GetTypes()
+                .SelectMany(t => t.GetMethods(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static))
+                .Where(m => m.GetCustomAttribute<TestAttribute>() != null)
+                .Where(m => args.Length == 0 || args.Any(a => (m.DeclaringType.Name + "." + m.Name).Contains(a)))
+                .OrderBy(m => m.DeclaringType.Name).ThenBy(m => m.Name)
+                .ToList();
+            int passed = 0, failed = 0;
+            foreach (MethodInfo test in tests)
+            {
+                string name = test.DeclaringType.Name + "." + test.Name;
+                try
+                {
+                    test.Invoke(null, null);
+                    passed++;
+                    Console.WriteLine("ok   " + name);
+                }
+                catch (TargetInvocationException e)
+                {
+                    failed++;
+                    Console.WriteLine("FAIL " + name + ": " + e.InnerException);
+                }
+            }
+            Console.WriteLine(passed + " passed, " + failed + " failed");
+            return failed == 0 && passed > 0 ? 0 : 1;
+        }
+    }
+}

@@ -1,0 +1,56 @@
+using System;
+using System.IO;
+using System.Text.RegularExpressions;
+
+namespace Datadog.Topt.Tests
+{
+    static class SmokeTests
+    {
+        [Test]
+        public static void LoadsAndMatchesHeaderAbi()
+        {
+            string from = Library.Load();
+            Check.True(File.Exists(from) || from == "libtopt.so", "loaded from " + from);
+            string header = File.ReadAllText(Path.Combine(Fixtures.VectorsDir, "..", "..", "include", "topt.h"));
+            uint headerMajor = uint.Parse(Regex.Match(header, @"#define TOPT_ABI_VERSION_MAJOR (\d+)").Groups[1].Value);
+            Check.Equal(1u, Library.AbiVersion >> 16, "ABI major");
+            Check.Equal(headerMajor, Library.AbiVersion >> 16, "ABI major vs include/topt.h");
+            Check.Equal(headerMajor, Library.BindingAbiMajor, "binding's ABI major vs include/topt.h");
+            Check.True(!string.IsNullOrEmpty(Library.Version), "version string");
+        }
+
+        [Test]
+        public static void ContextFromEnvironmentOutsideBazel()
+        {
+            // test.sh runs without Bazel variables: both features are off and say why.
+            using (Context ctx = Context.FromEnvironment())
+            {
+                Info info = ctx.GetInfo();
+                Check.True(!info.ManifestEnabled, "manifest off");
+                Check.True(!info.PayloadsEnabled, "payloads off");
+                Check.True(!string.IsNullOrEmpty(info.ManifestDiagnostic), "manifest diagnostic");
+                Check.True(!string.IsNullOrEmpty(info.PayloadsDiagnostic), "payloads diagnostic");
+            }
+        }
+
+        [Test]
+        public static void RoundTrip()
+        {
+            Check.Equal("github_com_a_b", Labels.Sanitize("github.com/a/b"), "sanitize");
+            string dir = Fixtures.TempDir();
+            try
+            {
+                using (Context ctx = Fixtures.PayloadContext(dir))
+                {
+                    Check.True(ctx.GetInfo().PayloadsEnabled, "payloads on");
+                    string path = ctx.WritePayload(PayloadKind.Telemetry, "{\"request_type\":\"app-started\"}");
+                    Check.Equal("{\"request_type\":\"app-started\"}", File.ReadAllText(path), "payload bytes");
+                }
+            }
+            finally
+            {
+                Directory.Delete(dir, true);
+            }
+        }
+    }
+}
