@@ -13,10 +13,30 @@ use upload_support::*;
 fn golden_enrichment_and_headers() {
     let tree = Tree::new();
     let out = tree.target("checkout/api", "cart_test");
-    tree.sidecar(&out, "checkout/api", "cart_test", "test_optimization_data_python", json!({"bazel.go.attr.cgo": false}));
-    let input: Value = serde_json::from_slice(&std::fs::read(repo_root().join("testdata/payloads/tests/realistic.json")).unwrap()).unwrap();
-    write_payload(&out, "tests", "tests-00000000000000000001-100-1730000000000000000.json", &input);
-    let ctx = tree.context("context.json", serde_json::from_slice(&std::fs::read(repo_root().join("testdata/payloads/context.json")).unwrap()).unwrap());
+    tree.sidecar(
+        &out,
+        "checkout/api",
+        "cart_test",
+        "test_optimization_data_python",
+        json!({"bazel.go.attr.cgo": false}),
+    );
+    let input: Value = serde_json::from_slice(
+        &std::fs::read(repo_root().join("testdata/payloads/tests/realistic.json")).unwrap(),
+    )
+    .unwrap();
+    write_payload(
+        &out,
+        "tests",
+        "tests-00000000000000000001-100-1730000000000000000.json",
+        &input,
+    );
+    let ctx = tree.context(
+        "context.json",
+        serde_json::from_slice(
+            &std::fs::read(repo_root().join("testdata/payloads/context.json")).unwrap(),
+        )
+        .unwrap(),
+    );
     let intake = Intake::start(&[]);
     let mut c = upload_cmd(&tree, &intake.url);
     c.arg("--context").arg(&ctx);
@@ -27,20 +47,38 @@ fn golden_enrichment_and_headers() {
     let body = &recs[0]["body"];
     let golden_path = repo_root().join("testdata/golden/upload/enriched_test.json");
     if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        std::fs::write(&golden_path, serde_json::to_string_pretty(body).unwrap() + "\n").unwrap();
+        std::fs::write(
+            &golden_path,
+            serde_json::to_string_pretty(body).unwrap() + "\n",
+        )
+        .unwrap();
     }
     let golden: Value = serde_json::from_slice(&std::fs::read(&golden_path).unwrap()).unwrap();
     assert_eq!(body, &golden);
     // 64-bit ids and ns timestamps are byte-exact in the raw body.
     let raw = String::from_utf8(b64decode(recs[0]["body_b64"].as_str().unwrap())).unwrap();
-    for n in ["18446744073709551615", "9223372036854775809", "6301962813668051734", "1730000000123456789"] {
+    for n in [
+        "18446744073709551615",
+        "9223372036854775809",
+        "6301962813668051734",
+        "1730000000123456789",
+    ] {
         assert!(raw.contains(n), "{n} missing from the body");
     }
     let h = &recs[0]["headers"];
-    let hv = |k: &str| h.as_object().unwrap().iter().find(|(n, _)| n.eq_ignore_ascii_case(k)).map(|(_, v)| v.as_str().unwrap().to_string());
+    let hv = |k: &str| {
+        h.as_object()
+            .unwrap()
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(k))
+            .map(|(_, v)| v.as_str().unwrap().to_string())
+    };
     assert_eq!(hv("datadog-meta-lang").as_deref(), Some("python"));
     assert_eq!(hv("datadog-meta-lang-version").as_deref(), Some("3.11.4"));
-    assert_eq!(hv("datadog-meta-lang-interpreter").as_deref(), Some("CPython"));
+    assert_eq!(
+        hv("datadog-meta-lang-interpreter").as_deref(),
+        Some("CPython")
+    );
     assert_eq!(hv("datadog-meta-tracer-version").as_deref(), Some("3.9.0"));
     assert_eq!(hv("dd-api-key").as_deref(), Some("<redacted>"));
     // Accepted ⇒ deleted; the sidecar stays.
@@ -55,7 +93,13 @@ fn multi_context_selection_by_repo_name() {
     tree.sidecar(&go, "svc/go", "t", "test_optimization_data_go", json!({}));
     write_payload(&go, "tests", "a.json", &test_payload("go", 1));
     let py = tree.target("svc/py", "t");
-    tree.sidecar(&py, "svc/py", "t", "test_optimization_data_python", json!({}));
+    tree.sidecar(
+        &py,
+        "svc/py",
+        "t",
+        "test_optimization_data_python",
+        json!({}),
+    );
     write_payload(&py, "tests", "a.json", &test_payload("py", 1));
     let none = tree.target("svc/none", "t");
     tree.sidecar(&none, "svc/none", "t", "unknown_repo", json!({}));
@@ -68,21 +112,41 @@ fn multi_context_selection_by_repo_name() {
     let pp = tree.context("py.json", py_ctx);
     let intake = Intake::start(&[]);
     let mut c = upload_cmd(&tree, &intake.url);
-    c.arg("--context").arg(format!("+ext+test_optimization_data_go={}", gp.display()));
-    c.arg("--context").arg(format!("test_optimization_data_python={}", pp.display()));
+    c.arg("--context")
+        .arg(format!("+ext+test_optimization_data_go={}", gp.display()));
+    c.arg("--context")
+        .arg(format!("test_optimization_data_python={}", pp.display()));
     let o = run(c);
     assert_eq!(o.status.code(), Some(0));
-    assert!(text(&o).contains("skipping context enrichment"), "miss is reported");
+    assert!(
+        text(&o).contains("skipping context enrichment"),
+        "miss is reported"
+    );
     let by_marker: std::collections::BTreeMap<String, Value> = intake
         .accepted()
         .into_iter()
-        .map(|r| (r["body"]["events"][0]["content"]["meta"]["marker"].as_str().unwrap().to_string(), r["body"].clone()))
+        .map(|r| {
+            (
+                r["body"]["events"][0]["content"]["meta"]["marker"]
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
+                r["body"].clone(),
+            )
+        })
         .collect();
-    let svc = |m: &str| by_marker[m]["events"][0]["content"]["meta"].get("service.name").cloned();
+    let svc = |m: &str| {
+        by_marker[m]["events"][0]["content"]["meta"]
+            .get("service.name")
+            .cloned()
+    };
     assert_eq!(svc("go"), Some(json!("go-svc")));
     assert_eq!(svc("py"), Some(json!("py-svc")));
     assert_eq!(svc("none"), None, "no context merged on a miss");
-    assert_eq!(by_marker["none"]["events"][0]["content"]["meta"]["bazel.target"], "//svc/none:t", "sidecar still merged");
+    assert_eq!(
+        by_marker["none"]["events"][0]["content"]["meta"]["bazel.target"], "//svc/none:t",
+        "sidecar still merged"
+    );
 }
 
 #[test]
@@ -94,17 +158,33 @@ fn evp_mode_paths_and_headers() {
     write_payload(&out, "telemetry", "t.json", &telemetry_payload(1));
     let intake = Intake::start(&[]);
     let mut c = upload_cmd(&tree, "http://127.0.0.1:1");
-    c.env_remove("DD_TEST_OPTIMIZATION_AGENTLESS_URL").env("DD_TEST_OPTIMIZATION_AGENT_URL", &intake.url);
+    c.env_remove("DD_TEST_OPTIMIZATION_AGENTLESS_URL")
+        .env("DD_TEST_OPTIMIZATION_AGENT_URL", &intake.url);
     let o = run(c);
     assert_eq!(o.status.code(), Some(0));
     let recs = intake.records();
     let mut paths: Vec<&str> = recs.iter().map(|r| r["path"].as_str().unwrap()).collect();
     paths.sort();
-    assert_eq!(paths, ["/evp_proxy/v2/api/v2/citestcov", "/evp_proxy/v2/api/v2/citestcycle", "/telemetry/proxy/api/v2/apmtelemetry"]);
+    assert_eq!(
+        paths,
+        [
+            "/evp_proxy/v2/api/v2/citestcov",
+            "/evp_proxy/v2/api/v2/citestcycle",
+            "/telemetry/proxy/api/v2/apmtelemetry"
+        ]
+    );
     for r in &recs {
         assert_eq!(r["status"], 202, "{r}");
-        let keys: Vec<String> = r["headers"].as_object().unwrap().keys().map(|k| k.to_ascii_lowercase()).collect();
-        assert!(!keys.contains(&"dd-api-key".to_string()), "no API key to the agent");
+        let keys: Vec<String> = r["headers"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(|k| k.to_ascii_lowercase())
+            .collect();
+        assert!(
+            !keys.contains(&"dd-api-key".to_string()),
+            "no API key to the agent"
+        );
     }
     let cov = recs.iter().find(|r| r["kind"] == "citestcov").unwrap();
     let parts = cov["body"].as_array().unwrap();
@@ -115,9 +195,16 @@ fn evp_mode_paths_and_headers() {
     assert_eq!(parts[1]["body"], coverage_payload());
     let tel = recs.iter().find(|r| r["kind"] == "apmtelemetry").unwrap();
     let th = tel["headers"].as_object().unwrap();
-    let get = |k: &str| th.iter().find(|(n, _)| n.eq_ignore_ascii_case(k)).map(|(_, v)| v.clone());
+    let get = |k: &str| {
+        th.iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(k))
+            .map(|(_, v)| v.clone())
+    };
     assert_eq!(get("dd-telemetry-request-type"), Some(json!("app-started")));
-    assert_eq!(get("dd-session-id"), Some(json!("4f0c1f5e-8d2b-4a57-9f0e-3c4d5e6f7a8b")));
+    assert_eq!(
+        get("dd-session-id"),
+        Some(json!("4f0c1f5e-8d2b-4a57-9f0e-3c4d5e6f7a8b"))
+    );
 }
 
 #[test]
@@ -129,7 +216,9 @@ fn dry_run_validates_and_sends_nothing() {
     let ctx = tree.context("c.json", git_context());
     let intake = Intake::start(&[]);
     let mut c = upload_cmd(&tree, &intake.url);
-    c.env_remove("DD_API_KEY").args(["--dry-run", "--validate-enrichment", "--context"]).arg(&ctx);
+    c.env_remove("DD_API_KEY")
+        .args(["--dry-run", "--validate-enrichment", "--context"])
+        .arg(&ctx);
     let o = run(c);
     assert_eq!(o.status.code(), Some(0));
     assert!(text(&o).contains("dry-run validated test payload"));
@@ -138,7 +227,12 @@ fn dry_run_validates_and_sends_nothing() {
     assert_eq!(tree.payload_files().len(), 1);
     // Without the context the git tags are missing: validation fails, exit 1.
     let mut c = upload_cmd(&tree, &intake.url);
-    c.args(["--dry-run", "--validate-enrichment", "--expected-enriched-tag", "git.commit.sha"]);
+    c.args([
+        "--dry-run",
+        "--validate-enrichment",
+        "--expected-enriched-tag",
+        "git.commit.sha",
+    ]);
     let o = run(c);
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o).contains("missing expected tag(s): git.commit.sha"));
@@ -158,7 +252,12 @@ fn gzip_bodies_are_decoded_by_the_intake() {
     c.env("DD_TEST_OPTIMIZATION_GZIP", "1");
     assert_eq!(run(c).status.code(), Some(0));
     let r = &intake.accepted()[0];
-    let enc = r["headers"].as_object().unwrap().iter().find(|(k, _)| k.eq_ignore_ascii_case("content-encoding")).map(|(_, v)| v.clone());
+    let enc = r["headers"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("content-encoding"))
+        .map(|(_, v)| v.clone());
     assert_eq!(enc, Some(json!("gzip")));
     assert_eq!(intake.accepted_markers(), ["gz"]);
 }

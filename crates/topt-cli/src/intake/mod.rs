@@ -4,6 +4,7 @@
 
 mod faults;
 mod fixtures;
+mod http;
 mod record;
 mod routes;
 
@@ -15,10 +16,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::{Value, json};
-use tiny_http::{Header, Request, Response, Server};
 
 use faults::{Fault, Faults};
 use fixtures::Fixtures;
+use http::Reply;
 use record::Sink;
 use routes::Route;
 
@@ -89,9 +90,6 @@ pub struct Args {
     /// Reject uploads whose body contains this text.
     #[arg(long)]
     reject_pattern: Option<String>,
-    /// Worker threads answering requests.
-    #[arg(long, default_value_t = 8)]
-    threads: usize,
     /// Do not print one line per request.
     #[arg(long)]
     quiet: bool,
@@ -122,9 +120,8 @@ pub fn run(args: Args) -> ExitCode {
 fn serve(args: Args) -> Result<(), String> {
     let fixtures = Fixtures::load(args.api_fixtures.as_deref())?;
     let sink = Sink::open(args.record.clone())?;
-    let server = Server::http((args.addr.as_str(), args.port))
+    let (listener, addr) = http::bind(&args.addr, args.port)
         .map_err(|e| format!("cannot listen on {}:{}: {e}", args.addr, args.port))?;
-    let addr = server.server_addr().to_ip().ok_or("not an IP listener")?;
     let url = format!("http://{addr}");
     println!("PORT={}", addr.port());
     println!("[topt intake] listening on {url}");
@@ -153,81 +150,64 @@ fn serve(args: Args) -> Result<(), String> {
         accepted: Default::default(),
         requests: AtomicU64::new(0),
     });
-    let server = Arc::new(server);
-    let mut handles = Vec::new();
-    for _ in 0..args.threads.max(1) {
-        let (server, state) = (Arc::clone(&server), Arc::clone(&state));
-        handles.push(std::thread::spawn(move || {
-            while let Ok(req) = server.recv() {
-                handle(req, &state);
-            }
-        }));
-    }
-    for h in handles {
-        let _ = h.join();
-    }
+    let handler: Arc<http::Handler> = Arc::new(move |req| handle(req, &state));
+    http::serve(listener, handler);
     Ok(())
 }
 
-fn handle(mut req: Request, st: &State) {
-    let method = req.method().as_str().to_string();
-    let path = req.url().split('?').next().unwrap_or_default().to_string();
-    let headers: Vec<(String, String)> = req
-        .headers()
-        .iter()
-        .map(|h| {
-            (
-                h.field.as_str().as_str().to_string(),
-                h.value.as_str().to_string(),
-            )
-        })
-        .collect();
-    let header = |name: &str| {
-        headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.clone())
-    };
-    let mut body = Vec::new();
-    if let Err(e) = req.as_reader().read_to_end(&mut body) {
-        respond(
-            req,
-            400,
-            &json!({"error": format!("cannot read body: {e}")}),
-            None,
-        );
-        return;
+fn json_reply(status: u16, body: &Value, retry_after: Option<u64>) -> Reply {
+    Reply::Json {
+        status,
+        body: body.to_string(),
+        retry_after,
     }
+}
+
+fn handle(req: http::Request, st: &State) -> Reply {
     let seq = st.seq.fetch_add(1, Ordering::SeqCst) + 1;
     st.requests.fetch_add(1, Ordering::SeqCst);
-    let route = Route::of(&path, method == "POST" && st.fixtures.get(&path).is_some());
+    let (method, path) = (req.method.as_str(), req.path.as_str());
+    let route = Route::of(path, method == "POST" && st.fixtures.get(path).is_some());
+    let header = |name: &str| req.header(name).map(str::to_string);
+    let record = |n: u64, view: Value| {
+        let mut rec = base_record(seq, n, method, path, route, &req.headers, &req.body, view);
+        if let Some(m) = rec.as_object_mut() {
+            m.insert("remote".into(), Value::String(req.remote.clone()));
+        }
+        rec
+    };
     match route {
         Route::Stats => {
             let a = |i: usize| st.accepted[i].load(Ordering::SeqCst);
             let stats = json!({"requests": st.requests.load(Ordering::SeqCst),
                 "accepted": {"citestcycle": a(0), "citestcov": a(1), "apmtelemetry": a(2)}});
-            respond(req, 200, &stats, None);
-            return;
+            return json_reply(200, &stats, None);
         }
         Route::Api => {
-            let fixture = st.fixtures.get(&path).unwrap_or("{}");
-            let rec = base_record(seq, 0, &method, &path, route, &headers, &body, Value::Null);
-            finish_record(st, seq, rec, 200, None, None);
-            let resp = Response::from_string(fixture).with_header(json_header());
-            let _ = req.respond(resp);
-            return;
+            finish_record(st, seq, record(0, Value::Null), 200, None, None);
+            let body = st.fixtures.get(path).unwrap_or("{}").to_string();
+            return Reply::Json {
+                status: 200,
+                body,
+                retry_after: None,
+            };
         }
         Route::Unknown => {
-            let rec = base_record(seq, 0, &method, &path, route, &headers, &body, Value::Null);
-            finish_record(st, seq, rec, 404, None, Some("unknown path"));
-            respond(req, 404, &json!({"error": "unknown path"}), None);
-            return;
+            finish_record(
+                st,
+                seq,
+                record(0, Value::Null),
+                404,
+                None,
+                Some("unknown path"),
+            );
+            return json_reply(404, &json!({"error": "unknown path"}), None);
         }
         _ => {}
     }
     let content_type = header("Content-Type").unwrap_or_default();
     let gzip = header("Content-Encoding").is_some_and(|v| v.contains("gzip"));
-    let (plain, view) = record::decoded_body(&body, &content_type, gzip);
+    let (plain, view) = record::decoded_body(&req.body, &content_type, gzip);
     let validation = if method == "POST" {
         route.validate(&header)
     } else {
@@ -237,22 +217,18 @@ fn handle(mut req: Request, st: &State) {
         Ok(()) => st.faults.next(&String::from_utf8_lossy(&plain)),
         Err(_) => (0, 0, Fault::None),
     };
-    let rec = base_record(seq, n, &method, &path, route, &headers, &body, view);
+    let rec = record(n, view);
     if stall > 0 {
         std::thread::sleep(Duration::from_millis(stall));
     }
-    let ok_status = 202;
     let (status, fault_name) = match (&validation, fault) {
         (Err(_), _) => (400, None),
         (Ok(()), Fault::Reset) => {
             finish_record(st, seq, rec, 0, Some("reset"), None);
-            let mut w = req.into_writer();
-            let _ = w.write_all(b"XRESET\r\n\r\n");
-            let _ = w.flush();
-            return;
+            return Reply::Reset;
         }
         (Ok(()), Fault::Status(s)) => (s, Some("status")),
-        (Ok(()), Fault::None) => (ok_status, if stall > 0 { Some("stall") } else { None }),
+        (Ok(()), Fault::None) => (202, if stall > 0 { Some("stall") } else { None }),
     };
     let err = validation.as_ref().err().map(String::as_str);
     finish_record(st, seq, rec, status, fault_name, err);
@@ -274,7 +250,7 @@ fn handle(mut req: Request, st: &State) {
         None if (200..300).contains(&status) => json!({}),
         None => json!({"error": format!("injected status {status}")}),
     };
-    respond(req, status, &answer, retry_after);
+    json_reply(status, &answer, retry_after)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -323,30 +299,4 @@ fn finish_record(
             error.map(|e| format!(" ({e})")).unwrap_or_default()
         );
     }
-}
-
-fn json_header() -> Header {
-    Header {
-        field: "Content-Type"
-            .parse()
-            .unwrap_or_else(|()| unreachable_header()),
-        value: "application/json".parse().unwrap_or_default(),
-    }
-}
-
-fn unreachable_header() -> tiny_http::HeaderField {
-    // "Content-Type" always parses; this keeps the code free of unwrap.
-    "X".parse().unwrap_or_else(|()| unreachable_header())
-}
-
-fn respond(req: Request, status: u16, body: &Value, retry_after: Option<u64>) {
-    let mut resp = Response::from_string(body.to_string())
-        .with_status_code(status)
-        .with_header(json_header());
-    if let Some(s) = retry_after {
-        if let Ok(h) = Header::from_bytes(&b"Retry-After"[..], s.to_string().as_bytes()) {
-            resp = resp.with_header(h);
-        }
-    }
-    let _ = req.respond(resp);
 }

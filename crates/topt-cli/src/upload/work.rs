@@ -140,6 +140,13 @@ fn run_file(ctx: &Ctx<'_>, dir: usize, item: &Listed) -> FileResult {
         return r(Status::Failed, Some("raw msgpack test payload is not supported in Bazel file mode; tests must write JSON".into()));
     }
     match std::fs::metadata(&item.path) {
+        // Listed a moment ago and gone now: another uploader claimed it.
+        Err(e)
+            if e.kind() == std::io::ErrorKind::NotFound
+                && std::fs::symlink_metadata(&item.path).is_err() =>
+        {
+            return r(Status::Taken, None);
+        }
         Err(e) => return r(Status::Failed, Some(format!("cannot read: {e}"))),
         Ok(m) if m.len() > ctx.max_bytes => {
             return r(

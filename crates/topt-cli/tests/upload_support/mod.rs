@@ -43,11 +43,19 @@ impl Intake {
             .unwrap();
         let start = Instant::now();
         while !addr.exists() {
-            assert!(start.elapsed() < Duration::from_secs(10), "intake did not start");
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "intake did not start"
+            );
             std::thread::sleep(Duration::from_millis(10));
         }
         let url = std::fs::read_to_string(&addr).unwrap().trim().to_string();
-        Intake { child, url, record, _dir: dir }
+        Intake {
+            child,
+            url,
+            record,
+            _dir: dir,
+        }
     }
 
     pub fn records(&self) -> Vec<Value> {
@@ -60,7 +68,14 @@ impl Intake {
 
     /// Records the intake answered 2xx to.
     pub fn accepted(&self) -> Vec<Value> {
-        self.records().into_iter().filter(|r| r["status"].as_u64().is_some_and(|s| (200..300).contains(&s))).collect()
+        self.records()
+            .into_iter()
+            .filter(|r| {
+                r["status"]
+                    .as_u64()
+                    .is_some_and(|s| (200..300).contains(&s))
+            })
+            .collect()
     }
 
     /// `marker` meta tag of accepted test payloads (each test file carries a unique one).
@@ -69,7 +84,12 @@ impl Intake {
             .accepted()
             .iter()
             .filter(|r| r["kind"] == "citestcycle")
-            .map(|r| r["body"]["events"][0]["content"]["meta"]["marker"].as_str().unwrap_or("?").to_string())
+            .map(|r| {
+                r["body"]["events"][0]["content"]["meta"]["marker"]
+                    .as_str()
+                    .unwrap_or("?")
+                    .to_string()
+            })
             .collect();
         out.sort();
         out
@@ -140,18 +160,29 @@ impl Tree {
 
     /// Payload file names left under any `payloads/<kind>/` (claims included).
     pub fn payload_files(&self) -> Vec<String> {
-        self.files().into_iter().filter(|f| f.contains("/payloads/")).collect()
+        self.files()
+            .into_iter()
+            .filter(|f| f.contains("/payloads/"))
+            .collect()
     }
 }
 
 fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
-    let Ok(rd) = std::fs::read_dir(dir) else { return };
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
     for e in rd.flatten() {
         let ft = e.file_type().unwrap();
         if ft.is_dir() {
             walk(root, &e.path(), out);
         } else {
-            out.push(e.path().strip_prefix(root).unwrap().to_string_lossy().into_owned());
+            out.push(
+                e.path()
+                    .strip_prefix(root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned(),
+            );
         }
     }
 }
@@ -194,10 +225,12 @@ pub fn test_payload(marker: &str, n_tests: usize) -> Value {
         "test_session_id": 6_301_962_813_668_051_734u64, "test_module_id": 1_234_567_890_123_456_789u64,
         "error": 0, "name": "pytest.test_module", "service": "checkout-api", "resource": "checkout",
         "start": base, "duration": 99_999_999, "type": "test_module_end", "meta": {"marker": marker}, "metrics": {}}}));
-    events.push(json!({"type": "test_session_end", "version": 1, "content": {
+    events.push(
+        json!({"type": "test_session_end", "version": 1, "content": {
         "test_session_id": 6_301_962_813_668_051_734u64, "error": 0, "name": "pytest.test_session",
         "service": "checkout-api", "resource": "pytest", "start": base, "duration": 99_999_999,
-        "type": "test_session_end", "meta": {"marker": marker}, "metrics": {}}}));
+        "type": "test_session_end", "meta": {"marker": marker}, "metrics": {}}}),
+    );
     // The marker must be on events[0]: tests come first.
     json!({"version": 1, "metadata": {"*": {"language": "python", "runtime-id": "4f0c1f5e-8d2b-4a57-9f0e-3c4d5e6f7a8b",
         "library_version": "3.9.0", "language_version": "3.11.4", "runtime_name": "CPython"}},
@@ -224,9 +257,16 @@ pub fn write_payload(outputs: &Path, kind: &str, name: &str, v: &Value) -> PathB
 /// `topt upload` against an intake, no waiting, millisecond backoffs, clean DD_* environment.
 pub fn upload_cmd(tree: &Tree, intake_url: &str) -> Command {
     let mut c = Command::new(topt());
-    c.arg("upload").arg("--testlogs").arg(tree.testlogs()).args(["--no-progress"]);
+    c.arg("upload")
+        .arg("--testlogs")
+        .arg(tree.testlogs())
+        .args(["--no-progress"]);
     for (k, _) in std::env::vars() {
-        if k.starts_with("DD_") || k.starts_with("TOPT_") || k == "TESTLOGS_DIR" || k == "BUILD_WORKSPACE_DIRECTORY" {
+        if k.starts_with("DD_")
+            || k.starts_with("TOPT_")
+            || k == "TESTLOGS_DIR"
+            || k == "BUILD_WORKSPACE_DIRECTORY"
+        {
             c.env_remove(k);
         }
     }
@@ -242,10 +282,18 @@ pub fn upload_cmd(tree: &Tree, intake_url: &str) -> Command {
 
 pub fn run(mut c: Command) -> Output {
     let out = c.output().unwrap();
-    eprintln!("--- stdout\n{}\n--- stderr\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    eprintln!(
+        "--- stdout\n{}\n--- stderr\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     out
 }
 
 pub fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
 }
