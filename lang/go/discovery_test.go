@@ -1,0 +1,85 @@
+package topt
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+type mapEnv map[string]string
+
+func (m mapEnv) Getenv(k string) string { return m[k] }
+
+// opener succeeds only for path ok and records every attempt.
+func opener(ok string, attempts *[]string) func(string) error {
+	return func(p string) error {
+		*attempts = append(*attempts, p)
+		if p == ok {
+			return nil
+		}
+		return errors.New("cannot open")
+	}
+}
+
+func TestDiscoveryOrder(t *testing.T) {
+	root := t.TempDir()
+	touch := func(rel string) string {
+		p := filepath.Join(root, rel)
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		os.WriteFile(p, nil, 0o644)
+		return p
+	}
+	rfLib := touch("rf/topt+/libtopt.so")
+	srcLib := touch("src/custom/libtopt.so")
+	manifest := touch("MANIFEST")
+	os.WriteFile(manifest, []byte("_main/libtopt.so /from/manifest/libtopt.so\nother x\n"), 0o644)
+
+	cases := []struct {
+		name     string
+		explicit string
+		env      mapEnv
+		want     string
+	}{
+		{"explicit path first", "/explicit/libtopt.so", mapEnv{LibraryEnv: "/abs/libtopt.so"}, "/explicit/libtopt.so"},
+		{"absolute TOPT_LIBRARY", "", mapEnv{LibraryEnv: "/abs/libtopt.so", "RUNFILES_DIR": root + "/rf"}, "/abs/libtopt.so"},
+		{"relative TOPT_LIBRARY in TEST_SRCDIR", "", mapEnv{LibraryEnv: "custom/libtopt.so", "TEST_SRCDIR": root + "/src"}, srcLib},
+		{"default candidate in RUNFILES_DIR", "", mapEnv{"RUNFILES_DIR": root + "/rf"}, rfLib},
+		{"default candidate in the manifest", "", mapEnv{"RUNFILES_MANIFEST_FILE": manifest}, "/from/manifest/libtopt.so"},
+		{"default search last", "", mapEnv{}, "libtopt.so"},
+	}
+	for _, c := range cases {
+		var attempts []string
+		got, err := discover(c.explicit, c.env, opener(c.want, &attempts))
+		if err != nil || got != c.want {
+			t.Errorf("%s: %q, %v; want %q (attempts %q)", c.name, got, err, c.want, attempts)
+		}
+	}
+}
+
+func TestDiscoveryFailureListsEveryPlace(t *testing.T) {
+	root := t.TempDir()
+	manifest := filepath.Join(root, "MANIFEST")
+	os.WriteFile(manifest, []byte("_main/libtopt.so /m/libtopt.so\n"), 0o644)
+	var attempts []string
+	_, err := discover("/explicit/libtopt.so", mapEnv{
+		"RUNFILES_DIR": root + "/rf", "TEST_SRCDIR": root + "/src", "RUNFILES_MANIFEST_FILE": manifest,
+	}, opener("", &attempts))
+	if err == nil {
+		t.Fatal("no error")
+	}
+	for _, want := range []string{
+		"explicit path /explicit/libtopt.so", root + "/rf/topt+/libtopt.so", root + "/src/topt/libtopt.so",
+		root + "/rf/_main/libtopt.so", "key _main/libtopt.so -> /m/libtopt.so", "key topt+/libtopt.so", "default search libtopt.so",
+		LibraryEnv,
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q:\n%v", want, err)
+		}
+	}
+	// A real dlopen failure carries the dynamic loader's reason.
+	if err := openLibrary(filepath.Join(root, "nope.so")); err == nil || !strings.Contains(err.Error(), "nope.so") {
+		t.Errorf("openLibrary(missing) = %v", err)
+	}
+}
