@@ -6,6 +6,7 @@
 //! `<out_dir>/module_<label>/`), and every module gets all three files including
 //! `flaky_tests.json`.
 
+use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -99,7 +100,7 @@ pub fn write_tree(root: &Path, input: TreeInput) -> io::Result<TreeSummary> {
 
     let sources: Vec<&[String]> = module_lists.iter().map(Vec::as_slice).collect();
     let label_map = labels::label_map(&sources);
-    let by_module: std::collections::HashMap<&str, &str> = label_map
+    let by_module: HashMap<&str, &str> = label_map
         .iter()
         .map(|(m, l)| (m.as_str(), l.as_str()))
         .collect();
@@ -107,59 +108,78 @@ pub fn write_tree(root: &Path, input: TreeInput) -> io::Result<TreeSummary> {
         fs::create_dir_all(http.join(format!("module_{label}")))?;
     }
 
-    // The three splits are independent; on a multi-core machine they overlap.
-    let written: Vec<io::Result<usize>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = parsed
-            .into_iter()
-            .map(|(kind, value)| {
-                let (http, by_module, label_map) = (&http, &by_module, &label_map);
-                scope.spawn(move || write_split(http, kind, value, by_module, label_map))
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join()
-                    .unwrap_or_else(|_| Err(io::Error::other("a split thread panicked")))
-            })
-            .collect()
-    });
-    for count in written {
-        files += count?;
-    }
+    let jobs = split_jobs(&http, parsed, &by_module, &label_map);
+    files += jobs.len();
+    write_jobs(jobs)?;
     Ok(TreeSummary {
         labels: label_map,
         files,
     })
 }
 
-/// Writes one kind's per-module files: the module's narrowed response, or the stub for labels
+/// One per-module file to write: a module's narrowed response, or a stub.
+type Job = (PathBuf, Result<Value, &'static str>);
+
+/// Every per-module file of every kind: the module's narrowed response, or the stub for labels
 /// this kind does not know.
-fn write_split(
+fn split_jobs(
     http: &Path,
-    kind: BundleKind,
-    value: Option<Value>,
-    by_module: &std::collections::HashMap<&str, &str>,
+    parsed: Vec<(BundleKind, Option<Value>)>,
+    by_module: &HashMap<&str, &str>,
     label_map: &[(String, String)],
-) -> io::Result<usize> {
-    let mut done = std::collections::HashSet::new();
-    if let Some(value) = value {
-        for (module, narrowed) in bundle::split(kind, value) {
-            let Some(label) = by_module.get(module.as_str()) else {
-                continue;
-            };
-            let dir = http.join(format!("module_{label}"));
-            write_generated(&dir.join(kind.file_name()), &narrowed)?;
-            done.insert(*label);
+) -> Vec<Job> {
+    let mut jobs = Vec::with_capacity(label_map.len() * 3);
+    for (kind, value) in parsed {
+        let mut done = HashSet::new();
+        let path = |label: &str| http.join(format!("module_{label}")).join(kind.file_name());
+        for (module, narrowed) in value.map(|v| bundle::split(kind, v)).unwrap_or_default() {
+            if let Some(label) = by_module.get(module.as_str()) {
+                jobs.push((path(label), Ok(narrowed)));
+                done.insert(*label);
+            }
+        }
+        for (_, label) in label_map {
+            if !done.contains(label.as_str()) {
+                jobs.push((path(label), Err(kind.stub())));
+            }
         }
     }
-    for (_, label) in label_map {
-        if !done.contains(label.as_str()) {
-            let dir = http.join(format!("module_{label}"));
-            write_atomic(&dir.join(kind.file_name()), kind.stub().as_bytes())?;
+    jobs
+}
+
+/// Serialises and writes the jobs on a few threads: the work is part CPU (encoding), part
+/// file-system latency. Module directories were created fresh by this sync, so these files are
+/// written directly rather than through a temporary file.
+fn write_jobs(jobs: Vec<Job>) -> io::Result<()> {
+    let workers = std::thread::available_parallelism()
+        .map_or(2, |n| n.get() * 2)
+        .clamp(2, 8);
+    let mut groups: Vec<Vec<Job>> = (0..workers).map(|_| Vec::new()).collect();
+    for (i, job) in jobs.into_iter().enumerate() {
+        if let Some(group) = groups.get_mut(i % workers) {
+            group.push(job);
         }
     }
-    Ok(label_map.len())
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = groups
+            .into_iter()
+            .map(|group| {
+                scope.spawn(move || -> io::Result<()> {
+                    for (path, content) in group {
+                        match content {
+                            Ok(value) => fs::write(&path, generated_bytes(&value)?)?,
+                            Err(stub) => fs::write(&path, stub)?,
+                        }
+                    }
+                    Ok(())
+                })
+            })
+            .collect();
+        handles.into_iter().try_for_each(|h| {
+            h.join()
+                .unwrap_or_else(|_| Err(io::Error::other("a writer thread panicked")))
+        })
+    })
 }
 
 /// Removes `module_*` directories left by an earlier sync into the same directory, so a module
@@ -184,10 +204,14 @@ fn remove_stale_module_dirs(dir: &Path) -> io::Result<()> {
 /// `bundle::to_generated_json`, serialised straight into bytes (about twice as fast on the
 /// large test-management splits).
 pub fn write_generated(path: &Path, value: &Value) -> io::Result<()> {
+    write_atomic(path, &generated_bytes(value)?)
+}
+
+fn generated_bytes(value: &Value) -> io::Result<Vec<u8>> {
     let mut bytes = Vec::with_capacity(4096);
     serde_json::to_writer(&mut bytes, value)?;
     bytes.push(b'\n');
-    write_atomic(path, &bytes)
+    Ok(bytes)
 }
 
 /// Writes through a dot-prefixed temporary file and a rename, so a reader never sees half a
