@@ -1,0 +1,131 @@
+//! `topt intake` serves the sync API from fixtures and validates upload requests.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod upload_support;
+
+use serde_json::Value;
+use upload_support::*;
+
+fn post(url: &str, headers: &[(&str, &str)], body: &str) -> (u16, String) {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let mut r = agent.post(url);
+    for (k, v) in headers {
+        r = r.header(*k, *v);
+    }
+    let mut resp = r.send(body).unwrap();
+    (
+        resp.status().as_u16(),
+        resp.body_mut().read_to_string().unwrap(),
+    )
+}
+
+#[test]
+fn serves_the_four_sync_endpoints_from_embedded_fixtures() {
+    let intake = Intake::start(&[]);
+    for (path, file) in [
+        ("/api/v2/libraries/tests/services/setting", "settings.json"),
+        ("/api/v2/ci/libraries/tests", "known_tests.json"),
+        (
+            "/api/v2/test/libraries/test-management/tests",
+            "test_management.json",
+        ),
+        ("/api/v2/ci/libraries/tests/flaky", "flaky_tests.json"),
+    ] {
+        let (status, body) = post(
+            &format!("{}{path}", intake.url),
+            &[("DD-API-KEY", API_KEY)],
+            "{}",
+        );
+        assert_eq!(status, 200);
+        let want: Value = serde_json::from_slice(
+            &std::fs::read(repo_root().join("testdata/api").join(file)).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(
+            serde_json::from_str::<Value>(&body).unwrap(),
+            want,
+            "{path}"
+        );
+    }
+    let recs = intake.records();
+    assert_eq!(recs.len(), 4);
+    assert!(recs.iter().all(|r| {
+        r["headers"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .any(|(k, v)| k.eq_ignore_ascii_case("dd-api-key") && v == "<redacted>")
+    }));
+    let (status, _) = post(&format!("{}/nope", intake.url), &[], "");
+    assert_eq!(status, 404);
+}
+
+#[test]
+fn api_fixtures_dir_overrides_one_file() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("settings.json"),
+        r#"{"data":{"attributes":{"itr_enabled":true}}}"#,
+    )
+    .unwrap();
+    let intake = Intake::start(&["--api-fixtures", dir.path().to_str().unwrap()]);
+    let (_, body) = post(
+        &format!("{}/api/v2/libraries/tests/services/setting", intake.url),
+        &[],
+        "{}",
+    );
+    assert!(body.contains("itr_enabled\":true"));
+    let (_, body) = post(
+        &format!("{}/api/v2/ci/libraries/tests", intake.url),
+        &[],
+        "{}",
+    );
+    assert!(body.contains("data"));
+}
+
+#[test]
+fn upload_requests_are_validated() {
+    let intake = Intake::start(&[]);
+    let json = ("Content-Type", "application/json");
+    let lang = ("Datadog-Meta-Lang", "go");
+    let ver = ("Datadog-Meta-Tracer-Version", "1");
+    let (s, b) = post(
+        &format!("{}/api/v2/citestcycle", intake.url),
+        &[json, lang, ver],
+        "{}",
+    );
+    assert_eq!((s, b.contains("missing DD-API-KEY")), (400, true));
+    let (s, _) = post(
+        &format!("{}/api/v2/citestcycle", intake.url),
+        &[json, lang, ver, ("DD-API-KEY", "k")],
+        "{}",
+    );
+    assert_eq!(s, 202);
+    let evp = format!("{}/evp_proxy/v2/api/v2/citestcycle", intake.url);
+    let (s, b) = post(
+        &evp,
+        &[
+            json,
+            lang,
+            ver,
+            ("X-Datadog-EVP-Subdomain", "citestcycle-intake"),
+            ("DD-API-KEY", "k"),
+        ],
+        "{}",
+    );
+    assert_eq!((s, b.contains("must not be sent")), (400, true));
+    let (s, _) = post(
+        &evp,
+        &[
+            json,
+            lang,
+            ver,
+            ("X-Datadog-EVP-Subdomain", "citestcycle-intake"),
+        ],
+        "{}",
+    );
+    assert_eq!(s, 202);
+}
