@@ -149,9 +149,11 @@ impl Context {
             Some(path) => Some(read(path)?),
             None => None,
         };
-        if let (Some(path), Some(bytes)) = (&canonical, &canonical_bytes)
-            && let Some((_, modules)) = module_set(kind, bytes)
-            && modules == [module]
+        // Parsed once: used for the "already narrowed" check and, if needed, for filtering.
+        let canonical_parsed = canonical_bytes.as_deref().and_then(|b| module_set(kind, b));
+        if let (Some(path), Some(bytes), Some((_, modules))) =
+            (&canonical, &canonical_bytes, &canonical_parsed)
+            && *modules == [module]
         {
             return Ok(CacheRead {
                 bytes: bytes.clone(),
@@ -173,19 +175,20 @@ impl Context {
             .and_then(|p| p.parent())
             .map(|dir| dir.join(&canonical_rel))
             .filter(|p| p.is_file());
-        let mut bundles: Vec<(PathBuf, Vec<u8>)> = Vec::new();
+        let mut bundles: Vec<(PathBuf, Vec<u8>, Option<Value>)> = Vec::new();
         if let (Some(path), Some(bytes)) = (canonical, canonical_bytes) {
-            bundles.push((path, bytes));
+            bundles.push((path, bytes, canonical_parsed.map(|(value, _)| value)));
         }
         if let Some(path) = physical
-            && !bundles.iter().any(|(p, _)| *p == path)
+            && !bundles.iter().any(|(p, _, _)| *p == path)
         {
             let bytes = read(&path)?;
-            bundles.push((path, bytes));
+            let value = module_set(kind, &bytes).map(|(value, _)| value);
+            bundles.push((path, bytes, value));
         }
-        for (path, bytes) in &bundles {
-            if let Some((value, _)) = module_set(kind, bytes)
-                && let Some(narrowed) = bundle::narrow(kind, &value, module)
+        for (path, _, value) in &bundles {
+            if let Some(value) = value
+                && let Some(narrowed) = bundle::narrow(kind, value, module)
             {
                 return Ok(CacheRead {
                     bytes: bundle::to_generated_json(&narrowed).into_bytes(),
@@ -195,7 +198,7 @@ impl Context {
             }
         }
         match bundles.into_iter().next() {
-            Some((path, bytes)) => Ok(CacheRead {
+            Some((path, bytes, _)) => Ok(CacheRead {
                 bytes,
                 source: Source::FullBundle,
                 path,

@@ -38,7 +38,7 @@ pub struct PayloadState {
 }
 
 /// Everything libtopt knows about this process. Immutable after creation.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Context {
     pub(crate) config: Config,
     pub(crate) runfiles: Runfiles,

@@ -11,6 +11,7 @@ pub mod context;
 pub mod error;
 pub mod labels;
 pub mod manifest;
+mod mapped;
 pub mod msgpack;
 pub mod payload;
 pub mod payloads;

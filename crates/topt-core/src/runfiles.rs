@@ -12,10 +12,14 @@ use std::ffi::{OsStr, OsString};
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use std::borrow::Cow;
+use std::sync::OnceLock;
+
 use memchr::memmem;
 
 use crate::config::{Config, Origin};
 use crate::error::{Error, Result};
+use crate::mapped::Mapped;
 
 /// How runfiles are found in this process.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -141,11 +145,18 @@ impl RepoMapping {
     }
 }
 
-/// A runfiles manifest held in memory; lookups search it directly.
-#[derive(Debug, Clone)]
+/// A runfiles manifest, memory-mapped; lookups search it in place.
+///
+/// Bazel writes manifests sorted by runfiles path, so a lookup is a binary search over the
+/// mapped bytes that touches a few pages. Whether the file really is sorted (and well-formed) is
+/// verified once, in one pass, the first time a binary search misses; an unsorted manifest falls
+/// back to a linear SIMD search, so every answer stays exact.
+#[derive(Debug)]
 pub struct ManifestFile {
     path: PathBuf,
-    bytes: Vec<u8>,
+    bytes: Mapped,
+    /// `Ok(true)` when sorted and well-formed, `Ok(false)` when well-formed but unsorted.
+    verified: OnceLock<Result<bool>>,
 }
 
 fn escape_source(key: &str) -> String {
@@ -172,100 +183,211 @@ fn unescape(text: &[u8], allow_space: bool) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// One manifest line's (unescaped) key and target.
+type Entry<'a> = (Cow<'a, [u8]>, Cow<'a, [u8]>);
+
+/// Splits one manifest line into its key and target; `None` when malformed.
+fn parse_line(line: &[u8]) -> Option<Entry<'_>> {
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    match line.strip_prefix(b" ") {
+        Some(escaped) => {
+            let split = memchr::memchr(b' ', escaped)?;
+            let key = unescape(&escaped[..split], true)?;
+            let target = unescape(&escaped[split + 1..], false)?;
+            Some((Cow::Owned(key), Cow::Owned(target)))
+        }
+        None => {
+            let split = memchr::memchr(b' ', line)?;
+            Some((
+                Cow::Borrowed(&line[..split]),
+                Cow::Borrowed(&line[split + 1..]),
+            ))
+        }
+    }
+}
+
 impl ManifestFile {
-    /// Reads and checks a runfiles manifest. A line without a separating space, or with a bad
-    /// escape, is an error naming the file and line: a corrupt manifest must not silently hide
-    /// the metadata.
+    /// Maps a runfiles manifest. Its first and last lines are checked at once (a truncated or
+    /// foreign file fails here); the rest is checked lazily as described on the type.
     pub fn load(path: &Path) -> Result<Self> {
-        let bytes =
-            fs::read(path).map_err(|e| Error::io("cannot read runfiles manifest", path, &e))?;
+        let bytes = Mapped::open(path, "cannot read runfiles manifest")?;
         let manifest = ManifestFile {
             path: path.to_owned(),
             bytes,
+            verified: OnceLock::new(),
         };
-        manifest.check()?;
+        let text: &[u8] = &manifest.bytes;
+        let body = text.strip_suffix(b"\n").unwrap_or(text);
+        let first_end = memchr::memchr(b'\n', body).unwrap_or(body.len());
+        let last_start = memchr::memrchr(b'\n', body).map_or(0, |i| i + 1);
+        for (start, end) in [(0, first_end), (last_start, body.len())] {
+            let line = &body[start..end];
+            if !line.is_empty() && parse_line(line).is_none() {
+                return Err(manifest.malformed(start));
+            }
+        }
         Ok(manifest)
     }
 
-    fn check(&self) -> Result<()> {
-        for (number, line) in self.bytes.split(|b| *b == b'\n').enumerate() {
-            let line = line.strip_suffix(b"\r").unwrap_or(line);
-            if line.is_empty() {
-                continue;
-            }
-            let ok = match line.strip_prefix(b" ") {
-                Some(escaped) => escaped
-                    .iter()
-                    .position(|b| *b == b' ')
-                    .is_some_and(|split| {
-                        unescape(&escaped[..split], true).is_some()
-                            && unescape(&escaped[split + 1..], false).is_some()
-                    }),
-                None => line.contains(&b' '),
-            };
-            if !ok {
-                return Err(Error::parse(format!(
-                    "{}:{}: malformed runfiles manifest line (expected '<runfiles path> <real path>'); \
-                     the file is written by Bazel: rebuild the test, or unset RUNFILES_MANIFEST_FILE \
-                     if it points at the wrong file",
-                    self.path.display(),
-                    number + 1
-                )));
-            }
-        }
-        Ok(())
+    fn malformed(&self, offset: usize) -> Error {
+        let number = self.bytes[..offset].iter().filter(|b| **b == b'\n').count() + 1;
+        Error::parse(format!(
+            "{}:{number}: malformed runfiles manifest line (expected '<runfiles path> <real path>'); \
+             the file is written by Bazel: rebuild the test, or unset RUNFILES_MANIFEST_FILE \
+             if it points at the wrong file",
+            self.path.display()
+        ))
     }
 
     pub fn path(&self) -> &Path {
         &self.path
     }
 
-    /// The target of the line whose key is exactly `key`, in plain or escaped form.
-    fn exact(&self, key: &str) -> Option<Vec<u8>> {
-        let plain_needs_escape = key.contains([' ', '\n']);
-        if !plain_needs_escape && let Some(target) = self.find_line(key.as_bytes(), false) {
-            return Some(target);
-        }
-        self.find_line(escape_source(key).as_bytes(), true)
+    /// One pass over the whole file: every line well-formed, keys in ascending byte order?
+    fn verify(&self) -> Result<bool> {
+        self.verified
+            .get_or_init(|| {
+                let text: &[u8] = &self.bytes;
+                let mut previous: Option<Cow<'_, [u8]>> = None;
+                let mut sorted = true;
+                let mut start = 0;
+                while start < text.len() {
+                    let end =
+                        memchr::memchr(b'\n', &text[start..]).map_or(text.len(), |i| start + i);
+                    let line = &text[start..end];
+                    if !line.is_empty() && line != b"\r" {
+                        let Some((key, _)) = parse_line(line) else {
+                            return Err(self.malformed(start));
+                        };
+                        if sorted && previous.as_ref().is_some_and(|p| **p > *key) {
+                            sorted = false;
+                        }
+                        previous = Some(key);
+                    }
+                    start = end + 1;
+                }
+                Ok(sorted)
+            })
+            .clone()
     }
 
-    fn find_line(&self, key: &[u8], escaped: bool) -> Option<Vec<u8>> {
-        let mut needle = Vec::with_capacity(key.len() + 3);
-        needle.push(b'\n');
-        if escaped {
+    /// Binary search over byte offsets; every probe is snapped to the start of its line.
+    fn binary_search(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        let text: &[u8] = &self.bytes;
+        let (mut lo, mut hi) = (0usize, text.len());
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            let start = memchr::memrchr(b'\n', &text[lo..mid]).map_or(lo, |i| lo + i + 1);
+            let end = memchr::memchr(b'\n', &text[start..hi]).map_or(hi, |i| start + i);
+            let line = &text[start..end];
+            if line.is_empty() || line == b"\r" {
+                // A blank line: look at the lower half, then past it.
+                if let Some(found) = self.search_range(key, lo, start)? {
+                    return Ok(Some(found));
+                }
+                lo = end + 1;
+                continue;
+            }
+            let (line_key, target) = parse_line(line).ok_or_else(|| self.malformed(start))?;
+            match (*line_key).cmp(key) {
+                std::cmp::Ordering::Equal => return Ok(Some(target.into_owned())),
+                std::cmp::Ordering::Less => lo = end + 1,
+                std::cmp::Ordering::Greater => hi = start,
+            }
+        }
+        Ok(None)
+    }
+
+    fn search_range(&self, key: &[u8], lo: usize, hi: usize) -> Result<Option<Vec<u8>>> {
+        if lo >= hi {
+            return Ok(None);
+        }
+        let sub = ManifestSlice { file: self, lo, hi };
+        sub.search(key)
+    }
+
+    /// Linear search for the line whose key is `key`, in plain or escaped form.
+    fn linear(&self, key: &str) -> Option<Vec<u8>> {
+        let text: &[u8] = &self.bytes;
+        let forms = [
+            (!key.contains([' ', '\n', '\\'])).then(|| key.as_bytes().to_vec()),
+            Some([b" ".as_slice(), escape_source(key).as_bytes()].concat()),
+        ];
+        for form in forms.into_iter().flatten() {
+            let mut needle = Vec::with_capacity(form.len() + 2);
+            needle.push(b'\n');
+            needle.extend_from_slice(&form);
             needle.push(b' ');
+            let found = if text.starts_with(&needle[1..]) {
+                Some(0)
+            } else {
+                memmem::find(text, &needle).map(|i| i + 1)
+            };
+            if let Some(start) = found {
+                let end = memchr::memchr(b'\n', &text[start..]).map_or(text.len(), |i| start + i);
+                if let Some((_, target)) = parse_line(&text[start..end]) {
+                    return Some(target.into_owned());
+                }
+            }
         }
-        needle.extend_from_slice(key);
-        needle.push(b' ');
-        let at_start = self.bytes.starts_with(&needle[1..]).then_some(0);
-        let found = at_start.or_else(|| memmem::find(&self.bytes, &needle).map(|i| i + 1))?;
-        let value_start = found + needle.len() - 1;
-        let rest = &self.bytes[value_start..];
-        let end = memchr::memchr(b'\n', rest).unwrap_or(rest.len());
-        let value = rest[..end].strip_suffix(b"\r").unwrap_or(&rest[..end]);
-        if escaped {
-            unescape(value, false)
-        } else {
-            Some(value.to_vec())
+        None
+    }
+
+    /// The target of the line whose key is exactly `key`.
+    fn exact(&self, key: &str) -> Result<Option<Vec<u8>>> {
+        if let Some(found) = self.binary_search(key.as_bytes())? {
+            return Ok(Some(found));
         }
+        if self.verify()? {
+            return Ok(None);
+        }
+        Ok(self.linear(key))
     }
 
     /// Exact lookup, then the longest directory prefix that is itself a runfile (spec B.2).
-    pub fn lookup(&self, key: &str) -> Option<PathBuf> {
-        if let Some(target) = self.exact(key) {
-            return Some(bytes_to_path(target));
+    pub fn lookup(&self, key: &str) -> Result<Option<PathBuf>> {
+        if let Some(target) = self.exact(key)? {
+            return Ok(Some(bytes_to_path(target)));
         }
         let mut prefix = key;
         while let Some((head, _)) = prefix.rsplit_once('/') {
-            if let Some(target) = self.exact(head)
+            if let Some(target) = self.exact(head)?
                 && !target.is_empty()
             {
                 let rest = &key[head.len() + 1..];
-                return Some(bytes_to_path(target).join(rest));
+                return Ok(Some(bytes_to_path(target).join(rest)));
             }
             prefix = head;
         }
-        None
+        Ok(None)
+    }
+}
+
+/// A byte range of a manifest searched on its own (used to step over blank lines).
+struct ManifestSlice<'a> {
+    file: &'a ManifestFile,
+    lo: usize,
+    hi: usize,
+}
+
+impl ManifestSlice<'_> {
+    fn search(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        let text: &[u8] = &self.file.bytes;
+        let mut start = self.lo;
+        // Blank lines are rare (only a hand-edited manifest has them): a short linear walk.
+        while start < self.hi {
+            let end = memchr::memchr(b'\n', &text[start..self.hi]).map_or(self.hi, |i| start + i);
+            let line = &text[start..end];
+            if !line.is_empty() && line != b"\r" {
+                let (line_key, target) =
+                    parse_line(line).ok_or_else(|| self.file.malformed(start))?;
+                if *line_key == *key {
+                    return Ok(Some(target.into_owned()));
+                }
+            }
+            start = end + 1;
+        }
+        Ok(None)
     }
 }
 
@@ -281,7 +403,7 @@ fn bytes_to_path(bytes: Vec<u8>) -> PathBuf {
 }
 
 /// Runfiles of this process: the mode, its location and the repository mapping.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Runfiles {
     mode: Mode,
     manifest: Option<ManifestFile>,
@@ -365,7 +487,7 @@ impl Runfiles {
     }
 
     fn load_repo_mapping(&mut self) -> Result<()> {
-        let Some(path) = self.resolve_unmapped("_repo_mapping") else {
+        let Some(path) = self.resolve_unmapped("_repo_mapping")? else {
             return Ok(());
         };
         match fs::read_to_string(&path) {
@@ -399,12 +521,15 @@ impl Runfiles {
         &self.mapping
     }
 
-    fn resolve_unmapped(&self, path: &str) -> Option<PathBuf> {
+    fn resolve_unmapped(&self, path: &str) -> Result<Option<PathBuf>> {
         if let Some(manifest) = &self.manifest {
             return manifest.lookup(path);
         }
-        let joined = self.directory.as_ref()?.join(path);
-        joined.exists().then_some(joined)
+        Ok(self
+            .directory
+            .as_ref()
+            .map(|dir| dir.join(path))
+            .filter(|joined| joined.exists()))
     }
 
     /// Resolves a runfiles path to a real path (spec B.5). Absolute paths pass through unchanged.
@@ -414,7 +539,7 @@ impl Runfiles {
         }
         validate_path(path)?;
         let mapped = self.mapping.apply(&self.source_repository, path);
-        match self.resolve_unmapped(&mapped) {
+        match self.resolve_unmapped(&mapped)? {
             Some(found) if found.as_os_str().is_empty() => Err(Error::not_found(format!(
                 "runfile '{mapped}' is an empty placeholder in the runfiles manifest"
             ))),
@@ -478,14 +603,59 @@ mod tests {
         )
         .expect("write");
         let m = ManifestFile::load(&path).expect("load");
-        assert_eq!(m.lookup("a/b"), Some(PathBuf::from("/real/b")));
         assert_eq!(
-            m.lookup("a/with space"),
+            m.lookup("a/b").expect("lookup"),
+            Some(PathBuf::from("/real/b"))
+        );
+        assert_eq!(
+            m.lookup("a/with space").expect("lookup"),
             Some(PathBuf::from("/real/with space"))
         );
-        assert_eq!(m.lookup("d/e/f"), Some(PathBuf::from("/real/d/e/f")));
-        assert_eq!(m.lookup("\\x"), Some(PathBuf::from("/t\\\n")));
-        assert_eq!(m.lookup("zz"), None);
+        assert_eq!(
+            m.lookup("d/e/f").expect("lookup"),
+            Some(PathBuf::from("/real/d/e/f"))
+        );
+        assert_eq!(
+            m.lookup("\\x").expect("lookup"),
+            Some(PathBuf::from("/t\\\n"))
+        );
+        assert_eq!(m.lookup("zz").expect("lookup"), None);
+    }
+
+    #[test]
+    fn sorted_manifest_binary_search_hits_and_misses() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("MANIFEST");
+        let mut text = String::new();
+        for i in 0..1000 {
+            text.push_str(&format!("ws/f{i:04} /r/{i}\n"));
+        }
+        fs::write(&path, text).expect("write");
+        let m = ManifestFile::load(&path).expect("load");
+        assert_eq!(
+            m.lookup("ws/f0000").expect("ok"),
+            Some(PathBuf::from("/r/0"))
+        );
+        assert_eq!(
+            m.lookup("ws/f0999").expect("ok"),
+            Some(PathBuf::from("/r/999"))
+        );
+        assert_eq!(
+            m.lookup("ws/f0500").expect("ok"),
+            Some(PathBuf::from("/r/500"))
+        );
+        assert_eq!(m.lookup("ws/f05000").expect("ok"), None);
+        assert_eq!(m.verify(), Ok(true));
+    }
+
+    #[test]
+    fn malformed_line_in_the_middle_is_found_by_verification() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("MANIFEST");
+        fs::write(&path, "a /1\nb\nc /3\n").expect("write");
+        let m = ManifestFile::load(&path).expect("first and last lines are fine");
+        let err = m.lookup("zz").expect_err("verification reads every line");
+        assert!(err.message().contains(":2:"), "{}", err.message());
     }
 
     #[test]
