@@ -1,0 +1,64 @@
+"""Loading libtopt once per process and checking its ABI."""
+
+import ctypes
+import os
+import threading
+
+from . import _raw
+from ._discovery import find_library
+
+_lock = threading.Lock()
+_lib = None
+_path = None
+
+
+def _open(path):
+    lib = ctypes.CDLL(path)  # RTLD_LOCAL: libtopt's symbols stay out of the global namespace
+    try:
+        _raw.declare(lib)
+    except AttributeError as e:
+        raise OSError(f"not libtopt: {e}") from None
+    abi = lib.topt_abi_version()
+    if abi >> 16 != _raw.TOPT_ABI_VERSION_MAJOR:
+        # Another major would misread our structs: refuse it before any other call.
+        raise OSError(
+            f"incompatible library: ABI {abi >> 16}.{abi & 0xFFFF}, "
+            f"this binding needs major {_raw.TOPT_ABI_VERSION_MAJOR}"
+        )
+    return lib
+
+
+def load_library(path=None):
+    """Loads libtopt (once per process) and returns the path it was loaded from.
+
+    `path` is an explicit library path; without it (and for every call after the first
+    successful one) the discovery rules apply: $TOPT_LIBRARY, runfiles, the default search.
+    Calling it is optional: the first use of the binding loads the library.
+    """
+    global _lib, _path
+    with _lock:
+        if _lib is None:
+            _lib, _path = find_library(path, os.environ, _open)
+        return _path
+
+
+def lib():
+    """The loaded library (loading it on first use)."""
+    if _lib is None:
+        load_library()
+    return _lib
+
+
+def library_path():
+    """Where libtopt was loaded from, or None before it is loaded."""
+    return _path
+
+
+def abi_version():
+    """The loaded library's (major << 16) | minor."""
+    return lib().topt_abi_version()
+
+
+def version():
+    """The loaded library's semantic version, e.g. "0.1.0"."""
+    return lib().topt_version().decode()
