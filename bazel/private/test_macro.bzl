@@ -51,9 +51,11 @@ def normalize_data(data, context):
         return list(data)
     if type(data) == "string":
         return [data]
-    if type(data) == "select":
-        return data
-    fail("[%s] data must be a list of labels (or a single label string), got %s" % (context, type(data)))
+    if type(data) in ("dict", "bool", "int"):
+        fail("[%s] data must be a list of labels (or a single label string), got %s" % (context, type(data)))
+
+    # A select(): Bazel concatenates it with the lists appended later.
+    return data
 
 def encode_selection_value(value):
     """Turns a selection attribute into a JSON-encodable value for the selector rule.
@@ -201,7 +203,7 @@ def topt_test(
             env["DD_SERVICE"] = service_name
         if default_env != None:
             default_env(env, service)
-    elif type(env) != "select":
+    elif type(env) in ("list", "tuple", "string", "bool", "int"):
         fail("[%s] env must be a dict of strings (or a select() of such dicts), got %s" % (context, type(env)))
 
     topt_env = {
