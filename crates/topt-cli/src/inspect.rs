@@ -25,7 +25,8 @@ Examples:
   topt inspect --json
 
 Exit status: 0 when manifest mode is on, 1 when it is off (the report says why), 2 when the
-environment is broken (a malformed runfiles manifest or _repo_mapping).")]
+environment is broken (a malformed line anywhere in the runfiles manifest, or a malformed
+_repo_mapping): unlike libtopt, which checks only the lines it reads, inspect checks them all.")]
 pub struct Args {
     /// The tracer's module (test.module / bundle) to narrow cache files to.
     #[arg(long, value_name = "NAME")]
@@ -191,7 +192,15 @@ pub fn run(args: Args) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let value = report(&ctx, args.module.as_deref());
+    let sorted = match ctx.runfiles().verify_manifest() {
+        Ok(sorted) => sorted,
+        Err(err) => {
+            eprintln!("topt inspect: {} ({})", err.message(), err.kind().name());
+            return ExitCode::from(2);
+        }
+    };
+    let mut value = report(&ctx, args.module.as_deref());
+    value["runfiles"]["manifest_sorted"] = json!(sorted);
     if args.json {
         println!("{value:#}");
     } else {

@@ -101,12 +101,12 @@ fn explains_why_manifest_mode_is_off() {
 fn broken_runfiles_manifest_exits_2() {
     let dir = tempfile::tempdir().unwrap();
     let manifest = dir.path().join("MANIFEST");
-    fs::write(&manifest, "no-space-line\n").unwrap();
+    fs::write(&manifest, "a /1\nno-space-line\nc /3\n").unwrap();
     let out = topt()
         .arg("inspect")
         .env("RUNFILES_MANIFEST_FILE", &manifest)
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("MANIFEST:1"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("MANIFEST:2"));
 }

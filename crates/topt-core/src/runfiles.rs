@@ -521,6 +521,12 @@ impl Runfiles {
         &self.mapping
     }
 
+    /// Checks every line of the runfiles manifest (lookups only check the lines they read).
+    /// `Ok(Some(sorted))` in manifest mode, `Ok(None)` otherwise.
+    pub fn verify_manifest(&self) -> Result<Option<bool>> {
+        self.manifest.as_ref().map(ManifestFile::verify).transpose()
+    }
+
     fn resolve_unmapped(&self, path: &str) -> Result<Option<PathBuf>> {
         if let Some(manifest) = &self.manifest {
             return manifest.lookup(path);
