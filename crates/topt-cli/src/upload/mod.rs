@@ -3,7 +3,7 @@
 
 mod claim;
 pub mod contexts;
-mod discover;
+pub(crate) mod discover;
 mod endpoints;
 mod interrupt;
 mod multipart;
@@ -12,7 +12,7 @@ mod quiesce;
 mod send;
 mod summary;
 mod work;
-mod zipped;
+pub(crate) mod zipped;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;

@@ -2,6 +2,7 @@
 //! citestcycle envelope checks, context selection, enrichment, Go selection states and `DD_SITE`.
 //! Pure functions over bytes and JSON values; the CLI does the I/O and the HTTP.
 
+pub mod checks;
 pub mod context;
 pub mod enrich;
 pub mod kind;

@@ -1,0 +1,218 @@
+//! Doctor checks that need no file system: one payload's bytes, one `.bazelrc` line, one label.
+
+use serde_json::Value;
+
+use super::kind::Kind;
+use super::schema;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    Error,
+    Warning,
+    Info,
+}
+
+impl Severity {
+    pub fn name(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        }
+    }
+}
+
+/// One finding: what is wrong and how to fix it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub severity: Severity,
+    pub message: String,
+    pub fix: String,
+}
+
+impl Finding {
+    pub fn new(severity: Severity, message: impl Into<String>, fix: impl Into<String>) -> Self {
+        Finding {
+            severity,
+            message: message.into(),
+            fix: fix.into(),
+        }
+    }
+}
+
+const FIX_JSON: &str =
+    "the test must write one complete JSON document per file (write to a temp name, then rename)";
+
+/// Checks one depth-1 payload file of a kind directory.
+pub fn check_payload(kind: Kind, bytes: &[u8]) -> Vec<Finding> {
+    let v = match schema::parse_json(bytes) {
+        Ok(v) => v,
+        Err(e) => {
+            let what = if bytes.is_empty() {
+                "empty file".to_string()
+            } else {
+                format!("invalid JSON: {e}")
+            };
+            return vec![Finding::new(Severity::Error, what, FIX_JSON)];
+        }
+    };
+    match kind {
+        Kind::Tests => check_test(&v),
+        Kind::Coverage => Vec::new(),
+        Kind::Telemetry => check_telemetry(&v),
+    }
+}
+
+fn check_test(v: &Value) -> Vec<Finding> {
+    if !v.is_object() {
+        return vec![Finding::new(
+            Severity::Error,
+            "test payload is not a JSON object",
+            "write a citestcycle body: {\"version\":1,\"metadata\":{…},\"events\":[…]}",
+        )];
+    }
+    if schema::is_placeholder(v) {
+        return vec![Finding::new(
+            Severity::Warning,
+            "placeholder test payload without events ({} or empty events); the uploader skips it and keeps the file",
+            "remove the placeholder, or check that the tracer flushed its events",
+        )];
+    }
+    let issues = schema::check_test_payload(v);
+    if issues.is_empty() {
+        return Vec::new();
+    }
+    let shown: Vec<String> = issues
+        .iter()
+        .take(5)
+        .map(|i| format!("{}: {}", i.path, i.message))
+        .collect();
+    let more = if issues.len() > 5 {
+        format!(" (and {} more)", issues.len() - 5)
+    } else {
+        String::new()
+    };
+    vec![Finding::new(
+        Severity::Warning,
+        format!("citestcycle envelope: {}{more}", shown.join("; ")),
+        "the intake may drop these events; fix the tracer's payload writer (schema: version 1, typed events with ids, start, duration)",
+    )]
+}
+
+fn check_telemetry(v: &Value) -> Vec<Finding> {
+    let ok = |k: &str| {
+        v.get(k)
+            .and_then(Value::as_str)
+            .is_some_and(|s| !s.is_empty())
+    };
+    if !v.is_object() || !ok("api_version") || !ok("request_type") {
+        return vec![Finding::new(
+            Severity::Error,
+            "telemetry payload needs non-empty string api_version and request_type; the uploader will fail it",
+            "write one raw instrumentation-telemetry request body per file",
+        )];
+    }
+    Vec::new()
+}
+
+/// Variables that must never be passed to tests with `--test_env` (prefix match, like the reference).
+const FORBIDDEN_TEST_ENV: [&str; 5] = [
+    "DD_GIT_",
+    "DD_API_KEY",
+    "DD_SITE",
+    "DD_TEST_OPTIMIZATION_AGENT_URL",
+    "DD_TEST_OPTIMIZATION_AGENTLESS_URL",
+];
+
+/// The forbidden variable a `.bazelrc` line sets with `--test_env`, if any (text after `#` ignored).
+pub fn forbidden_test_env(line: &str) -> Option<String> {
+    let line = line.split('#').next().unwrap_or("");
+    let mut rest = line;
+    while let Some(pos) = rest.find("--test_env") {
+        let after = &rest[pos + "--test_env".len()..];
+        let Some(sep) = after.chars().next() else {
+            break;
+        };
+        if sep == '=' || sep.is_whitespace() {
+            let value = after[sep.len_utf8()..].trim_start();
+            for f in FORBIDDEN_TEST_ENV {
+                if let Some(tail) = value.strip_prefix(f) {
+                    let name_tail: String = tail
+                        .chars()
+                        .take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == '_')
+                        .collect();
+                    return Some(format!("{f}{name_tail}"));
+                }
+            }
+        }
+        rest = after;
+    }
+    None
+}
+
+/// Validates an `expected_targets` label; returns (package path, target name).
+pub fn parse_expected_label(label: &str) -> Result<(String, String), String> {
+    if label.starts_with('@') {
+        return Err(format!(
+            "expected_targets does not support external labels: {label}"
+        ));
+    }
+    let Some(rest) = label.strip_prefix("//") else {
+        return Err(format!("expected target must start with //: {label}"));
+    };
+    let Some((pkg, name)) = rest.split_once(':') else {
+        return Err(format!("expected target must contain ':': {label}"));
+    };
+    if name.is_empty()
+        || name.starts_with('/')
+        || name.split('/').any(|s| s == "..")
+        || pkg.split('/').any(|s| s == "..")
+    {
+        return Err(format!("invalid expected target name: {label}"));
+    }
+    Ok((pkg.to_string(), name.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payload_checks() {
+        assert_eq!(check_payload(Kind::Tests, b"")[0].severity, Severity::Error);
+        assert_eq!(
+            check_payload(Kind::Tests, b"{}")[0].severity,
+            Severity::Warning
+        );
+        assert_eq!(check_payload(Kind::Coverage, b"{\"x\":1}"), vec![]);
+        assert_eq!(
+            check_payload(Kind::Telemetry, b"{}")[0].severity,
+            Severity::Error
+        );
+    }
+
+    #[test]
+    fn bazelrc_lines() {
+        assert_eq!(
+            forbidden_test_env("test --test_env=DD_GIT_BRANCH=x").as_deref(),
+            Some("DD_GIT_BRANCH")
+        );
+        assert_eq!(
+            forbidden_test_env("test --test_env DD_API_KEY").as_deref(),
+            Some("DD_API_KEY")
+        );
+        assert_eq!(forbidden_test_env("# test --test_env=DD_SITE"), None);
+        assert_eq!(forbidden_test_env("test --repo_env=DD_GIT_BRANCH=x"), None);
+    }
+
+    #[test]
+    fn labels() {
+        assert_eq!(
+            parse_expected_label("//a/b:c").unwrap(),
+            ("a/b".into(), "c".into())
+        );
+        assert!(parse_expected_label("@r//a:b").is_err());
+        assert!(parse_expected_label("//a").is_err());
+        assert!(parse_expected_label("//a:../x").is_err());
+    }
+}
