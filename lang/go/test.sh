@@ -12,6 +12,8 @@ fi
 # Standard library only: stay offline and on the installed toolchain.
 export GOFLAGS=-mod=mod GOPROXY=off GOTOOLCHAIN=local CGO_ENABLED=1
 
+unformatted=$(gofmt -l .)
+[[ -z "$unformatted" ]] || { echo "gofmt needed: $unformatted" >&2; exit 1; }
 go vet ./...
 # -race checks the binding's locking; topt_debug forces a GC before every libtopt call so a
 # context freed too early would fail here instead of crashing rarely in a tracer.

@@ -29,6 +29,14 @@ def take_bytes(raw_bytes):
         lib().topt_bytes_free(ctypes.byref(raw_bytes))
 
 
+def _enum(cls, value):
+    """The enum member, or the plain int for a value newer than this binding."""
+    try:
+        return cls(value)
+    except ValueError:
+        return value
+
+
 def _text(value):
     return None if value is None else os.fsdecode(value)
 
@@ -108,15 +116,11 @@ class Context:
         def call(ptr):
             raw = _raw.topt_Info(struct_size=ctypes.sizeof(_raw.topt_Info))
             check(lib().topt_context_info(ptr, ctypes.byref(raw)))
-            try:
-                mode = RunfilesMode(raw.runfiles_mode)
-            except ValueError:
-                mode = raw.runfiles_mode
             return Info(
                 manifest_version=raw.manifest_version,
                 manifest_enabled=bool(raw.manifest_enabled),
                 payloads_enabled=bool(raw.payloads_enabled),
-                runfiles_mode=mode,
+                runfiles_mode=_enum(RunfilesMode, raw.runfiles_mode),
                 manifest_given=_text(raw.manifest_given),
                 manifest_path=_text(raw.manifest_path),
                 manifest_diagnostic=_text(raw.manifest_diagnostic),
@@ -149,7 +153,7 @@ class Context:
             out = _raw.topt_Bytes()
             source = _raw.topt_Source()
             check(lib().topt_cache_read(ptr, file, c_module, ctypes.byref(out), ctypes.byref(source)))
-            return CacheRead(take_bytes(out), Source(source.value))
+            return CacheRead(take_bytes(out), _enum(Source, source.value))
 
         return self._call(call, c_string(module) if module else None)
 
