@@ -1,11 +1,209 @@
-//! `topt ci` (not implemented yet).
+//! `topt ci -- <test command>`: tests, then doctor, then a dry-run enrichment check, then the real
+//! upload. The test status wins; a doctor or dry-run failure stops the real upload; an upload
+//! failure fails an otherwise green run. Each step is this same binary run as a child process, so
+//! what `ci` does is exactly what the individual commands do.
 
-use std::process::ExitCode;
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::process::{Command, ExitCode};
 
-#[derive(Debug, clap::Args)]
-pub struct Args {}
+const EXAMPLES: &str = "\
+Examples:
+  # Replaces: bazel test ...; bazel run doctor; bazel run uploader -- --dry-run ...; bazel run uploader
+  DD_API_KEY=... topt ci --context .testoptimization/context.json -- bazel test //...
 
-pub fn run(_args: Args) -> ExitCode {
-    eprintln!("topt ci: not implemented yet");
-    ExitCode::from(2)
+  # Through a local agent, with extra doctor/upload flags:
+  DD_TEST_OPTIMIZATION_AGENT_URL=http://127.0.0.1:8126 \\
+    topt ci --doctor-arg=--allow-full-bundle-no-match --upload-arg=--gzip -- bazel test //svc/...
+
+Exit status: the test command's status if it failed; else 1 (or the step's code) when the doctor,
+the dry-run or the upload failed; else 0. If the tests fail, payloads are still checked and
+uploaded (failed tests are what you want to see in Datadog).";
+
+#[derive(Debug, Clone, clap::Args)]
+#[command(after_help = EXAMPLES)]
+pub struct Args {
+    /// context.json for doctor and upload, as PATH or REPO_KEY=PATH (repeatable).
+    #[arg(long = "context", value_name = "[KEY=]PATH")]
+    pub context: Vec<String>,
+    /// Context manifest written by the Bazel rules.
+    #[arg(long, value_name = "FILE")]
+    pub context_manifest: Option<PathBuf>,
+    /// bazel-testlogs directory (default: $BUILD_WORKSPACE_DIRECTORY/bazel-testlogs, ./bazel-testlogs).
+    #[arg(long, env = "TESTLOGS_DIR", value_name = "DIR")]
+    pub testlogs: Option<PathBuf>,
+    /// Extra argument for `topt doctor` (repeatable).
+    #[arg(long = "doctor-arg", value_name = "ARG", allow_hyphen_values = true)]
+    pub doctor_arg: Vec<String>,
+    /// Extra argument for both `topt upload` runs (repeatable).
+    #[arg(long = "upload-arg", value_name = "ARG", allow_hyphen_values = true)]
+    pub upload_arg: Vec<String>,
+    /// Skip the doctor step.
+    #[arg(long)]
+    pub skip_doctor: bool,
+    /// Skip the dry-run enrichment check.
+    #[arg(long)]
+    pub skip_dry_run: bool,
+    /// The test command, after `--`.
+    #[arg(last = true, required = true, value_name = "TEST_COMMAND")]
+    pub command: Vec<OsString>,
+}
+
+/// Outcome of one step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    Ok,
+    Failed(u8),
+    Skipped,
+}
+
+impl Step {
+    fn show(self) -> String {
+        match self {
+            Step::Ok => "ok".into(),
+            Step::Failed(c) => format!("failed ({c})"),
+            Step::Skipped => "skipped".into(),
+        }
+    }
+}
+
+fn say(msg: &str) {
+    eprintln!("[topt ci] {msg}");
+}
+
+pub fn run(args: Args) -> ExitCode {
+    let Some((program, rest)) = args.command.split_first() else {
+        say("error: missing test command after --");
+        return ExitCode::from(2);
+    };
+    say(&format!(
+        "running tests: {}",
+        args.command
+            .iter()
+            .map(|a| a.to_string_lossy())
+            .collect::<Vec<_>>()
+            .join(" ")
+    ));
+    let tests = match Command::new(program).args(rest).status() {
+        Ok(s) => code_of(s),
+        Err(e) => {
+            say(&format!(
+                "error: cannot run {}: {e}",
+                program.to_string_lossy()
+            ));
+            return ExitCode::from(127);
+        }
+    };
+    let exe = match std::env::current_exe() {
+        Ok(p) => p,
+        Err(e) => {
+            say(&format!("error: cannot locate the topt binary: {e}"));
+            return ExitCode::from(2);
+        }
+    };
+    let mut common: Vec<OsString> = Vec::new();
+    if let Some(t) = &args.testlogs {
+        common.extend(["--testlogs".into(), t.clone().into()]);
+    }
+    for c in &args.context {
+        common.extend(["--context".into(), c.into()]);
+    }
+    if let Some(m) = &args.context_manifest {
+        common.extend(["--context-manifest".into(), m.clone().into()]);
+    }
+    let doctor = if args.skip_doctor {
+        Step::Skipped
+    } else {
+        say("doctor");
+        step(
+            Command::new(&exe)
+                .arg("doctor")
+                .args(&common)
+                .args(&args.doctor_arg),
+        )
+    };
+    // The tests have exited, so their payloads are final: no quiescence wait unless asked for.
+    let mut upload_common = common.clone();
+    if std::env::var_os("DD_TEST_OPTIMIZATION_QUIESCENT_SEC").is_none() {
+        upload_common.extend(["--quiescent-sec".into(), "0".into()]);
+    }
+    if std::env::var_os("DD_TEST_OPTIMIZATION_MAX_WAIT_SEC").is_none() {
+        upload_common.extend(["--max-wait-sec".into(), "0".into()]);
+    }
+    let dry_run = if args.skip_dry_run || matches!(doctor, Step::Failed(_)) {
+        Step::Skipped
+    } else {
+        say("dry-run enrichment check");
+        step(
+            Command::new(&exe)
+                .args(["upload", "--dry-run", "--validate-enrichment"])
+                .args(&upload_common)
+                .args(&args.upload_arg),
+        )
+    };
+    let upload = if matches!(doctor, Step::Failed(_)) || matches!(dry_run, Step::Failed(_)) {
+        say("not uploading: fix the problems reported above, then re-run `topt upload`");
+        Step::Skipped
+    } else {
+        say("upload");
+        step(
+            Command::new(&exe)
+                .arg("upload")
+                .args(&upload_common)
+                .args(&args.upload_arg),
+        )
+    };
+    let test_step = if tests == 0 {
+        Step::Ok
+    } else {
+        Step::Failed(tests)
+    };
+    say(&format!(
+        "tests: {}, doctor: {}, dry-run: {}, upload: {}",
+        test_step.show(),
+        doctor.show(),
+        dry_run.show(),
+        upload.show()
+    ));
+    let code = if tests != 0 {
+        tests
+    } else {
+        [doctor, dry_run, upload]
+            .iter()
+            .find_map(|s| {
+                if let Step::Failed(c) = s {
+                    Some(*c)
+                } else {
+                    None
+                }
+            })
+            .unwrap_or(0)
+    };
+    ExitCode::from(code)
+}
+
+fn step(cmd: &mut Command) -> Step {
+    match cmd.status() {
+        Ok(s) if s.success() => Step::Ok,
+        Ok(s) => Step::Failed(code_of(s).max(1)),
+        Err(e) => {
+            say(&format!("error: {e}"));
+            Step::Failed(2)
+        }
+    }
+}
+
+/// Exit code of a child; killed by a signal ⇒ 128 + signal, like a shell.
+fn code_of(s: std::process::ExitStatus) -> u8 {
+    if let Some(c) = s.code() {
+        return u8::try_from(c).unwrap_or(1);
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        if let Some(sig) = s.signal() {
+            return u8::try_from(128 + sig).unwrap_or(1);
+        }
+    }
+    1
 }

@@ -1,0 +1,106 @@
+//! `topt ci -- <cmd>`: the order of steps and which status wins.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod upload_support;
+
+use std::process::{Command, Output};
+
+use upload_support::*;
+
+/// The "test command" is a shell script that writes the payloads (like `bazel test` would) and
+/// exits with `status`.
+fn ci(tree: &Tree, intake: &Intake, status: i32, payload: &str, extra: &[&str]) -> Output {
+    let out = tree.target("pkg", "t");
+    tree.sidecar(&out, "pkg", "t", "data", serde_json::json!({}));
+    let ctx = tree.context("context.json", git_context());
+    let src = tree.dir.path().join("payload.json");
+    std::fs::write(&src, payload).unwrap();
+    let script = format!(
+        "cp '{}' '{}/payloads/tests/tests-1.json'; exit {status}",
+        src.display(),
+        out.display()
+    );
+    let c = upload_cmd(tree, &intake.url); // for its clean environment
+    let mut cmd = Command::new(topt());
+    for (k, v) in c.get_envs() {
+        match v {
+            Some(v) => cmd.env(k, v),
+            None => cmd.env_remove(k),
+        };
+    }
+    cmd.env_remove("DD_TEST_OPTIMIZATION_QUIESCENT_SEC")
+        .env_remove("DD_TEST_OPTIMIZATION_MAX_WAIT_SEC");
+    cmd.arg("ci")
+        .arg("--testlogs")
+        .arg(tree.testlogs())
+        .arg("--context")
+        .arg(&ctx)
+        .args(extra);
+    cmd.args(["--", "sh", "-c", &script]);
+    run(cmd)
+}
+
+fn good() -> String {
+    test_payload("ci", 1).to_string()
+}
+
+#[test]
+fn green_run_uploads_and_exits_zero() {
+    let (tree, intake) = (Tree::new(), Intake::start(&[]));
+    let o = ci(&tree, &intake, 0, &good(), &[]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(text(&o).contains("tests: ok, doctor: ok, dry-run: ok, upload: ok"));
+    assert_eq!(intake.accepted_markers(), ["ci"]);
+    assert!(tree.payload_files().is_empty());
+}
+
+#[test]
+fn failing_tests_still_upload_and_their_status_wins() {
+    let (tree, intake) = (Tree::new(), Intake::start(&[]));
+    let o = ci(&tree, &intake, 3, &good(), &[]);
+    assert_eq!(o.status.code(), Some(3));
+    assert_eq!(intake.accepted_markers(), ["ci"]);
+}
+
+#[test]
+fn doctor_failure_prevents_the_upload() {
+    let (tree, intake) = (Tree::new(), Intake::start(&[]));
+    let o = ci(&tree, &intake, 0, "{\"version\":", &[]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).contains("doctor: failed (1), dry-run: skipped, upload: skipped"));
+    assert!(intake.records().is_empty());
+    assert_eq!(tree.payload_files().len(), 1);
+    let (tree, intake) = (Tree::new(), Intake::start(&[]));
+    assert_eq!(
+        ci(&tree, &intake, 4, "{\"version\":", &[]).status.code(),
+        Some(4),
+        "test status wins"
+    );
+}
+
+#[test]
+fn dry_run_failure_prevents_the_upload() {
+    let (tree, intake) = (Tree::new(), Intake::start(&[]));
+    let o = ci(
+        &tree,
+        &intake,
+        0,
+        &good(),
+        &["--upload-arg=--expected-enriched-tag=not.there"],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).contains("dry-run: failed (1), upload: skipped"));
+    assert!(intake.records().is_empty());
+}
+
+#[test]
+fn upload_failure_fails_a_green_run() {
+    let (tree, intake) = (
+        Tree::new(),
+        Intake::start(&["--reject-pattern", "ci", "--reject-status", "400"]),
+    );
+    let o = ci(&tree, &intake, 0, &good(), &[]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).contains("upload: failed (1)"));
+    assert_eq!(tree.payload_files().len(), 1);
+}
