@@ -400,9 +400,7 @@ fn upload_dirs(
         drop(tx);
         for r in rx {
             report_file(log, &bar, args.dry_run, &r);
-            if !matches!(r.file.find('!'), Some(_) if r.status == Status::Taken) {
-                bar.inc(1);
-            }
+            bar.inc(1);
             summary.add(&r);
         }
     });

@@ -289,20 +289,16 @@ fn check_content_values(c: &mut Checker, p: &str, content: &Map<String, Value>) 
             }
             "parent_id" => c.uint_min(&kp, v, 0),
             "start" => c.uint_min(&kp, v, MIN_START_NS),
-            "duration" => {
-                if v.as_i64().is_none_or(|d| d < 0) {
-                    c.push(&kp, "must be an integer between 0 and 2^63-1 (nanoseconds)");
-                }
+            "duration" if v.as_i64().is_none_or(|d| d < 0) => {
+                c.push(&kp, "must be an integer between 0 and 2^63-1 (nanoseconds)")
             }
-            "error" => {
-                if !matches!(v.as_u64(), Some(0 | 1)) {
-                    c.push(&kp, "must be the integer 0 or 1");
-                }
+            "error" if !matches!(v.as_u64(), Some(0 | 1)) => {
+                c.push(&kp, "must be the integer 0 or 1")
             }
-            "timestamp" | "itr_correlation_id" | "name" | "service" | "resource" | "type" => {
-                if !v.is_string() {
-                    c.push(&kp, "must be a string");
-                }
+            "timestamp" | "itr_correlation_id" | "name" | "service" | "resource" | "type"
+                if !v.is_string() =>
+            {
+                c.push(&kp, "must be a string")
             }
             "meta" => check_tags(c, &kp, v, Value::is_string, "a string"),
             "metrics" => check_tags(c, &kp, v, Value::is_number, "a number"),
