@@ -18,6 +18,6 @@ fi
 stamp=target/.setup-stamp
 sum=$(sha256sum pom.xml | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$sum" ]; then
-  mvn -B -q --no-transfer-progress dependency:go-offline
+  mvn -B -q --no-transfer-progress -Dstyle.color=never dependency:go-offline
   mkdir -p target && echo "$sum" > "$stamp"
 fi

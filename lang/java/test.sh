@@ -11,4 +11,4 @@ export TOPT_LIBRARY="${CARGO_TARGET_DIR:-$root/target}/debug/libtopt.so"
 exec env -u RUNFILES_DIR -u RUNFILES_MANIFEST_FILE -u TEST_SRCDIR -u JAVA_RUNFILES \
   -u TEST_UNDECLARED_OUTPUTS_DIR -u DD_TEST_OPTIMIZATION_MANIFEST_FILE \
   -u TEST_OPTIMIZATION_MANIFEST_FILE -u DD_TEST_OPTIMIZATION_PAYLOADS_IN_FILES \
-  mvn -B --no-transfer-progress test "$@"
+  mvn -B --no-transfer-progress -Dstyle.color=never test "$@"

@@ -98,6 +98,9 @@ class Handle {
 
 const registry = new FinalizationRegistry((handle) => handle.release());
 
+// Only Context.open() may construct a Context: it alone owns a fresh native pointer.
+const OPENING = Symbol('topt.Context.open');
+
 /**
  * An immutable view of Bazel mode for this process: runfiles, the synced metadata and the payload
  * directory, read once when it is opened. Share one per process. Call close() when done (it is
@@ -107,7 +110,8 @@ const registry = new FinalizationRegistry((handle) => handle.release());
 class Context {
   #handle;
 
-  constructor(raw, ptr) {
+  constructor(token, raw, ptr) {
+    if (token !== OPENING) throw new TypeError('use Context.open() or Context.fromEnvironment()');
     this.#handle = new Handle(raw, ptr);
     registry.register(this, this.#handle, this.#handle);
   }
@@ -126,7 +130,7 @@ class Context {
     const raw = library.lib();
     const out = [null];
     check(raw, raw.topt_context_new(config === undefined ? null : rawConfig(config), out));
-    return new Context(raw, out[0]);
+    return new Context(OPENING, raw, out[0]);
   }
 
   #live() {
@@ -209,21 +213,29 @@ class Context {
       const f = pick(PAYLOAD_FORMATS, format, 'payload format');
       const bytes = bytesOf(data);
       const out = {};
-      h.pending++;
-      h.raw.topt_payload_write.async(h.ptr, k, f, bytes, bytes.length, out, (callErr, err) => {
+      const settle = () => {
         h.pending--;
         if (h.closed) h.release();
-        try {
-          if (callErr) throw callErr;
-          if (err !== null) {
-            take(h.raw, out);
-            check(h.raw, err);
+      };
+      h.pending++;
+      try {
+        h.raw.topt_payload_write.async(h.ptr, k, f, bytes, bytes.length, out, (callErr, err) => {
+          settle();
+          try {
+            if (callErr) throw callErr;
+            if (err !== null) {
+              take(h.raw, out);
+              check(h.raw, err);
+            }
+            resolve(take(h.raw, out).toString('utf8'));
+          } catch (e) {
+            reject(e);
           }
-          resolve(take(h.raw, out).toString('utf8'));
-        } catch (e) {
-          reject(e);
-        }
-      });
+        });
+      } catch (e) {
+        settle(); // koffi refused the call (e.g. its async queue is full)
+        reject(e);
+      }
     });
   }
 

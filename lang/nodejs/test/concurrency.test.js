@@ -35,3 +35,37 @@ test('8 x 50 payload writes through one context', async () => {
     removeDir(out);
   }
 });
+
+test('worker threads each load the binding and write at once', async () => {
+  const { Worker } = require('node:worker_threads');
+  const out = tempDir();
+  try {
+    const WORKERS = 4;
+    const EACH = 25;
+    const code = `
+      const { parentPort, workerData } = require('node:worker_threads');
+      const topt = require(workerData.binding);
+      const ctx = topt.open({ ...workerData.config });
+      const files = [];
+      for (let i = 0; i < workerData.each; i++) {
+        files.push(ctx.writePayload('coverage', JSON.stringify({ worker: workerData.w, i })));
+      }
+      ctx.close();
+      parentPort.postMessage(files);
+    `;
+    const config = require('./fixtures').isolated({ payloadsInFiles: 'true', undeclaredOutputsDir: out });
+    const results = await Promise.all(
+      Array.from({ length: WORKERS }, (_, w) => new Promise((resolve, reject) => {
+        const worker = new Worker(code, { eval: true, workerData: { binding: path.resolve(__dirname, '..'), config, each: EACH, w } });
+        worker.once('message', resolve);
+        worker.once('error', reject);
+      })),
+    );
+    const files = results.flat();
+    assert.equal(new Set(files).size, WORKERS * EACH);
+    for (const f of files) assert.match(fs.readFileSync(f, 'utf8'), /^\{"worker":\d,"i":\d+\}$/);
+    assert.equal(fs.readdirSync(path.join(out, 'payloads', 'coverage')).length, WORKERS * EACH);
+  } finally {
+    removeDir(out);
+  }
+});

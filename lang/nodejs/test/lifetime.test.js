@@ -15,6 +15,10 @@ const gc = vm.runInNewContext('gc');
 
 const closedError = { code: 'ERR_TOPT_CLOSED' };
 
+test('contexts come only from open()', () => {
+  assert.throws(() => new topt.Context(), TypeError);
+});
+
 test('close twice is harmless and frees once', () => {
   const before = stats.freed;
   const ctx = topt.open(isolated());

@@ -70,8 +70,14 @@ public final class Context implements AutoCloseable {
     return new Context(lib, out.getValue());
   }
 
-  /** Opens a context; {@code config}'s null fields are read from the environment. */
+  /**
+   * Opens a context; {@code config}'s null fields (or all of them, for a null config) are read
+   * from the environment.
+   */
   public static Context open(Config config) {
+    if (config == null) {
+      return fromEnvironment();
+    }
     LibTopt lib = Topt.lib();
     PointerByReference out = new PointerByReference();
     config.withRaw(
