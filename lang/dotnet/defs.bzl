@@ -22,7 +22,16 @@ see docs/bazel.md for the MODULE.bazel / WORKSPACE and .bazelrc setup.
 
 load("//lang/dotnet/private:dotnet_test.bzl", _dd_topt_dotnet_test = "dd_topt_dotnet_test")
 
-def dd_topt_dotnet_test(name, topt_data, **kwargs):
+def dd_topt_dotnet_test(
+        name,
+        topt_data,
+        dotnet_test_rule = None,
+        topt_service = None,
+        module_label_override = None,
+        module_identifier = None,
+        topt_library = Label("//:topt"),
+        binding = Label("//lang/dotnet:binding"),
+        **kwargs):
     """A .NET test with Datadog Test Optimization data selected for its module.
 
     Declares `<name>` (the test you run), `<name>__raw_dotnet_test` (the real test rule you pass, tagged
@@ -49,10 +58,6 @@ def dd_topt_dotnet_test(name, topt_data, **kwargs):
       dotnet_test_rule: required: the rule that runs the test (e.g. `csharp_test` from rules_dotnet).
       module_identifier: the module identifier (e.g. `Acme.Api`); when given, the only candidate, and
         a miss fails the build.
-      root_namespace: (selection only, not passed to the rule) a module identifier candidate.
-      assembly_name: (selection only) a module identifier candidate.
-      project_name: (selection only) a module identifier candidate.
-      test_class: (selection only) a module identifier candidate, used whole.
       topt_service: service key (or name) to use when `topt_data` holds several services;
         optional with a single service.
       module_label_override: a module label (without `module_`) selected verbatim; not
@@ -64,6 +69,20 @@ def dd_topt_dotnet_test(name, topt_data, **kwargs):
       **kwargs: passed to the test rule, except `root_namespace`, `assembly_name`, `project_name` and `test_class`. `args`, `flaky`, `local`,
         `shard_count`, `size`, `tags`, `timeout` and `visibility` go to the public test; `env`
         (a dict or a select()) is exported by the public test; `data` (a list, a single label or
-        a select()) goes to both.
+        a select()) goes to both. Selection-only keyword arguments (not passed on):
+          root_namespace: a module identifier candidate.
+          assembly_name: a module identifier candidate.
+          project_name: a module identifier candidate.
+          test_class: a module identifier candidate, used whole.
     """
-    _dd_topt_dotnet_test(name = name, topt_data = topt_data, **kwargs)
+    _dd_topt_dotnet_test(
+        name = name,
+        topt_data = topt_data,
+        dotnet_test_rule = dotnet_test_rule,
+        topt_service = topt_service,
+        module_label_override = module_label_override,
+        module_identifier = module_identifier,
+        topt_library = topt_library,
+        binding = binding,
+        **kwargs
+    )

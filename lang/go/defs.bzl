@@ -22,7 +22,18 @@ see docs/bazel.md for the MODULE.bazel / WORKSPACE and .bazelrc setup.
 
 load("//lang/go/private:go_test.bzl", _dd_topt_go_test = "dd_topt_go_test")
 
-def dd_topt_go_test(name, topt_data, **kwargs):
+def dd_topt_go_test(
+        name,
+        topt_data,
+        topt_service = None,
+        module_label_override = None,
+        stage_sources = False,
+        ci_visibility_enabled = True,
+        orchestrion_pin_files = None,
+        go_test_rule = None,
+        topt_library = Label("//:topt"),
+        binding = None,
+        **kwargs):
     """A Go test with Datadog Test Optimization data selected for its module.
 
     Declares `<name>` (the test you run), `<name>__raw_go_test` (the real go_test, tagged
@@ -65,4 +76,16 @@ def dd_topt_go_test(name, topt_data, **kwargs):
         (a dict or a select()) is exported by the public test; `data` (a list, a single label or
         a select()) goes to both.
     """
-    _dd_topt_go_test(name = name, topt_data = topt_data, **kwargs)
+    _dd_topt_go_test(
+        name = name,
+        topt_data = topt_data,
+        topt_service = topt_service,
+        module_label_override = module_label_override,
+        stage_sources = stage_sources,
+        ci_visibility_enabled = ci_visibility_enabled,
+        orchestrion_pin_files = orchestrion_pin_files,
+        go_test_rule = go_test_rule,
+        topt_library = topt_library,
+        binding = binding,
+        **kwargs
+    )

@@ -21,7 +21,19 @@ see docs/bazel.md for the MODULE.bazel / WORKSPACE and .bazelrc setup.
 
 load("//lang/java/private:java_test.bzl", _dd_topt_java_test = "dd_topt_java_test")
 
-def dd_topt_java_test(name, topt_data, **kwargs):
+def dd_topt_java_test(
+        name,
+        topt_data,
+        agent_jar = None,
+        topt_service = None,
+        module_label_override = None,
+        module_identifier = None,
+        ci_visibility_enabled = True,
+        stage_sources = False,
+        java_test_rule = None,
+        topt_library = Label("//:topt"),
+        binding = None,
+        **kwargs):
     """A Java test with Datadog Test Optimization data selected for its module.
 
     Declares `<name>` (the test you run), `<name>__raw_java_test` (the real java_test, tagged
@@ -53,8 +65,6 @@ def dd_topt_java_test(name, topt_data, **kwargs):
       stage_sources: also put `srcs` in the runfiles.
       java_test_rule: the java_test rule; default `native.java_test` (pass rules_java's on Bazel
         versions without native Java rules).
-      java_package: (selection only, not passed to java_test) a module identifier candidate.
-      package: (selection only, not passed to java_test) a module identifier candidate.
       topt_service: service key (or name) to use when `topt_data` holds several services;
         optional with a single service.
       module_label_override: a module label (without `module_`) selected verbatim; not
@@ -66,6 +76,21 @@ def dd_topt_java_test(name, topt_data, **kwargs):
       **kwargs: passed to the test rule, except `java_package` and `package`. `args`, `flaky`, `local`,
         `shard_count`, `size`, `tags`, `timeout` and `visibility` go to the public test; `env`
         (a dict or a select()) is exported by the public test; `data` (a list, a single label or
-        a select()) goes to both.
+        a select()) goes to both. Selection-only keyword arguments (not passed on):
+          java_package: a module identifier candidate.
+          package: a module identifier candidate.
     """
-    _dd_topt_java_test(name = name, topt_data = topt_data, **kwargs)
+    _dd_topt_java_test(
+        name = name,
+        topt_data = topt_data,
+        agent_jar = agent_jar,
+        topt_service = topt_service,
+        module_label_override = module_label_override,
+        module_identifier = module_identifier,
+        ci_visibility_enabled = ci_visibility_enabled,
+        stage_sources = stage_sources,
+        java_test_rule = java_test_rule,
+        topt_library = topt_library,
+        binding = binding,
+        **kwargs
+    )

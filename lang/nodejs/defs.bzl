@@ -22,7 +22,16 @@ see docs/bazel.md for the MODULE.bazel / WORKSPACE and .bazelrc setup.
 
 load("//lang/nodejs/private:nodejs_test.bzl", _dd_topt_nodejs_test = "dd_topt_nodejs_test")
 
-def dd_topt_nodejs_test(name, topt_data, **kwargs):
+def dd_topt_nodejs_test(
+        name,
+        topt_data,
+        nodejs_test_rule = None,
+        topt_service = None,
+        module_label_override = None,
+        module_identifier = None,
+        topt_library = Label("//:topt"),
+        binding = Label("//lang/nodejs:binding"),
+        **kwargs):
     """A Node.js test with Datadog Test Optimization data selected for its module.
 
     Declares `<name>` (the test you run), `<name>__raw_nodejs_test` (the real test rule you pass, tagged
@@ -49,9 +58,6 @@ def dd_topt_nodejs_test(name, topt_data, **kwargs):
       nodejs_test_rule: required: the rule that runs the test (e.g. `js_test` from aspect_rules_js).
       module_identifier: the module identifier (e.g. `@acme/web`); when given, the only candidate, and
         a miss fails the build.
-      package_name: (selection only, not passed to the rule) a module identifier candidate.
-      module_name: (selection only) a module identifier candidate.
-      npm_package: (selection only) a module identifier candidate.
       topt_service: service key (or name) to use when `topt_data` holds several services;
         optional with a single service.
       module_label_override: a module label (without `module_`) selected verbatim; not
@@ -63,6 +69,19 @@ def dd_topt_nodejs_test(name, topt_data, **kwargs):
       **kwargs: passed to the test rule, except `package_name`, `module_name` and `npm_package` (`entry_point` and `deps` are passed). `args`, `flaky`, `local`,
         `shard_count`, `size`, `tags`, `timeout` and `visibility` go to the public test; `env`
         (a dict or a select()) is exported by the public test; `data` (a list, a single label or
-        a select()) goes to both.
+        a select()) goes to both. Selection-only keyword arguments (not passed on):
+          package_name: a module identifier candidate.
+          module_name: a module identifier candidate.
+          npm_package: a module identifier candidate.
     """
-    _dd_topt_nodejs_test(name = name, topt_data = topt_data, **kwargs)
+    _dd_topt_nodejs_test(
+        name = name,
+        topt_data = topt_data,
+        nodejs_test_rule = nodejs_test_rule,
+        topt_service = topt_service,
+        module_label_override = module_label_override,
+        module_identifier = module_identifier,
+        topt_library = topt_library,
+        binding = binding,
+        **kwargs
+    )

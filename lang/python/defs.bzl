@@ -21,7 +21,17 @@ see docs/bazel.md for the MODULE.bazel / WORKSPACE and .bazelrc setup.
 
 load("//lang/python/private:py_test.bzl", _dd_topt_py_test = "dd_topt_py_test")
 
-def dd_topt_py_test(name, topt_data, **kwargs):
+def dd_topt_py_test(
+        name,
+        topt_data,
+        topt_service = None,
+        module_label_override = None,
+        module_identifier = None,
+        runner_mode = "consumer_runner",
+        py_test_rule = None,
+        topt_library = Label("//:topt"),
+        binding = Label("//lang/python:topt"),
+        **kwargs):
     """A Python test with Datadog Test Optimization data selected for its module.
 
     Declares `<name>` (the test you run), `<name>__raw_python_test` (the real py_test, tagged
@@ -51,8 +61,6 @@ def dd_topt_py_test(name, topt_data, **kwargs):
         entry point is the `main`; `args` default to the package, `imports` to the package).
       py_test_rule: the py_test rule to use; default `native.py_test` (pass rules_python's `py_test` on
         Bazel versions without native Python rules).
-      importpath: (selection only, not passed to py_test) a module identifier candidate.
-      module_path: (selection only, not passed to py_test) a module identifier candidate.
       topt_service: service key (or name) to use when `topt_data` holds several services;
         optional with a single service.
       module_label_override: a module label (without `module_`) selected verbatim; not
@@ -64,6 +72,19 @@ def dd_topt_py_test(name, topt_data, **kwargs):
       **kwargs: passed to the test rule, except `importpath` and `module_path`. `args`, `flaky`, `local`,
         `shard_count`, `size`, `tags`, `timeout` and `visibility` go to the public test; `env`
         (a dict or a select()) is exported by the public test; `data` (a list, a single label or
-        a select()) goes to both.
+        a select()) goes to both. Selection-only keyword arguments (not passed on):
+          importpath: a module identifier candidate.
+          module_path: a module identifier candidate.
     """
-    _dd_topt_py_test(name = name, topt_data = topt_data, **kwargs)
+    _dd_topt_py_test(
+        name = name,
+        topt_data = topt_data,
+        topt_service = topt_service,
+        module_label_override = module_label_override,
+        module_identifier = module_identifier,
+        runner_mode = runner_mode,
+        py_test_rule = py_test_rule,
+        topt_library = topt_library,
+        binding = binding,
+        **kwargs
+    )

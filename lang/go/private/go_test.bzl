@@ -1,6 +1,6 @@
 """Implementation of dd_topt_go_test (see lang/go/defs.bzl for the user documentation)."""
 
-load("//bazel/private:test_macro.bzl", "topt_test")
+load("//bazel:lang_support.bzl", "topt_test")
 
 _PIN_FILES = ["go.mod", "go.sum", "orchestrion.tool.go", "orchestrion.yml"]
 

@@ -1,6 +1,6 @@
 """Implementation of dd_topt_java_test (see lang/java/defs.bzl for the user documentation)."""
 
-load("//bazel/private:test_macro.bzl", "topt_test")
+load("//bazel:lang_support.bzl", "topt_test")
 
 # Selection-only keyword arguments that java_test does not accept.
 _SELECTION_ONLY = ["java_package", "package"]

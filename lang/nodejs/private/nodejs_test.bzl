@@ -1,6 +1,6 @@
 """Implementation of dd_topt_nodejs_test (see lang/nodejs/defs.bzl for the user documentation)."""
 
-load("//bazel/private:test_macro.bzl", "topt_test")
+load("//bazel:lang_support.bzl", "topt_test")
 
 # Selection-only keyword arguments, not passed to the test rule.
 _SELECTION_ONLY = ["package_name", "module_name", "npm_package"]

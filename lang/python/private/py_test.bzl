@@ -1,6 +1,6 @@
 """Implementation of dd_topt_py_test (see lang/python/defs.bzl for the user documentation)."""
 
-load("//bazel/private:test_macro.bzl", "topt_test")
+load("//bazel:lang_support.bzl", "topt_test")
 
 _RUN_PYTEST = Label("//lang/python/private:run_pytest.py")
 

@@ -1,6 +1,6 @@
 """Implementation of dd_topt_ruby_test (see lang/ruby/defs.bzl for the user documentation)."""
 
-load("//bazel/private:test_macro.bzl", "topt_test")
+load("//bazel:lang_support.bzl", "topt_test")
 
 # Selection-only keyword arguments, not passed to the test rule.
 _SELECTION_ONLY = ["require_path", "gem_name", "library_name"]
