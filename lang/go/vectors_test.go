@@ -64,24 +64,27 @@ func TestVectorsLabels(t *testing.T) {
 	n := 0
 	for _, c := range v.Sanitize {
 		n++
-		if got, err := SanitizeLabel(c.Input); err != nil || got != c.Output {
-			t.Errorf("SanitizeLabel(%q) = %q, %v; want %q", c.Input, got, err, c.Output)
-		}
+		t.Run("sanitize/"+c.Input, func(t *testing.T) {
+			if got, err := SanitizeLabel(c.Input); err != nil || got != c.Output {
+				t.Errorf("SanitizeLabel(%q) = %q, %v; want %q", c.Input, got, err, c.Output)
+			}
+		})
 	}
 	for _, c := range v.Dedup {
 		n++
-		if got, err := DedupLabels(c.Input); err != nil || !reflect.DeepEqual(got, c.Output) {
-			t.Errorf("DedupLabels(%q) = %q, %v; want %q", c.Input, got, err, c.Output)
-		}
+		t.Run("dedup/"+strings.Join(c.Input, ","), func(t *testing.T) {
+			if got, err := DedupLabels(c.Input); err != nil || !reflect.DeepEqual(got, c.Output) {
+				t.Errorf("DedupLabels(%q) = %q, %v; want %q", c.Input, got, err, c.Output)
+			}
+		})
 	}
 	for _, c := range v.LabelMap {
 		n++
-		if got, err := LabelMap(c.LabelSources); err != nil || !reflect.DeepEqual(got, c.Labels) {
-			t.Errorf("%s: LabelMap = %v, %v; want %v", c.Name, got, err, c.Labels)
-		}
-	}
-	if want := len(v.Sanitize) + len(v.Dedup) + len(v.LabelMap); n != want {
-		t.Fatalf("ran %d of %d cases", n, want)
+		t.Run("label_map/"+c.Name, func(t *testing.T) {
+			if got, err := LabelMap(c.LabelSources); err != nil || !reflect.DeepEqual(got, c.Labels) {
+				t.Errorf("LabelMap = %v, %v; want %v", got, err, c.Labels)
+			}
+		})
 	}
 	ran(t, "labels.json", n)
 }
@@ -91,44 +94,45 @@ func TestVectorsSelection(t *testing.T) {
 	loadVectors(t, "selection.json", &v)
 	for _, c := range v.Cases {
 		var name string
-		var expect map[string]any
 		if err := json.Unmarshal(c["name"], &name); err != nil {
 			t.Fatal(err)
 		}
-		if err := json.Unmarshal(c["expect"], &expect); err != nil {
-			t.Fatal(err)
-		}
-		request := map[string]json.RawMessage{}
-		for k, raw := range c {
-			if k != "name" && k != "expect" {
-				request[k] = raw
+		t.Run(name, func(t *testing.T) {
+			var expect map[string]any
+			if err := json.Unmarshal(c["expect"], &expect); err != nil {
+				t.Fatal(err)
 			}
-		}
-		body, err := json.Marshal(request)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out, err := SelectModule(body)
-		if want, ok := expect["error_contains"].(string); ok {
-			var e *Error
-			if !errors.As(err, &e) || !strings.Contains(e.Message, want) {
-				t.Errorf("%s: got %s, %v; want error containing %q", name, out, err, want)
+			request := map[string]json.RawMessage{}
+			for k, raw := range c {
+				if k != "name" && k != "expect" {
+					request[k] = raw
+				}
 			}
-			continue
-		}
-		if err != nil {
-			t.Errorf("%s: %v", name, err)
-			continue
-		}
-		var got map[string]any
-		if err := json.Unmarshal(out, &got); err != nil {
-			t.Fatalf("%s: %v in %s", name, err, out)
-		}
-		for k, want := range expect {
-			if !reflect.DeepEqual(got[k], want) {
-				t.Errorf("%s: %s = %v, want %v (result %s)", name, k, got[k], want, out)
+			body, err := json.Marshal(request)
+			if err != nil {
+				t.Fatal(err)
 			}
-		}
+			out, err := SelectModule(body)
+			if want, ok := expect["error_contains"].(string); ok {
+				var e *Error
+				if !errors.As(err, &e) || !strings.Contains(e.Message, want) {
+					t.Errorf("got %s, %v; want error containing %q", out, err, want)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got map[string]any
+			if err := json.Unmarshal(out, &got); err != nil {
+				t.Fatalf("%v in %s", err, out)
+			}
+			for k, want := range expect {
+				if !reflect.DeepEqual(got[k], want) {
+					t.Errorf("%s = %v, want %v (result %s)", k, got[k], want, out)
+				}
+			}
+		})
 	}
 	ran(t, "selection.json", len(v.Cases))
 }
@@ -196,56 +200,56 @@ func TestVectorsContext(t *testing.T) {
 	var v contextVectors
 	loadVectors(t, "context.json", &v)
 	for _, c := range v.Cases {
-		root := t.TempDir()
-		sub := func(s string) string { return strings.ReplaceAll(s, "${F}", root) }
-		for rel, content := range c.Files {
-			path := filepath.Join(root, rel)
-			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Run(c.Name, func(t *testing.T) {
+			root := t.TempDir()
+			sub := func(s string) string { return strings.ReplaceAll(s, "${F}", root) }
+			for rel, content := range c.Files {
+				path := filepath.Join(root, rel)
+				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(path, []byte(sub(content)), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			ctx, err := Open(vectorConfig(t, v.ConfigFields, c.Config, sub))
+			if err == nil {
+				defer ctx.Close()
+			}
+			if want := c.ContextError; want != nil {
+				var e *Error
+				if !errors.As(err, &e) || e.Name != want.Code || !strings.Contains(e.Message, want.MessageContains) {
+					t.Errorf("got %v, want %s containing %q", err, want.Code, want.MessageContains)
+				}
+				return
+			}
+			if err != nil {
 				t.Fatal(err)
 			}
-			if err := os.WriteFile(path, []byte(sub(content)), 0o644); err != nil {
-				t.Fatal(err)
+			if c.Info != nil {
+				checkInfo(t, ctx, c.Info, sub)
 			}
-		}
-		ctx, err := Open(vectorConfig(t, v.ConfigFields, c.Config, sub))
-		if c.ContextError != nil {
-			var e *Error
-			if !errors.As(err, &e) || e.Name != c.ContextError.Code || !strings.Contains(e.Message, c.ContextError.MessageContains) {
-				t.Errorf("%s: got %v, want %s containing %q", c.Name, err, c.ContextError.Code, c.ContextError.MessageContains)
+			for _, r := range c.Rlocation {
+				got, err := ctx.Rlocation(r.Path)
+				ok := (r.Expect != nil && err == nil && got == sub(*r.Expect)) ||
+					(r.Error != nil && statusName(err) == *r.Error)
+				if !ok {
+					t.Errorf("Rlocation(%q) = %q, %v; want %v / %v", r.Path, got, err, deref(r.Expect), deref(r.Error))
+				}
 			}
-			if ctx != nil {
-				ctx.Close()
+			for _, r := range c.Cache {
+				file, known := cacheFiles[r.File]
+				if !known {
+					t.Fatalf("unknown cache file %q", r.File)
+				}
+				got, source, err := ctx.ReadCache(file, r.Module)
+				ok := (r.Error != nil && statusName(err) == *r.Error) ||
+					(r.Error == nil && err == nil && source.String() == r.Source && r.Text != nil && string(got) == *r.Text)
+				if !ok {
+					t.Errorf("ReadCache(%s, %q) = %s %q, %v; want %s %q / %v", r.File, r.Module, source, got, err, r.Source, deref(r.Text), deref(r.Error))
+				}
 			}
-			continue
-		}
-		if err != nil {
-			t.Errorf("%s: unexpected error %v", c.Name, err)
-			continue
-		}
-		if c.Info != nil {
-			checkInfo(t, c.Name, ctx, c.Info, sub)
-		}
-		for _, r := range c.Rlocation {
-			got, err := ctx.Rlocation(r.Path)
-			ok := (r.Expect != nil && err == nil && got == sub(*r.Expect)) ||
-				(r.Error != nil && statusName(err) == *r.Error)
-			if !ok {
-				t.Errorf("%s: Rlocation(%q) = %q, %v; want %v / %v", c.Name, r.Path, got, err, deref(r.Expect), deref(r.Error))
-			}
-		}
-		for _, r := range c.Cache {
-			file, known := cacheFiles[r.File]
-			if !known {
-				t.Fatalf("%s: unknown cache file %q", c.Name, r.File)
-			}
-			got, source, err := ctx.ReadCache(file, r.Module)
-			ok := (r.Error != nil && statusName(err) == *r.Error) ||
-				(r.Error == nil && err == nil && source.String() == r.Source && r.Text != nil && string(got) == *r.Text)
-			if !ok {
-				t.Errorf("%s: ReadCache(%s, %q) = %s %q, %v; want %s %q / %v", c.Name, r.File, r.Module, source, got, err, r.Source, deref(r.Text), deref(r.Error))
-			}
-		}
-		ctx.Close()
+		})
 	}
 	ran(t, "context.json", len(v.Cases))
 }
@@ -257,10 +261,10 @@ func deref(s *string) string {
 	return *s
 }
 
-func checkInfo(t *testing.T, name string, ctx *Context, want map[string]any, sub func(string) string) {
+func checkInfo(t *testing.T, ctx *Context, want map[string]any, sub func(string) string) {
 	info, err := ctx.Info()
 	if err != nil {
-		t.Errorf("%s: Info: %v", name, err)
+		t.Errorf("Info: %v", err)
 		return
 	}
 	for key, w := range want {
@@ -284,11 +288,11 @@ func checkInfo(t *testing.T, name string, ctx *Context, want map[string]any, sub
 				diag = info.PayloadsDiagnostic
 			}
 			if !strings.Contains(diag, w.(string)) {
-				t.Errorf("%s: %s: %q lacks %q", name, key, diag, w)
+				t.Errorf("%s: %q lacks %q", key, diag, w)
 			}
 			continue
 		default:
-			t.Fatalf("%s: unknown info key %q", name, key)
+			t.Fatalf("unknown info key %q", key)
 		}
 		switch s := w.(type) {
 		case string:
@@ -297,7 +301,7 @@ func checkInfo(t *testing.T, name string, ctx *Context, want map[string]any, sub
 			w = "" // absent strings are "" in Info
 		}
 		if got != w {
-			t.Errorf("%s: info %s = %#v, want %#v", name, key, got, w)
+			t.Errorf("info %s = %#v, want %#v", key, got, w)
 		}
 	}
 }
@@ -327,46 +331,46 @@ func TestVectorsPayloads(t *testing.T) {
 	loadVectors(t, "payloads.json", &v)
 	pattern := regexp.MustCompile(v.NamePattern)
 	for _, c := range v.Cases {
-		dir := t.TempDir()
-		ctx, err := Open(payloadConfig(dir))
-		if err != nil {
-			t.Fatal(err)
-		}
-		kind, format := payloadKinds[c.Kind], payloadFormats[c.Format]
-		if _, ok := payloadKinds[c.Kind]; !ok {
-			t.Fatalf("%s: unknown kind %q", c.Name, c.Kind)
-		}
-		if _, ok := payloadFormats[c.Format]; !ok {
-			t.Fatalf("%s: unknown format %q", c.Name, c.Format)
-		}
-		input := []byte(c.Input)
-		if c.InputHex != "" {
-			if input, err = hex.DecodeString(c.InputHex); err != nil {
+		t.Run(c.Name, func(t *testing.T) {
+			kind, knownKind := payloadKinds[c.Kind]
+			format, knownFormat := payloadFormats[c.Format]
+			if !knownKind || !knownFormat {
+				t.Fatalf("unknown kind %q or format %q", c.Kind, c.Format)
+			}
+			input := []byte(c.Input)
+			if c.InputHex != "" {
+				var err error
+				if input, err = hex.DecodeString(c.InputHex); err != nil {
+					t.Fatal(err)
+				}
+			}
+			dir := t.TempDir()
+			ctx, err := Open(payloadConfig(dir))
+			if err != nil {
 				t.Fatal(err)
 			}
-		}
-		path, err := ctx.WritePayload(kind, format, input)
-		ctx.Close()
-		kindDir := filepath.Join(dir, "payloads", c.Kind)
-		entries, _ := os.ReadDir(kindDir)
-		var files []string
-		for _, e := range entries {
-			files = append(files, e.Name())
-		}
-		if c.Error != nil {
-			if statusName(err) != *c.Error || len(files) != 0 {
-				t.Errorf("%s: got %q, %v, files %v; want %s and no file", c.Name, path, err, files, *c.Error)
+			path, err := ctx.WritePayload(kind, format, input)
+			ctx.Close()
+			kindDir := filepath.Join(dir, "payloads", c.Kind)
+			entries, _ := os.ReadDir(kindDir)
+			var files []string
+			for _, e := range entries {
+				files = append(files, e.Name())
 			}
-			continue
-		}
-		if err != nil || len(files) != 1 || !pattern.MatchString(files[0]) || !strings.HasPrefix(files[0], c.Kind) ||
-			filepath.Dir(path) != kindDir {
-			t.Errorf("%s: got %q, %v, files %v", c.Name, path, err, files)
-			continue
-		}
-		if data, err := os.ReadFile(path); err != nil || string(data) != c.Output {
-			t.Errorf("%s: wrote %q, %v; want %q", c.Name, data, err, c.Output)
-		}
+			if c.Error != nil {
+				if statusName(err) != *c.Error || len(files) != 0 {
+					t.Errorf("got %q, %v, files %v; want %s and no file", path, err, files, *c.Error)
+				}
+				return
+			}
+			if err != nil || len(files) != 1 || !pattern.MatchString(files[0]) || !strings.HasPrefix(files[0], c.Kind) ||
+				filepath.Dir(path) != kindDir {
+				t.Fatalf("got %q, %v, files %v", path, err, files)
+			}
+			if data, err := os.ReadFile(path); err != nil || string(data) != c.Output {
+				t.Errorf("wrote %q, %v; want %q", data, err, c.Output)
+			}
+		})
 	}
 	ran(t, "payloads.json", len(v.Cases))
 }
