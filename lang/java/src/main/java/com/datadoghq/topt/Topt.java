@@ -14,7 +14,7 @@ public final class Topt {
   /** The ABI major version this binding was written against ({@code TOPT_ABI_VERSION_MAJOR}). */
   public static final int ABI_VERSION_MAJOR = LibTopt.TOPT_ABI_VERSION_MAJOR;
 
-  private static LibTopt lib;
+  private static volatile LibTopt lib; // volatile: lib() skips the lock once loaded
   private static String loadedFrom;
 
   private Topt() {}
@@ -32,8 +32,8 @@ public final class Topt {
     }
     LibraryDiscovery.Found<LibTopt> found =
         LibraryDiscovery.discover(explicitPath, System::getenv, Topt::open);
-    lib = found.library;
     loadedFrom = found.from;
+    lib = found.library;
   }
 
   /** Where libtopt was loaded from (a path, or {@code "topt"} for the platform search). */
@@ -42,9 +42,13 @@ public final class Topt {
     return loadedFrom;
   }
 
-  static synchronized LibTopt lib() {
-    load(null);
-    return lib;
+  static LibTopt lib() {
+    LibTopt l = lib;
+    if (l == null) {
+      load(null);
+      l = lib;
+    }
+    return l;
   }
 
   private static LibTopt open(String pathOrName) {
