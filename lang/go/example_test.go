@@ -25,4 +25,5 @@ func Example() {
 	}
 	path, err := ctx.WritePayload(topt.PayloadTests, topt.FormatJSON, []byte(`{"version":1,"events":[]}`))
 	log.Print(path, err)
+	// Output:
 }
