@@ -37,3 +37,28 @@ def test_concurrent_payload_writes(tmp_path):
     for path, body in written.items():
         with open(path, "rb") as f:
             assert f.read() == body
+
+
+def test_forked_children_write_through_the_inherited_context(tmp_path):
+    """multiprocessing-style workers: a forked child writes through its parent's Context."""
+    children, writes = 4, 10
+    with topt.Context(**payload_config(tmp_path)) as ctx:
+        ctx.write_payload(topt.PayloadKind.TELEMETRY, b'{"parent":true}')
+        pids = []
+        for c in range(children):
+            pid = os.fork()
+            if pid == 0:  # child: write, then leave without running pytest's teardown
+                code = 0
+                try:
+                    for i in range(writes):
+                        ctx.write_payload(topt.PayloadKind.TELEMETRY, f'{{"child":{c},"i":{i}}}'.encode())
+                except BaseException:  # noqa: BLE001 - reported through the exit code
+                    code = 1
+                os._exit(code)
+            pids.append(pid)
+        for pid in pids:
+            assert os.waitpid(pid, 0)[1] == 0
+    names = os.listdir(tmp_path / "payloads" / "telemetry")
+    assert len(names) == 1 + children * writes
+    assert not [n for n in names if n.startswith(".")]
+    assert len({n.split("-")[2] for n in names}) == 1 + children  # one pid per process in the name
