@@ -17,6 +17,7 @@ mod requests;
 mod run;
 mod runtimes;
 mod site;
+mod split;
 pub mod tree;
 
 use std::path::PathBuf;

@@ -103,22 +103,30 @@ fn first_non_empty<'a>(a: &'a str, b: &'a str) -> &'a str {
     if a.is_empty() { b } else { a }
 }
 
-/// Decodes a response that must be a JSON object (spec §2.5 wording).
-pub fn parse_object(bytes: &[u8]) -> Result<Value, String> {
+/// Checks that a response is one JSON object (spec §2.5 wording) without building it: the
+/// large bundles are decoded module by module later.
+pub fn check_object(bytes: &[u8]) -> Result<(), String> {
     let start = bytes.iter().position(|b| !b.is_ascii_whitespace());
     let Some(start) = start else {
         return Err("response is empty; expected JSON object".to_owned());
     };
-    if !matches!(bytes[start], b'{' | b'[') {
+    let first = bytes.get(start).copied().unwrap_or(b' ');
+    if !matches!(first, b'{' | b'[') {
         let head = String::from_utf8_lossy(&bytes[start..bytes.len().min(start + 40)]);
         return Err(format!("response is not JSON (starts with {head:?})"));
     }
-    let value: Value =
-        serde_json::from_slice(bytes).map_err(|e| format!("response is not valid JSON: {e}"))?;
-    if !value.is_object() {
+    serde_json::from_slice::<serde::de::IgnoredAny>(bytes)
+        .map_err(|e| format!("response is not valid JSON: {e}"))?;
+    if first != b'{' {
         return Err("response must be a JSON object".to_owned());
     }
-    Ok(value)
+    Ok(())
+}
+
+/// Decodes a response that must be a JSON object (the settings).
+pub fn parse_object(bytes: &[u8]) -> Result<Value, String> {
+    check_object(bytes)?;
+    serde_json::from_slice(bytes).map_err(|e| format!("response is not valid JSON: {e}"))
 }
 
 fn attributes(settings: &Value) -> Option<&Map<String, Value>> {
@@ -192,39 +200,6 @@ pub fn stub_settings() -> Value {
     settings
 }
 
-/// Number of tests in a response, as the reference counts them for telemetry.
-pub fn response_tests(endpoint: Endpoint, response: &Value) -> u64 {
-    let modules = |key: &str| {
-        response
-            .get("data")
-            .and_then(|d| d.get("attributes"))
-            .and_then(|a| a.get(key))
-            .and_then(Value::as_object)
-            .map(|m| m.values().filter_map(Value::as_object).collect::<Vec<_>>())
-            .unwrap_or_default()
-    };
-    match endpoint {
-        Endpoint::Settings => 0,
-        Endpoint::KnownTests => modules("tests")
-            .iter()
-            .flat_map(|suites| suites.values())
-            .filter_map(Value::as_array)
-            .map(|tests| tests.len() as u64)
-            .sum(),
-        Endpoint::TestManagement => modules("modules")
-            .iter()
-            .filter_map(|m| m.get("suites").and_then(Value::as_object))
-            .flat_map(|suites| suites.values())
-            .filter_map(|suite| suite.get("tests").and_then(Value::as_object))
-            .map(|tests| tests.len() as u64)
-            .sum(),
-        Endpoint::FlakyTests => response
-            .get("data")
-            .and_then(Value::as_array)
-            .map_or(0, |d| d.len() as u64),
-    }
-}
-
 /// The counts and distributions of `telemetry_facts.json`, appended as requests succeed.
 #[derive(Debug, Default)]
 pub struct Telemetry {
@@ -254,9 +229,19 @@ impl Telemetry {
                     .push(metric(format!("{m}.request_ms"), vec![], elapsed_ms));
                 self.distributions
                     .push(metric(format!("{m}.response_bytes"), vec![], bytes));
-                let tests = response_tests(endpoint, parsed);
+                // Counted while splitting (see `set_response_tests`).
                 self.distributions
-                    .push(metric(format!("{m}.response_tests"), vec![], tests));
+                    .push(metric(format!("{m}.response_tests"), vec![], 0));
+            }
+        }
+    }
+
+    /// Sets the `<endpoint>.response_tests` distribution of a request that was made.
+    pub fn set_response_tests(&mut self, endpoint: Endpoint, tests: u64) {
+        let name = format!("{}.response_tests", endpoint.metric());
+        for d in &mut self.distributions {
+            if d.get("name").and_then(Value::as_str) == Some(name.as_str()) {
+                d["value"] = json!(tests);
             }
         }
     }

@@ -260,7 +260,7 @@ pub(super) fn sync_service(
             continue;
         }
         match fetch.request(endpoint, &request_meta)? {
-            Some((raw, parsed)) => bundles.push(Bundle::Fetched { raw, parsed }),
+            Some((raw, _)) => bundles.push(Bundle::Fetched(raw)),
             None => {
                 // A tracer told "feature on" with empty data would treat every test as new.
                 requests::disable_feature(&mut settings, endpoint);
@@ -283,19 +283,30 @@ pub(super) fn sync_service(
             api_key: &plan.api_key,
         },
     );
-    let facts = telemetry.facts(service, &runtime_name, &plan.dd_env);
     let mut bundles = bundles.into_iter();
     let mut next = || bundles.next().unwrap_or(Bundle::Stub);
     let input = TreeInput {
         out_dir: plan.out_dir.clone(),
         settings,
         context,
-        telemetry: facts,
         known_tests: next(),
         test_management: next(),
         flaky_tests: next(),
     };
     let summary = tree::write_tree(repo_root, input).map_err(|e| io_err(&plan.out_dir, e))?;
+    for (endpoint, tests) in [
+        Endpoint::KnownTests,
+        Endpoint::TestManagement,
+        Endpoint::FlakyTests,
+    ]
+    .into_iter()
+    .zip(summary.tests)
+    {
+        telemetry.set_response_tests(endpoint, tests);
+    }
+    let facts = telemetry.facts(service, &runtime_name, &plan.dd_env);
+    let facts_path = repo_root.join(&plan.out_dir).join("telemetry_facts.json");
+    tree::write_generated(&facts_path, &facts).map_err(|e| io_err("telemetry_facts.json", e))?;
     let labels = summary.sorted_labels();
     let runtimes = runtimes::resolve(
         env,
@@ -384,29 +395,38 @@ impl Fetcher<'_> {
         let mut warn = |line: String| log.warn(&line);
         let outcome = self.client.post_json(&url, body.as_bytes(), &mut warn);
         let failure = match outcome {
-            Ok(response) => match requests::parse_object(&response.body) {
-                Ok(parsed) => {
-                    self.log.debug(&format!(
-                        "{} response ({} bytes): {}",
-                        endpoint.name(),
-                        response.body.len(),
-                        String::from_utf8_lossy(&response.body)
-                    ));
-                    let ms = u64::try_from(response.elapsed.as_millis()).unwrap_or(u64::MAX);
-                    let bytes = response.body.len() as u64;
-                    self.telemetry.record(endpoint, ms, bytes, &parsed);
-                    return Ok(Some((response.body, parsed)));
+            Ok(response) => {
+                // Settings are decoded here; bundles are only checked and then split module by
+                // module by the tree writer.
+                let checked = if endpoint == Endpoint::Settings {
+                    requests::parse_object(&response.body)
+                } else {
+                    requests::check_object(&response.body).map(|()| Value::Null)
+                };
+                match checked {
+                    Ok(parsed) => {
+                        self.log.debug(&format!(
+                            "{} response ({} bytes): {}",
+                            endpoint.name(),
+                            response.body.len(),
+                            String::from_utf8_lossy(&response.body)
+                        ));
+                        let ms = u64::try_from(response.elapsed.as_millis()).unwrap_or(u64::MAX);
+                        let bytes = response.body.len() as u64;
+                        self.telemetry.record(endpoint, ms, bytes, &parsed);
+                        return Ok(Some((response.body, parsed)));
+                    }
+                    Err(why) => Failure {
+                        status: Some(200),
+                        reason: why,
+                        attempts: 1,
+                        body_start: String::from_utf8_lossy(
+                            &response.body[..response.body.len().min(200)],
+                        )
+                        .into_owned(),
+                    },
                 }
-                Err(why) => Failure {
-                    status: Some(200),
-                    reason: why,
-                    attempts: 1,
-                    body_start: String::from_utf8_lossy(
-                        &response.body[..response.body.len().min(200)],
-                    )
-                    .into_owned(),
-                },
-            },
+            }
             Err(failure) => failure,
         };
         let message = failure_message(endpoint, &url, &failure, &body, self.plan);

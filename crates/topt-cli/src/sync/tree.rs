@@ -1,5 +1,5 @@
-//! The `<out_dir>` tree: manifest, context, telemetry facts, the `cache/http` files and the
-//! per-module splits (spec §1.1–§1.7).
+//! The `<out_dir>` tree: manifest, context, the `cache/http` files and the per-module splits
+//! (spec §1.1–§1.7).
 //!
 //! One deliberate difference from the reference: every per-module file, real split or filler
 //! stub, lives at `<out_dir>/cache/http/module_<label>/<file>.json` (the reference puts stubs in
@@ -12,14 +12,17 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
+use serde_json::value::RawValue;
 use topt_core::bundle::{self, BundleKind};
 use topt_core::labels;
+
+use super::split::{self, Keyed};
 
 /// What the backend gave for one bundle.
 #[derive(Debug)]
 pub enum Bundle {
-    /// The response as received (written verbatim) and its decoded form (split per module).
-    Fetched { raw: Vec<u8>, parsed: Value },
+    /// The response exactly as received: written verbatim, then split per module.
+    Fetched(Vec<u8>),
     /// Feature off, or the request failed under `--on-error=stub`.
     Stub,
 }
@@ -31,18 +34,19 @@ pub struct TreeInput {
     pub out_dir: String,
     pub settings: Value,
     pub context: Value,
-    pub telemetry: Value,
     pub known_tests: Bundle,
     pub test_management: Bundle,
     pub flaky_tests: Bundle,
 }
 
-/// What was written: the module label map (original name → label, sorted by name) and the
-/// number of files.
+/// What was written: the module label map (original name → label, sorted by name), the number
+/// of files, and the number of tests per response (known tests, test management, flaky tests)
+/// for the telemetry facts.
 #[derive(Debug)]
 pub struct TreeSummary {
     pub labels: Vec<(String, String)>,
     pub files: usize,
+    pub tests: [u64; 3],
 }
 
 impl TreeSummary {
@@ -59,7 +63,25 @@ pub fn module_file(out_dir: &str, label: &str, kind: BundleKind) -> String {
     format!("{out_dir}/cache/http/module_{label}/{}", kind.file_name())
 }
 
-/// Writes the whole `<out_dir>` tree under `root` and returns the label map.
+/// A response opened for splitting.
+enum Opened<'a> {
+    Keyed(Keyed<'a>),
+    Flaky(Value),
+    Stub,
+}
+
+impl Opened<'_> {
+    fn modules(&self, kind: BundleKind) -> Vec<String> {
+        match self {
+            Opened::Keyed(keyed) => keyed.modules.iter().map(|(m, _)| m.clone()).collect(),
+            Opened::Flaky(value) => bundle::modules(kind, value),
+            Opened::Stub => Vec::new(),
+        }
+    }
+}
+
+/// Writes the whole `<out_dir>` tree under `root` (except `telemetry_facts.json`, which needs
+/// the test counts returned here) and returns the label map.
 pub fn write_tree(root: &Path, input: TreeInput) -> io::Result<TreeSummary> {
     let out = root.join(&input.out_dir);
     let http = out.join("cache").join("http");
@@ -69,92 +91,138 @@ pub fn write_tree(root: &Path, input: TreeInput) -> io::Result<TreeSummary> {
 
     write_atomic(&out.join("manifest.txt"), b"version=1\n")?;
     write_generated(&out.join("context.json"), &input.context)?;
-    write_generated(&out.join("telemetry_facts.json"), &input.telemetry)?;
     write_generated(&http.join("settings.json"), &input.settings)?;
-    let mut files = 4;
+    let mut files = 3;
 
     let bundles = [
         (BundleKind::KnownTests, input.known_tests),
         (BundleKind::TestManagement, input.test_management),
         (BundleKind::FlakyTests, input.flaky_tests),
     ];
-    let mut parsed = Vec::new();
-    let mut module_lists: Vec<Vec<String>> = Vec::new();
-    for (kind, bundle) in bundles {
-        let path = http.join(kind.file_name());
+    for (kind, bundle) in &bundles {
+        let bytes = match bundle {
+            Bundle::Fetched(raw) => raw.as_slice(),
+            Bundle::Stub => kind.stub().as_bytes(),
+        };
+        write_atomic(&http.join(kind.file_name()), bytes)?;
         files += 1;
-        match bundle {
-            Bundle::Fetched { raw, parsed: value } => {
-                write_atomic(&path, &raw)?;
-                drop(raw);
-                module_lists.push(bundle::modules(kind, &value));
-                parsed.push((kind, Some(value)));
-            }
-            Bundle::Stub => {
-                write_atomic(&path, kind.stub().as_bytes())?;
-                module_lists.push(Vec::new());
-                parsed.push((kind, None));
-            }
-        }
     }
+    let mut opened: Vec<(BundleKind, Opened<'_>)> = bundles
+        .iter()
+        .map(|(kind, bundle)| (*kind, open(*kind, bundle)))
+        .collect();
 
+    let module_lists: Vec<Vec<String>> = opened.iter().map(|(k, o)| o.modules(*k)).collect();
     let sources: Vec<&[String]> = module_lists.iter().map(Vec::as_slice).collect();
     let label_map = labels::label_map(&sources);
-    let by_module: HashMap<&str, &str> = label_map
-        .iter()
-        .map(|(m, l)| (m.as_str(), l.as_str()))
-        .collect();
     for (_, label) in &label_map {
         fs::create_dir_all(http.join(format!("module_{label}")))?;
     }
 
-    let jobs = split_jobs(&http, parsed, &by_module, &label_map);
+    // Flaky responses are small: decoded whole and split with the core's splitter.
+    let mut tests = [0u64; 3];
+    let mut flaky_parts = Vec::new();
+    for (kind, o) in &mut opened {
+        if let Opened::Flaky(value) = o {
+            tests[2] = value
+                .get("data")
+                .and_then(Value::as_array)
+                .map_or(0, |d| d.len() as u64);
+            flaky_parts = bundle::split(*kind, std::mem::take(value));
+        }
+    }
+    let jobs = split_jobs(&http, &opened, flaky_parts, &label_map);
     files += jobs.len();
-    write_jobs(jobs)?;
+    let counted = write_jobs(jobs)?;
+    tests[0] = counted[0];
+    tests[1] = counted[1];
     Ok(TreeSummary {
         labels: label_map,
         files,
+        tests,
     })
 }
 
-/// One per-module file to write: a module's narrowed response, or a stub.
-type Job = (PathBuf, Result<Value, &'static str>);
+fn open(kind: BundleKind, bundle: &Bundle) -> Opened<'_> {
+    match (kind, bundle) {
+        (_, Bundle::Stub) => Opened::Stub,
+        (BundleKind::KnownTests, Bundle::Fetched(raw)) => {
+            Opened::Keyed(split::open_keyed(raw, "tests"))
+        }
+        (BundleKind::TestManagement, Bundle::Fetched(raw)) => {
+            Opened::Keyed(split::open_keyed(raw, "modules"))
+        }
+        (BundleKind::FlakyTests, Bundle::Fetched(raw)) => {
+            Opened::Flaky(serde_json::from_slice(raw).unwrap_or(Value::Null))
+        }
+    }
+}
+
+/// What goes into one per-module file.
+enum Content<'a> {
+    /// A keyed module, decoded by the writer thread; `usize` is the kind's index for counts.
+    Keyed(&'a Keyed<'a>, &'a str, &'a RawValue, usize),
+    /// An already narrowed flaky-tests response.
+    Value(Value),
+    /// The stub of a module this response does not know.
+    Stub(&'static str),
+}
+
+type Job<'a> = (PathBuf, Content<'a>);
 
 /// Every per-module file of every kind: the module's narrowed response, or the stub for labels
 /// this kind does not know.
-fn split_jobs(
+fn split_jobs<'a>(
     http: &Path,
-    parsed: Vec<(BundleKind, Option<Value>)>,
-    by_module: &HashMap<&str, &str>,
+    opened: &'a [(BundleKind, Opened<'a>)],
+    flaky_parts: Vec<(String, Value)>,
     label_map: &[(String, String)],
-) -> Vec<Job> {
+) -> Vec<Job<'a>> {
+    let by_module: HashMap<&str, &str> = label_map
+        .iter()
+        .map(|(m, l)| (m.as_str(), l.as_str()))
+        .collect();
+    let mut flaky_parts = Some(flaky_parts);
     let mut jobs = Vec::with_capacity(label_map.len() * 3);
-    for (kind, value) in parsed {
+    for (index, (kind, opened)) in opened.iter().enumerate() {
         let mut done = HashSet::new();
         let path = |label: &str| http.join(format!("module_{label}")).join(kind.file_name());
-        for (module, narrowed) in value.map(|v| bundle::split(kind, v)).unwrap_or_default() {
-            if let Some(label) = by_module.get(module.as_str()) {
-                jobs.push((path(label), Ok(narrowed)));
-                done.insert(*label);
+        match opened {
+            Opened::Keyed(keyed) => {
+                for (module, raw) in &keyed.modules {
+                    if let Some(label) = by_module.get(module.as_str()) {
+                        jobs.push((path(label), Content::Keyed(keyed, module, raw, index)));
+                        done.insert(*label);
+                    }
+                }
             }
+            Opened::Flaky(_) => {
+                for (module, narrowed) in flaky_parts.take().unwrap_or_default() {
+                    if let Some(label) = by_module.get(module.as_str()) {
+                        jobs.push((path(label), Content::Value(narrowed)));
+                        done.insert(*label);
+                    }
+                }
+            }
+            Opened::Stub => {}
         }
         for (_, label) in label_map {
             if !done.contains(label.as_str()) {
-                jobs.push((path(label), Err(kind.stub())));
+                jobs.push((path(label), Content::Stub(kind.stub())));
             }
         }
     }
     jobs
 }
 
-/// Serialises and writes the jobs on a few threads: the work is part CPU (encoding), part
-/// file-system latency. Module directories were created fresh by this sync, so these files are
-/// written directly rather than through a temporary file.
-fn write_jobs(jobs: Vec<Job>) -> io::Result<()> {
+/// Decodes, narrows, encodes and writes the jobs on a few threads (part CPU, part file-system
+/// latency). Module directories were created fresh by this sync, so these files are written
+/// directly rather than through a temporary file. Returns the tests counted per kind.
+fn write_jobs(jobs: Vec<Job<'_>>) -> io::Result<[u64; 3]> {
     let workers = std::thread::available_parallelism()
         .map_or(2, |n| n.get() * 2)
         .clamp(2, 8);
-    let mut groups: Vec<Vec<Job>> = (0..workers).map(|_| Vec::new()).collect();
+    let mut groups: Vec<Vec<Job<'_>>> = (0..workers).map(|_| Vec::new()).collect();
     for (i, job) in jobs.into_iter().enumerate() {
         if let Some(group) = groups.get_mut(i % workers) {
             group.push(job);
@@ -163,23 +231,38 @@ fn write_jobs(jobs: Vec<Job>) -> io::Result<()> {
     std::thread::scope(|scope| {
         let handles: Vec<_> = groups
             .into_iter()
-            .map(|group| {
-                scope.spawn(move || -> io::Result<()> {
-                    for (path, content) in group {
-                        match content {
-                            Ok(value) => fs::write(&path, generated_bytes(&value)?)?,
-                            Err(stub) => fs::write(&path, stub)?,
-                        }
-                    }
-                    Ok(())
-                })
-            })
+            .map(|group| scope.spawn(move || write_group(group)))
             .collect();
-        handles.into_iter().try_for_each(|h| {
-            h.join()
-                .unwrap_or_else(|_| Err(io::Error::other("a writer thread panicked")))
-        })
+        let mut counts = [0u64; 3];
+        for handle in handles {
+            let counted = handle
+                .join()
+                .unwrap_or_else(|_| Err(io::Error::other("a writer thread panicked")))?;
+            for (total, n) in counts.iter_mut().zip(counted) {
+                *total += n;
+            }
+        }
+        Ok(counts)
     })
+}
+
+fn write_group(group: Vec<Job<'_>>) -> io::Result<[u64; 3]> {
+    let mut counts = [0u64; 3];
+    for (path, content) in group {
+        match content {
+            Content::Keyed(keyed, module, raw, index) => {
+                let value: Value = serde_json::from_str(raw.get())?;
+                if let Some(count) = counts.get_mut(index) {
+                    *count += split::count_tests(keyed.key, &value);
+                }
+                let narrowed = split::narrowed(&keyed.envelope, keyed.key, module, value);
+                fs::write(&path, generated_bytes(&narrowed)?)?;
+            }
+            Content::Value(value) => fs::write(&path, generated_bytes(&value)?)?,
+            Content::Stub(stub) => fs::write(&path, stub)?,
+        }
+    }
+    Ok(counts)
 }
 
 /// Removes `module_*` directories left by an earlier sync into the same directory, so a module
@@ -267,11 +350,7 @@ mod tests {
             out_dir: ".t".into(),
             settings: json!({}),
             context: json!({}),
-            telemetry: json!({}),
-            known_tests: Bundle::Fetched {
-                raw: b"{}".to_vec(),
-                parsed: json!({"data": {"attributes": {"tests": {"m": {}}}}}),
-            },
+            known_tests: Bundle::Fetched(br#"{"data":{"attributes":{"tests":{"m":{}}}}}"#.to_vec()),
             test_management: Bundle::Stub,
             flaky_tests: Bundle::Stub,
         };
@@ -286,7 +365,7 @@ mod tests {
         assert_eq!(
             fs::read_to_string(dir.path().join(".t/cache/http/known_tests.json"))
                 .unwrap_or_default(),
-            "{}"
+            r#"{"data":{"attributes":{"tests":{"m":{}}}}}"#
         );
     }
 }
