@@ -517,3 +517,52 @@ fn help_documents_every_flag_with_default_and_env() {
         assert!(help.contains(needle), "--help lacks {needle}:\n{help}");
     }
 }
+
+#[test]
+fn dedup_suffix_hazard_and_nested_out_dir() {
+    // A module literally named like a dedup suffix loses its name (spec §3.3): Foo, foo, foo_2.
+    let dir = tempfile::tempdir().unwrap();
+    let api = Api::start(Arc::new(|endpoint, _| match endpoint {
+        "known_tests" => Reply::Json(
+            200,
+            r#"{"data":{"attributes":{"tests":{"foo":{"s":["a"]},"foo_2":{"s":["b"]}}}}}"#.into(),
+        ),
+        "test_management" => Reply::Json(
+            200,
+            r#"{"data":{"attributes":{"modules":{"Foo":{"suites":{"s":{"tests":{"c":{}}}}}}}}}"#
+                .into(),
+        ),
+        other => fixture_reply(other),
+    }));
+    let out = sync(
+        dir.path(),
+        &api.url,
+        &["--service", "s", "--out-dir", "./a//b/"],
+        &[],
+    );
+    assert!(out.status.success(), "stderr: {}", text(&out.stderr));
+    let repo = dir.path().join("repo");
+    let http = repo.join("a/b/cache/http");
+    let tm = read_json(&http.join("module_foo/test_management.json"));
+    assert!(tm["data"]["attributes"]["modules"].get("Foo").is_some());
+    let kt = read_json(&http.join("module_foo_2/known_tests.json"));
+    assert!(kt["data"]["attributes"]["tests"].get("foo").is_some());
+    let kt = read_json(&http.join("module_foo_2_2/known_tests.json"));
+    assert!(kt["data"]["attributes"]["tests"].get("foo_2").is_some());
+    let export = std::fs::read_to_string(repo.join("export.bzl")).unwrap();
+    assert!(export.contains("    \"manifest_path\": \"a/b/manifest.txt\",\n"));
+    let build = std::fs::read_to_string(repo.join("BUILD")).unwrap();
+    assert!(build.contains("exports_files(\n    [\"export.bzl\", \"a/b/manifest.txt\"],"));
+    assert!(build.contains("known_tests = \"a/b/cache/http/module_foo_2_2/known_tests.json\","));
+    // Running again into the same directory replaces the tree (no stale modules).
+    let api2 = Api::start(fixtures());
+    let out = sync(
+        dir.path(),
+        &api2.url,
+        &["--service", "s", "--out-dir", "a/b"],
+        &[],
+    );
+    assert!(out.status.success(), "stderr: {}", text(&out.stderr));
+    assert!(!http.join("module_foo_2_2").exists());
+    assert!(http.join("module_pkg_a_2").exists());
+}
