@@ -170,7 +170,12 @@ fn handle(req: http::Request, st: &State) -> Reply {
     let route = Route::of(path, method == "POST" && st.fixtures.get(path).is_some());
     let header = |name: &str| req.header(name).map(str::to_string);
     let record = |n: u64, view: Value| {
-        let mut rec = base_record(seq, n, method, path, route, &req.headers, &req.body, view);
+        let body: &[u8] = if matches!(st.sink, Sink::None) {
+            &[]
+        } else {
+            &req.body
+        };
+        let mut rec = base_record(seq, n, method, path, route, &req.headers, body, view);
         if let Some(m) = rec.as_object_mut() {
             m.insert("remote".into(), Value::String(req.remote.clone()));
         }
@@ -207,7 +212,13 @@ fn handle(req: http::Request, st: &State) -> Reply {
     }
     let content_type = header("Content-Type").unwrap_or_default();
     let gzip = header("Content-Encoding").is_some_and(|v| v.contains("gzip"));
-    let (plain, view) = record::decoded_body(&req.body, &content_type, gzip);
+    // Decoding costs as much as serving: only when recording or matching a reject pattern.
+    let recording = !matches!(st.sink, Sink::None);
+    let (plain, view) = if recording || st.faults.reject_pattern.is_some() {
+        record::decoded_body(&req.body, &content_type, gzip)
+    } else {
+        (Vec::new(), Value::Null)
+    };
     let validation = if method == "POST" {
         route.validate(&header)
     } else {
