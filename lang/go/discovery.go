@@ -48,12 +48,11 @@ func discover(explicit string, e env, open func(string) error) (string, error) {
 	name := libraryFileName()
 	candidates := []string{"topt+/" + name, "topt/" + name, "_main/" + name}
 	if v := e.Getenv(LibraryEnv); filepath.IsAbs(v) {
-		if try(LibraryEnv, v) {
+		if try("$"+LibraryEnv, v) {
 			return v, nil
 		}
-		candidates = nil
 	} else if v != "" {
-		candidates = []string{v}
+		candidates = []string{v} // a runfiles path replaces the default candidates
 	}
 	for _, p := range candidates {
 		for _, root := range []string{"RUNFILES_DIR", "TEST_SRCDIR"} {

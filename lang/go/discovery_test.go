@@ -3,6 +3,7 @@ package topt
 import (
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -44,6 +45,7 @@ func TestDiscoveryOrder(t *testing.T) {
 	}{
 		{"explicit path first", "/explicit/libtopt.so", mapEnv{LibraryEnv: "/abs/libtopt.so"}, "/explicit/libtopt.so"},
 		{"absolute TOPT_LIBRARY", "", mapEnv{LibraryEnv: "/abs/libtopt.so", "RUNFILES_DIR": root + "/rf"}, "/abs/libtopt.so"},
+		{"broken absolute TOPT_LIBRARY, then runfiles", "", mapEnv{LibraryEnv: "/broken/libtopt.so", "RUNFILES_DIR": root + "/rf"}, rfLib},
 		{"relative TOPT_LIBRARY in TEST_SRCDIR", "", mapEnv{LibraryEnv: "custom/libtopt.so", "TEST_SRCDIR": root + "/src"}, srcLib},
 		{"default candidate in RUNFILES_DIR", "", mapEnv{"RUNFILES_DIR": root + "/rf"}, rfLib},
 		{"default candidate in the manifest", "", mapEnv{"RUNFILES_MANIFEST_FILE": manifest}, "/from/manifest/libtopt.so"},
@@ -78,8 +80,58 @@ func TestDiscoveryFailureListsEveryPlace(t *testing.T) {
 			t.Errorf("error lacks %q:\n%v", want, err)
 		}
 	}
+	// A relative TOPT_LIBRARY replaces the default runfiles candidates.
+	_, err = discover("", mapEnv{LibraryEnv: "custom/libtopt.so", "RUNFILES_DIR": root + "/rf"}, opener(root+"/rf/topt+/libtopt.so", &attempts))
+	if err == nil || !strings.Contains(err.Error(), root+"/rf/custom/libtopt.so: not found") || strings.Contains(err.Error(), "topt+") {
+		t.Errorf("relative TOPT_LIBRARY: %v", err)
+	}
 	// A real dlopen failure carries the dynamic loader's reason.
 	if err := openLibrary(filepath.Join(root, "nope.so")); err == nil || !strings.Contains(err.Error(), "nope.so") {
 		t.Errorf("openLibrary(missing) = %v", err)
+	}
+}
+
+// As under the dd_topt_go_test macro: TOPT_LIBRARY is a runfiles path, resolved through a
+// runfiles directory or a manifest, loading the real library in a fresh process.
+func TestBazelStyleRunfilesPathLoadsTheRealLibrary(t *testing.T) {
+	real := os.Getenv(LibraryEnv)
+	if !filepath.IsAbs(real) {
+		t.Skip("needs TOPT_LIBRARY set to the built library (test.sh does)")
+	}
+	for _, mode := range []string{"RUNFILES_DIR", "RUNFILES_MANIFEST_FILE"} {
+		t.Run(mode, func(t *testing.T) {
+			root := t.TempDir()
+			var env []string
+			for _, kv := range os.Environ() {
+				k, _, _ := strings.Cut(kv, "=")
+				if k != "RUNFILES_DIR" && k != "TEST_SRCDIR" && k != "RUNFILES_MANIFEST_FILE" && k != LibraryEnv {
+					env = append(env, kv)
+				}
+			}
+			env = append(env, helperEnv+"=1", LibraryEnv+"=_main/libtopt.so")
+			want := real
+			if mode == "RUNFILES_DIR" {
+				want = filepath.Join(root, "_main", "libtopt.so")
+				if err := os.MkdirAll(filepath.Dir(want), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.Symlink(real, want); err != nil {
+					t.Fatal(err)
+				}
+				env = append(env, "RUNFILES_DIR="+root)
+			} else {
+				manifest := filepath.Join(root, "MANIFEST")
+				if err := os.WriteFile(manifest, []byte("_main/other x\n_main/libtopt.so "+real+"\n"), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				env = append(env, "RUNFILES_MANIFEST_FILE="+manifest)
+			}
+			cmd := exec.Command(os.Args[0])
+			cmd.Env = env
+			out, err := cmd.CombinedOutput()
+			if got := strings.TrimSpace(string(out)); err != nil || got != want {
+				t.Fatalf("loaded %q, %v; want %q", got, err, want)
+			}
+		})
 	}
 }

@@ -1,3 +1,8 @@
+import os
+import pathlib
+import subprocess
+import sys
+
 import pytest
 
 from topt._discovery import LIBRARY_ENV, LibraryNotFoundError, find_library
@@ -28,12 +33,13 @@ def tree(tmp_path):
     [
         ("/explicit/libtopt.so", {LIBRARY_ENV: "/abs/libtopt.so"}, "/explicit/libtopt.so"),
         (None, {LIBRARY_ENV: "/abs/libtopt.so", "RUNFILES_DIR": "{T}/rf"}, "/abs/libtopt.so"),
+        (None, {LIBRARY_ENV: "/broken/libtopt.so", "RUNFILES_DIR": "{T}/rf"}, "{T}/rf/topt+/libtopt.so"),
         (None, {LIBRARY_ENV: "custom/libtopt.so", "TEST_SRCDIR": "{T}/src"}, "{T}/src/custom/libtopt.so"),
         (None, {"RUNFILES_DIR": "{T}/rf"}, "{T}/rf/topt+/libtopt.so"),
         (None, {"RUNFILES_MANIFEST_FILE": "{T}/MANIFEST"}, "/from/manifest/libtopt.so"),
         (None, {}, "libtopt.so"),
     ],
-    ids=["explicit", "absolute env", "relative env", "runfiles dir", "manifest", "default search"],
+    ids=["explicit", "absolute env", "broken absolute env", "relative env", "runfiles dir", "manifest", "default search"],
 )
 def test_discovery_order(tree, explicit, env, want):
     env = {k: v.replace("{T}", str(tree)) for k, v in env.items()}
@@ -60,6 +66,38 @@ def test_failure_lists_every_place(tree):
     assert isinstance(e.value, OSError)
 
 
+def test_relative_env_replaces_the_default_candidates(tree):
+    env = {LIBRARY_ENV: "custom/libtopt.so", "RUNFILES_DIR": f"{tree}/rf"}
+    with pytest.raises(LibraryNotFoundError) as e:
+        find_library(None, env, opener(f"{tree}/rf/topt+/libtopt.so", []))
+    assert f"{tree}/rf/custom/libtopt.so: not found" in str(e.value)
+    assert "topt+" not in str(e.value)
+
+
 def test_real_open_reports_the_loader_error(tmp_path):
     with pytest.raises(OSError, match="nope.so"):
         _open(str(tmp_path / "nope.so"))
+
+
+@pytest.mark.parametrize("mode", ["RUNFILES_DIR", "RUNFILES_MANIFEST_FILE"])
+def test_bazel_style_runfiles_path_loads_the_real_library(tmp_path, mode):
+    """As under the dd_topt_py_test macro: TOPT_LIBRARY is a runfiles path. A fresh process,
+    because a process loads libtopt once."""
+    real = os.environ.get(LIBRARY_ENV, "")
+    if not os.path.isabs(real):
+        pytest.skip("needs TOPT_LIBRARY set to the built library (test.sh does)")
+    env = {k: v for k, v in os.environ.items() if k not in ("RUNFILES_DIR", "TEST_SRCDIR", "RUNFILES_MANIFEST_FILE")}
+    env[LIBRARY_ENV] = "_main/libtopt.so"
+    if mode == "RUNFILES_DIR":
+        (tmp_path / "_main").mkdir()
+        (tmp_path / "_main" / "libtopt.so").symlink_to(real)
+        env["RUNFILES_DIR"], want = str(tmp_path), str(tmp_path / "_main" / "libtopt.so")
+    else:
+        (tmp_path / "MANIFEST").write_text(f"_main/other x\n_main/libtopt.so {real}\n")
+        env["RUNFILES_MANIFEST_FILE"], want = str(tmp_path / "MANIFEST"), real
+    package = pathlib.Path(__file__).resolve().parents[1]
+    out = subprocess.run(
+        [sys.executable, "-c", "import topt; print(topt.load_library()); print(topt.version())"],
+        env=env, cwd=package, check=True, capture_output=True, text=True,
+    ).stdout.split()
+    assert out[0] == want and out[1]

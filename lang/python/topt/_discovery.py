@@ -63,11 +63,10 @@ def find_library(explicit, environ, open_library):
     candidates = [f"topt+/{name}", f"topt/{name}", f"_main/{name}"]
     value = environ.get(LIBRARY_ENV, "")
     if os.path.isabs(value):
-        if (lib := attempt(LIBRARY_ENV, value)) is not None:
+        if (lib := attempt(f"${LIBRARY_ENV}", value)) is not None:
             return lib, value
-        candidates = []
     elif value:
-        candidates = [value]
+        candidates = [value]  # a runfiles path replaces the default candidates
     for p in candidates:
         for root in ("RUNFILES_DIR", "TEST_SRCDIR"):
             if not (base := environ.get(root)):
