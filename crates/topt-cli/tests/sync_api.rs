@@ -566,3 +566,92 @@ fn dedup_suffix_hazard_and_nested_out_dir() {
     assert!(!http.join("module_foo_2_2").exists());
     assert!(http.join("module_pkg_a_2").exists());
 }
+
+/// The shared label vectors (`testdata/vectors/labels.json`, also run by libtopt, the bindings
+/// and the Starlark harness), end to end: every module's split lands in `module_<label>`.
+#[test]
+fn label_map_vectors_end_to_end() {
+    let raw = std::fs::read_to_string(repo_dir().join("testdata/vectors/labels.json")).unwrap();
+    let vectors: Value = serde_json::from_str(&raw).unwrap();
+    for case in vectors["label_map"].as_array().unwrap() {
+        let list = |key: &str| -> Vec<String> {
+            case[key]
+                .as_array()
+                .map(|l| l.iter().map(|m| m.as_str().unwrap().to_owned()).collect())
+                .unwrap_or_default()
+        };
+        let (known, managed, flaky) = (
+            list("known_tests"),
+            list("test_management"),
+            list("flaky_tests"),
+        );
+        let kt: serde_json::Map<String, Value> = known
+            .iter()
+            .map(|m| (m.clone(), json!({"s": ["t"]})))
+            .collect();
+        let tm: serde_json::Map<String, Value> = managed
+            .iter()
+            .map(|m| (m.clone(), json!({"suites": {}})))
+            .collect();
+        let fl: Vec<Value> = flaky
+            .iter()
+            .map(|m| json!({"attributes": {"configurations": {"test": {"bundle": m}}}}))
+            .collect();
+        let bodies = Arc::new([
+            json!({"data": {"attributes": {"tests": kt}}}).to_string(),
+            json!({"data": {"attributes": {"modules": tm}}}).to_string(),
+            json!({"data": fl}).to_string(),
+        ]);
+        let api = Api::start(Arc::new(move |endpoint, _| match endpoint {
+            "known_tests" => Reply::Json(200, bodies[0].clone()),
+            "test_management" => Reply::Json(200, bodies[1].clone()),
+            "flaky_tests" => Reply::Json(200, bodies[2].clone()),
+            other => fixture_reply(other),
+        }));
+        let dir = tempfile::tempdir().unwrap();
+        let out = sync(dir.path(), &api.url, &["--service", "s"], &[]);
+        assert!(
+            out.status.success(),
+            "{}: {}",
+            case["name"],
+            text(&out.stderr)
+        );
+        let http = dir.path().join("repo/.testoptimization/cache/http");
+        for (module, label) in case["labels"].as_object().unwrap() {
+            let label = label.as_str().unwrap();
+            let holds = |file: &str, pointer: &str| {
+                let v = read_json(&http.join(format!("module_{label}/{file}")));
+                v.pointer(pointer).is_some_and(|m| m.get(module).is_some())
+            };
+            let flaky_holds = {
+                let v = read_json(&http.join(format!("module_{label}/flaky_tests.json")));
+                v["data"].as_array().is_some_and(|d| {
+                    d.iter().any(|e| {
+                        e["attributes"]["configurations"]["test"]["bundle"] == module.as_str()
+                    })
+                })
+            };
+            assert!(
+                holds("known_tests.json", "/data/attributes/tests")
+                    || holds("test_management.json", "/data/attributes/modules")
+                    || flaky_holds,
+                "{}: {module} is not in module_{label}",
+                case["name"]
+            );
+        }
+        let export = std::fs::read_to_string(dir.path().join("repo/export.bzl")).unwrap();
+        let mut labels: Vec<&str> = case["labels"]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|l| l.as_str().unwrap())
+            .collect();
+        labels.sort();
+        let literal: Vec<String> = labels.iter().map(|l| format!("\"{l}\"")).collect();
+        assert!(
+            export.contains(&format!("    \"labels\": [{}],\n", literal.join(", "))),
+            "{}",
+            case["name"]
+        );
+    }
+}
