@@ -283,3 +283,24 @@ fn b64decode(s: &str) -> Vec<u8> {
     }
     out
 }
+
+#[test]
+fn telemetry_provider_tags_and_key_parity_warning() {
+    let tree = Tree::new();
+    let out = tree.target("p", "t");
+    let tel = serde_json::json!({"api_version": "v2", "request_type": "message-batch", "runtime_id": "r", "payload": [
+        {"request_type": "generate-metrics", "payload": {"namespace": "civisibility", "series": [{"metric": "m", "points": [[1, 1]], "tags": ["provider:bazel"]}]}}]});
+    write_payload(&out, "telemetry", "t.json", &tel);
+    let ctx = tree.context("c.json", git_context()); // fingerprint 0badf00d: not this key
+    let intake = Intake::start(&[]);
+    let mut c = upload_cmd(&tree, &intake.url);
+    c.arg("--context").arg(&ctx);
+    let o = run(c);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(text(&o).contains("DD_API_KEY mismatch between fetch and uploader"));
+    let r = &intake.accepted()[0];
+    assert_eq!(
+        r["body"]["payload"][0]["payload"]["series"][0]["tags"],
+        json!(["provider:bazel/github"])
+    );
+}

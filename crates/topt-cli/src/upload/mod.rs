@@ -205,6 +205,7 @@ pub fn run(mut args: Args) -> ExitCode {
     for w in warnings.drain(..) {
         log.warn(&w);
     }
+    check_key_parity(&log, &endpoints, &contexts);
     // Give back files whose uploader died mid-run, before counting.
     let mut scan_warnings = Vec::new();
     let recovered: usize = discover::find_outputs(&root, args.max_depth, &mut scan_warnings)
@@ -354,6 +355,17 @@ fn upload_dirs(
             args.expected_enriched_tag.clone()
         },
         run_id: uuid4(),
+        provider: contexts.primary().and_then(|c| {
+            ["ci.provider.name", "ci_provider_name"]
+                .iter()
+                .find_map(|k| {
+                    c.tags
+                        .get(*k)
+                        .and_then(|v| v.as_str())
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_string)
+                })
+        }),
     };
     if log.debug {
         log.line(&format!("mode: {}", settings.endpoints.describe()));
@@ -519,6 +531,31 @@ fn finish(
     }
     log.line(if args.dry_run { "dry-run done" } else { "done" });
     ExitCode::SUCCESS
+}
+
+/// Warns when the primary context was synced with another API key (never fatal, like the reference).
+fn check_key_parity(
+    log: &Log,
+    endpoints: &endpoints::Endpoints,
+    contexts: &topt_core::payloads::context::ContextSet,
+) {
+    let Some(fp) = contexts
+        .primary()
+        .and_then(|c| c.tags.get(topt_core::payloads::context::FINGERPRINT_KEY))
+        .and_then(|v| v.as_str())
+    else {
+        return;
+    };
+    match &endpoints.mode {
+        Mode::Agentless(Some(key)) => {
+            if topt_core::payloads::fingerprint::api_key_fingerprint(key.expose()) != fp {
+                log.warn("DD_API_KEY mismatch between fetch and uploader (context.json was synced with another key)");
+            }
+        }
+        Mode::Evp => log
+            .warn("DD_API_KEY fingerprint present but uploader running in EVP mode; check skipped"),
+        Mode::Agentless(None) => {}
+    }
 }
 
 /// Random UUIDv4 text: the per-run fallback runtime-id / telemetry session id.

@@ -27,6 +27,8 @@ pub struct Settings {
     pub validate: bool,
     pub expected_tags: Vec<String>,
     pub run_id: String,
+    /// `ci.provider.name` of the primary context, for the telemetry tag rewrite.
+    pub provider: Option<String>,
 }
 
 #[derive(Debug)]
@@ -194,8 +196,14 @@ fn prepare_telemetry(bytes: &[u8], s: &Settings) -> Prepared {
     if let Some(l) = app("tracer_version") {
         headers.push(("DD-Client-Library-Version", l.to_string()));
     }
-    Prepared::Send {
-        headers,
-        body: bytes.to_vec(),
+    let mut body = bytes.to_vec();
+    if let Some(p) = &s.provider {
+        let mut v = v.clone();
+        if topt_core::payloads::telemetry::rewrite_provider_tags(&mut v, p) {
+            if let Ok(b) = serde_json::to_vec(&v) {
+                body = b;
+            }
+        }
     }
+    Prepared::Send { headers, body }
 }

@@ -5,7 +5,9 @@
 pub mod checks;
 pub mod context;
 pub mod enrich;
+pub mod fingerprint;
 pub mod kind;
 pub mod schema;
 pub mod selection;
 pub mod site;
+pub mod telemetry;
