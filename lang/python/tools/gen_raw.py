@@ -115,7 +115,7 @@ class Generator:
                 emit("    ]")
             elif m.group(6):
                 self.aliases[m.group(7)] = self.ctype(m.group(6))
-                emit(f"\n{m.group(7)} = {self.aliases[m.group(7)]}")
+                emit(f"\n\n{m.group(7)} = {self.aliases[m.group(7)]}")
             else:
                 restype, name = self.split_decl(m.group(8))
                 params = [p for p in m.group(9).split(",") if p.strip() and p.strip() != "void"]

@@ -1,14 +1,19 @@
 """Context: libtopt's view of Bazel mode for this process."""
 
+from __future__ import annotations
+
 import ctypes
 import os
 import threading
 import weakref
+from typing import Optional, Union
 
 from . import _raw
 from ._errors import ClosedError, check, invalid_argument
 from ._library import lib
-from ._types import CacheRead, Info, PayloadFormat, RunfilesMode, Source
+from ._types import CacheFile, CacheRead, Info, PayloadFormat, PayloadKind, RunfilesMode, Source
+
+StrPath = Union[str, bytes, "os.PathLike[str]"]
 
 _CONFIG_FIELDS = tuple(name for name, _ in _raw.topt_Config._fields_ if name not in ("struct_size", "_reserved"))
 
@@ -55,7 +60,7 @@ class Context:
     mode is simply off, info() explains why.
     """
 
-    def __init__(self, **config):
+    def __init__(self, **config: Optional[StrPath]) -> None:
         unknown = set(config) - set(_CONFIG_FIELDS)
         if unknown:
             raise TypeError(f"unknown Context field(s): {', '.join(sorted(unknown))}")
@@ -75,17 +80,17 @@ class Context:
         # The backstop holds the pointer, not self; it runs at most once (close() or GC).
         self._finalizer = weakref.finalize(self, raw.topt_context_free, ptr)
 
-    def __enter__(self):
+    def __enter__(self) -> Context:
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     @property
-    def closed(self):
+    def closed(self) -> bool:
         return self._ptr is None
 
-    def close(self):
+    def close(self) -> None:
         """Frees the context after the calls in flight return. Calling it again does nothing."""
         with self._cond:
             if self._ptr is None:
@@ -110,7 +115,7 @@ class Context:
                 if not self._busy:
                     self._cond.notify_all()
 
-    def info(self):
+    def info(self) -> Info:
         """What the context sees (an Info)."""
 
         def call(ptr):
@@ -131,7 +136,7 @@ class Context:
 
         return self._call(call)
 
-    def rlocation(self, path):
+    def rlocation(self, path: StrPath) -> str:
         """Resolves a runfiles path ("repo/pkg/file", as $(rlocationpath) gives it) to a real path
         with Bazel's runfiles algorithm. Absolute paths come back unchanged."""
 
@@ -142,7 +147,7 @@ class Context:
 
         return self._call(call, c_string(path))
 
-    def read_cache(self, file, module=None):
+    def read_cache(self, file: CacheFile, module: Optional[str] = None) -> CacheRead:
         """Reads a synced cache file narrowed to `module` (the tracer's module or bundle name).
 
         Returns CacheRead(data, source). ToptError NOT_FOUND means the feature has no data for
@@ -157,7 +162,9 @@ class Context:
 
         return self._call(call, c_string(module) if module else None)
 
-    def write_payload(self, kind, data, format=PayloadFormat.JSON):
+    def write_payload(
+        self, kind: PayloadKind, data: Union[bytes, bytearray, memoryview, str], format: PayloadFormat = PayloadFormat.JSON
+    ) -> str:
         """Writes one payload file atomically and returns its path. Thread-safe.
 
         `data` is bytes (or str, written as UTF-8). ToptError NOT_ENABLED means payload files are

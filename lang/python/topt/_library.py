@@ -1,8 +1,11 @@
 """Loading libtopt once per process and checking its ABI."""
 
+from __future__ import annotations
+
 import ctypes
 import os
 import threading
+from typing import Optional
 
 from . import _raw
 from ._discovery import find_library
@@ -28,7 +31,7 @@ def _open(path):
     return lib
 
 
-def load_library(path=None):
+def load_library(path: Optional[str | os.PathLike[str]] = None) -> str:
     """Loads libtopt (once per process) and returns the path it was loaded from.
 
     `path` is an explicit library path; without it (and for every call after the first
@@ -49,16 +52,16 @@ def lib():
     return _lib
 
 
-def library_path():
+def library_path() -> Optional[str]:
     """Where libtopt was loaded from, or None before it is loaded."""
     return _path
 
 
-def abi_version():
+def abi_version() -> int:
     """The loaded library's (major << 16) | minor."""
     return lib().topt_abi_version()
 
 
-def version():
+def version() -> str:
     """The loaded library's semantic version, e.g. "0.1.0"."""
     return lib().topt_version().decode()

@@ -52,7 +52,9 @@ class topt_Bytes(ctypes.Structure):
         ("_cap", ctypes.c_size_t),
     ]
 
+
 topt_CacheFile = ctypes.c_uint32
+
 
 topt_Source = ctypes.c_uint32
 
@@ -71,6 +73,7 @@ class topt_Config(ctypes.Structure):
         ("argv0", ctypes.c_char_p),
         ("source_repository", ctypes.c_char_p),
     ]
+
 
 topt_RunfilesMode = ctypes.c_uint32
 
@@ -91,9 +94,12 @@ class topt_Info(ctypes.Structure):
         ("runfiles_location", ctypes.c_char_p),
     ]
 
+
 topt_Status = ctypes.c_uint32
 
+
 topt_PayloadKind = ctypes.c_uint32
+
 
 topt_PayloadFormat = ctypes.c_uint32
 
