@@ -565,6 +565,14 @@ fn dedup_suffix_hazard_and_nested_out_dir() {
     assert!(out.status.success(), "stderr: {}", text(&out.stderr));
     assert!(!http.join("module_foo_2_2").exists());
     assert!(http.join("module_pkg_a_2").exists());
+    let out = sync(
+        dir.path(),
+        &api2.url,
+        &["--service", "s", "--out-dir", "a/b", "--known-tests=false"],
+        &[],
+    );
+    assert!(out.status.success(), "stderr: {}", text(&out.stderr));
+    assert!(!repo.join("known_tests.request.json").exists());
 }
 
 /// The shared label vectors (`testdata/vectors/labels.json`, also run by libtopt, the bindings

@@ -232,6 +232,15 @@ pub(super) fn sync_service(
         ))
     };
     std::fs::create_dir_all(repo_root).map_err(|e| io_err("the sync repository", e))?;
+    // Request bodies describe the requests of this sync only (a switch may have turned one off).
+    for endpoint in [
+        Endpoint::Settings,
+        Endpoint::KnownTests,
+        Endpoint::TestManagement,
+        Endpoint::FlakyTests,
+    ] {
+        let _ = std::fs::remove_file(repo_root.join(endpoint.request_file()));
+    }
     let request_meta = request_meta(plan, meta, os, service);
     let client = Client::new(plan.policy, plan.api_key.clone());
     let mut telemetry = Telemetry::default();
