@@ -726,6 +726,200 @@ mod tests {
         assert_eq!(meta.get("env_vars"), r#"{"DD_PIPELINE_EXECUTION_ID":"p"}"#);
     }
 
+    /// One representative case per provider: detection order and the main fields.
+    #[test]
+    fn every_provider_maps_its_variables() {
+        type Case<'a> = (&'a [(&'a str, &'a str)], &'a str, &'a [(&'a str, &'a str)]);
+        let cases: &[Case] = &[
+            (
+                &[
+                    ("APPVEYOR", "True"),
+                    ("APPVEYOR_REPO_PROVIDER", "github"),
+                    ("APPVEYOR_REPO_NAME", "acme/x"),
+                    ("APPVEYOR_BUILD_ID", "7"),
+                    ("APPVEYOR_REPO_COMMIT_MESSAGE", "m"),
+                    ("APPVEYOR_REPO_COMMIT_MESSAGE_EXTENDED", "body"),
+                ],
+                "appveyor",
+                &[
+                    ("repository_url", "https://github.com/acme/x.git"),
+                    (
+                        "pipeline_url",
+                        "https://ci.appveyor.com/project/acme/x/builds/7",
+                    ),
+                    ("commit_message", "m\nbody"),
+                ],
+            ),
+            (
+                &[
+                    ("TF_BUILD", "True"),
+                    ("BUILD_SOURCEBRANCH", "refs/tags/v1"),
+                    (
+                        "SYSTEM_TEAMFOUNDATIONSERVERURI",
+                        "https://dev.azure.com/acme/",
+                    ),
+                    ("SYSTEM_TEAMPROJECTID", "p"),
+                    ("BUILD_BUILDID", "9"),
+                    ("SYSTEM_JOBID", "j"),
+                    ("SYSTEM_TASKINSTANCEID", "t"),
+                ],
+                "azurepipelines",
+                &[
+                    ("tag", "v1"),
+                    ("branch", ""),
+                    (
+                        "pipeline_url",
+                        "https://dev.azure.com/acme/p/_build/results?buildId=9",
+                    ),
+                    (
+                        "job_url",
+                        "https://dev.azure.com/acme/p/_build/results?buildId=9&view=logs&j=j&t=t",
+                    ),
+                    (
+                        "env_vars",
+                        r#"{"BUILD_BUILDID":"9","SYSTEM_JOBID":"j","SYSTEM_TEAMPROJECTID":"p"}"#,
+                    ),
+                ],
+            ),
+            (
+                &[
+                    ("BITBUCKET_COMMIT", "abc"),
+                    ("BITBUCKET_REPO_SLUG", "acme/x"),
+                    ("BITBUCKET_PIPELINE_UUID", "{u-1}"),
+                    ("BITBUCKET_REPO_FULL_NAME", "acme/x"),
+                    ("BITBUCKET_BUILD_NUMBER", "3"),
+                ],
+                "bitbucket",
+                &[
+                    ("repository_url", "https://bitbucket.org/acme/x.git"),
+                    ("pipeline_id", "u-1"),
+                    (
+                        "job_url",
+                        "https://bitbucket.org/acme/x/addon/pipelines/home#!/results/3",
+                    ),
+                ],
+            ),
+            (
+                &[
+                    ("BUDDY", "true"),
+                    ("BUDDY_PIPELINE_ID", "p"),
+                    ("BUDDY_EXECUTION_ID", "e"),
+                    ("BUDDY_EXECUTION_REVISION_COMMIT_ID", "s"),
+                ],
+                "buddy",
+                &[
+                    ("pipeline_id", "p/e"),
+                    ("pipeline_number", "e"),
+                    ("sha", "s"),
+                ],
+            ),
+            (
+                &[
+                    ("CIRCLECI", "true"),
+                    ("CIRCLE_WORKFLOW_ID", "w"),
+                    ("CIRCLE_BUILD_NUM", "5"),
+                ],
+                "circleci",
+                &[
+                    (
+                        "pipeline_url",
+                        "https://app.circleci.com/pipelines/workflows/w",
+                    ),
+                    ("job_id", "5"),
+                    (
+                        "env_vars",
+                        r#"{"CIRCLE_BUILD_NUM":"5","CIRCLE_WORKFLOW_ID":"w"}"#,
+                    ),
+                ],
+            ),
+            (
+                &[
+                    ("JENKINS_URL", "http://j"),
+                    ("GIT_URL_1", "https://u:p@git/x.git"),
+                    ("GIT_BRANCH", "origin/tags/v2"),
+                    ("NODE_LABELS", "linux  docker"),
+                    ("JOB_NAME", "x/origin/tags/v2"),
+                ],
+                "jenkins",
+                &[
+                    ("tag", "v2"),
+                    ("repository_url", "https://git/x.git"),
+                    ("node_labels", r#"["linux","docker"]"#),
+                ],
+            ),
+            (
+                &[
+                    ("TEAMCITY_VERSION", "2024"),
+                    ("BUILD_URL", "u"),
+                    ("TEAMCITY_BUILDCONF_NAME", "n"),
+                ],
+                "teamcity",
+                &[("job_url", "u"), ("job_name", "n"), ("sha", "")],
+            ),
+            (
+                &[
+                    ("TRAVIS", "true"),
+                    ("TRAVIS_REPO_SLUG", "acme/x"),
+                    ("TRAVIS_PULL_REQUEST_BRANCH", "feat"),
+                    ("TRAVIS_BRANCH", "main"),
+                ],
+                "travisci",
+                &[
+                    ("repository_url", "https://github.com/acme/x.git"),
+                    ("branch", "feat"),
+                    ("pr_base_branch", "main"),
+                    ("pipeline_name", "acme/x"),
+                ],
+            ),
+            (
+                &[
+                    ("BITRISE_BUILD_SLUG", "b"),
+                    ("GIT_CLONE_COMMIT_HASH", "s"),
+                    ("BITRISE_GIT_BRANCH", "main"),
+                ],
+                "bitrise",
+                &[("pipeline_id", "b"), ("sha", "s"), ("branch", "main")],
+            ),
+            (
+                &[
+                    ("CF_BUILD_ID", "c"),
+                    ("CF_BRANCH", "feature/x"),
+                    ("CF_REVISION", "ignored"),
+                ],
+                "codefresh",
+                &[
+                    ("branch", "feature/x"),
+                    ("sha", ""),
+                    ("env_vars", r#"{"CF_BUILD_ID":"c"}"#),
+                ],
+            ),
+            (
+                &[
+                    ("DRONE", "true"),
+                    ("DRONE_COMMIT_SHA", "s"),
+                    ("DRONE_STAGE_NAME", "st"),
+                ],
+                "drone",
+                &[("sha", "s"), ("stage_name", "st")],
+            ),
+            // Detection order: AppVeyor wins over GitHub when both are set.
+            (
+                &[("GITHUB_SHA", "g"), ("APPVEYOR", "True")],
+                "appveyor",
+                &[("sha", "")],
+            ),
+        ];
+        for (vars, provider, fields) in cases {
+            let env = Env::from_pairs(vars);
+            let mut meta = Meta::default();
+            assert_eq!(extract(&env, &mut meta), Some(*provider), "{vars:?}");
+            let meta = super::super::context::collect(&env, None);
+            for (field, expected) in *fields {
+                assert_eq!(meta.get(field), *expected, "{provider}: {field}");
+            }
+        }
+    }
+
     #[test]
     fn buildkite_labels_sorted_descending() {
         let env = Env::from_pairs(&[
