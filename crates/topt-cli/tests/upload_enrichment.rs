@@ -304,3 +304,37 @@ fn telemetry_provider_tags_and_key_parity_warning() {
         json!(["provider:bazel/github"])
     );
 }
+
+/// The reference's snapshot check: owners re-injected from the workspace CODEOWNERS for events that
+/// lack them, kept where the tracer set them, never on spans.
+#[test]
+fn codeowners_are_reinjected() {
+    let tree = Tree::new();
+    std::fs::create_dir_all(tree.dir.path().join(".github")).unwrap();
+    std::fs::write(
+        tree.dir.path().join(".github/CODEOWNERS"),
+        "* @acme/all\n/tests/ @acme/checkout @acme/qa\n",
+    )
+    .unwrap();
+    let out = tree.target("p", "t");
+    let mut p = test_payload("owners", 2);
+    p["events"][1]["content"]["meta"]["test.codeowners"] = json!("[\"@tracer/set\"]");
+    write_payload(&out, "tests", "a.json", &p);
+    let intake = Intake::start(&[]);
+    let o = run(upload_cmd(&tree, &intake.url)); // --testlogs <tmp>/bazel-testlogs ⇒ workspace <tmp>
+    assert_eq!(o.status.code(), Some(0));
+    let body = &intake.accepted()[0]["body"];
+    assert_eq!(
+        body["events"][0]["content"]["meta"]["test.codeowners"],
+        "[\"@acme/checkout\",\"@acme/qa\"]"
+    );
+    assert_eq!(
+        body["events"][1]["content"]["meta"]["test.codeowners"],
+        "[\"@tracer/set\"]"
+    );
+    assert_eq!(
+        body["events"][2]["content"]["meta"].get("test.codeowners"),
+        None,
+        "suite end has no source file"
+    );
+}

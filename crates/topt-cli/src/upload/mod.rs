@@ -7,6 +7,7 @@ pub(crate) mod discover;
 mod endpoints;
 mod interrupt;
 mod multipart;
+mod owners;
 mod prepare;
 mod quiesce;
 mod send;
@@ -342,6 +343,27 @@ fn upload_dirs(
         log.line("no payload files found; nothing to upload");
         return ExitCode::SUCCESS;
     }
+    let ci_ws = contexts
+        .primary()
+        .and_then(|c| c.tags.get("ci.workspace_path"))
+        .and_then(|v| v.as_str())
+        .filter(|s| !s.is_empty())
+        .map(str::to_string);
+    let ws_root = owners::workspace_root(args.testlogs.as_deref());
+    let codeowners = owners::find(ci_ws.as_deref(), &ws_root).map(|(path, rules)| {
+        if log.debug {
+            log.line(&format!("CODEOWNERS: {}", path.display()));
+        }
+        let roots = ci_ws.iter().cloned().chain([ws_root.display().to_string()]);
+        let roots = roots
+            .chain(
+                std::fs::canonicalize(&ws_root)
+                    .ok()
+                    .map(|p| p.display().to_string()),
+            )
+            .collect();
+        (rules, roots)
+    });
     let settings = Settings {
         endpoints,
         gzip: args.gzip,
@@ -355,6 +377,7 @@ fn upload_dirs(
             args.expected_enriched_tag.clone()
         },
         run_id: uuid4(),
+        codeowners,
         provider: contexts.primary().and_then(|c| {
             ["ci.provider.name", "ci_provider_name"]
                 .iter()

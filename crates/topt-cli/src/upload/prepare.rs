@@ -3,6 +3,7 @@
 use std::io::Write;
 
 use serde_json::{Map, Value};
+use topt_core::payloads::codeowners::Codeowners;
 use topt_core::payloads::enrich::{self, DEFAULT_LIBRARY_VERSION, Inputs};
 use topt_core::payloads::kind::Kind;
 use topt_core::payloads::schema;
@@ -29,6 +30,8 @@ pub struct Settings {
     pub run_id: String,
     /// `ci.provider.name` of the primary context, for the telemetry tag rewrite.
     pub provider: Option<String>,
+    /// CODEOWNERS rules and the roots source paths are made relative to.
+    pub codeowners: Option<(Codeowners, Vec<String>)>,
 }
 
 #[derive(Debug)]
@@ -79,6 +82,10 @@ fn prepare_test(bytes: &[u8], dir: &DirCtx, s: &Settings, warnings: &mut Vec<Str
     };
     if let Err(e) = enrich::enrich(&mut payload, inputs) {
         return Prepared::Fail(format!("cannot enrich: {e}; kept and not sent"));
+    }
+    if let Some((owners, roots)) = &s.codeowners {
+        let roots: Vec<&str> = roots.iter().map(String::as_str).collect();
+        owners.apply(&mut payload, &roots);
     }
     let issues = schema::check_test_payload(&payload);
     if let Some(first) = issues.first() {

@@ -3,6 +3,7 @@
 //! Pure functions over bytes and JSON values; the CLI does the I/O and the HTTP.
 
 pub mod checks;
+pub mod codeowners;
 pub mod context;
 pub mod enrich;
 pub mod fingerprint;
