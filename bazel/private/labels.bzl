@@ -16,16 +16,19 @@ _LOWER_OF = {c: _ALPHABET[i] for i, c in enumerate(_UPPER.elems())}
 # Bazel reads this file as ISO-8859-1, so the two UTF-8 bytes of the literal are two characters.
 _ONE_CHAR_PER_BYTE = len("é") == 2
 
+# Code point limits of 1-, 2- and 3-byte UTF-8 sequences, as literals (Bazel has no ord()); only
+# compared in interpreters that see code points.
+_ONE_BYTE_MAX = "\177"
+_THREE_BYTE_MIN = "ࠀ"
+_FOUR_BYTE_MIN = "𐀀"
+
 def _byte_len(c):
     """Number of UTF-8 bytes of one character of the running interpreter's strings."""
-    if _ONE_CHAR_PER_BYTE:
+    if _ONE_CHAR_PER_BYTE or c <= _ONE_BYTE_MAX:
         return 1
-    o = ord(c)
-    if o < 0x80:
-        return 1
-    if o < 0x800:
+    if c < _THREE_BYTE_MIN:
         return 2
-    if o < 0x10000:
+    if c < _FOUR_BYTE_MIN:
         return 3
     return 4
 

@@ -116,6 +116,7 @@ def _doctor_impl(ctx):
 
 _TOPT_ATTR = attr.label(
     default = _TOPT,
+    allow_files = True,
     executable = True,
     cfg = "exec",
     doc = "The topt binary (default: built from this module's sources; `@topt_tool//:topt` in WORKSPACE setups).",

@@ -33,6 +33,17 @@ TOPT_BINARY_ATTRS = {
 def _is_windows(rctx):
     return "windows" in rctx.os.name.lower()
 
+def _realpath(rctx, path):
+    # Build from the real source directory, not Bazel's symlinked view of it: cargo keys its
+    # incremental state on the path, so a stable path keeps rebuilds incremental.
+    real = getattr(path, "realpath", None)
+    if real != None:
+        return real
+    result = rctx.execute(["realpath", str(path)])
+    if result.return_code == 0 and result.stdout.strip():
+        return result.stdout.strip()
+    return path
+
 def _build_from_source(rctx):
     cargo = rctx.which("cargo")
     if cargo == None:
@@ -40,7 +51,7 @@ def _build_from_source(rctx):
              "topt_urls + topt_sha256 (a pinned prebuilt topt for this host), pass topt = <label " +
              "of a topt executable>, or install Rust (https://rustup.rs) so topt can be built from " +
              "this module's sources.")
-    manifest = rctx.path(_CARGO_TOML)
+    manifest = _realpath(rctx, rctx.path(_CARGO_TOML))
     target_dir = rctx.os.environ.get("TOPT_CARGO_TARGET_DIR") or str(rctx.path("_cargo_target"))
     profile = rctx.attr.cargo_profile or "release"
     args = [cargo, "build", "--locked", "--package", "topt-cli", "--bin", "topt", "--manifest-path", str(manifest), "--profile", profile]

@@ -11,10 +11,10 @@ fi
 # Our Starlark files; generated trees (target/, node_modules/, bazel-*) and other people's
 # vendored files are not ours to lint.
 mapfile -t files < <(git ls-files --cached --others --exclude-standard \
-  'MODULE.bazel' 'WORKSPACE' 'WORKSPACE.bazel' '*.bzl' '*BUILD.bazel' '*/BUILD' '*.star' \
+  'MODULE.bazel' 'WORKSPACE' 'WORKSPACE.bazel' '*.bzl' '*BUILD.bazel' '*BUILD.bazel.in' '*WORKSPACE.in' '*/BUILD' '*.star' \
   | grep -v -E '^(target|node_modules|bazel-[^/]*|testdata)/' | sort -u)
 if [[ "${1:-}" == "--fix" ]]; then
-  "$bin" --mode=fix --lint=fix "${files[@]}"
+  "$bin" --mode=fix "${files[@]}"
 fi
 "$bin" --mode=check --lint=warn "${files[@]}"
 echo "buildifier: ${#files[@]} Starlark files clean"
