@@ -1,0 +1,175 @@
+"""MODULE.bazel and the repository's BUILD files, evaluated with stub Bazel functions.
+
+No modern Bazel runs here (no bzlmod on these machines), so these checks pin down what the files
+declare: the rules_rust toolchain and crate universe, the dev-only sync extension, and that every
+label the root BUILD files name exists on disk.
+"""
+
+import pathlib
+
+import harness as h
+
+RECORD = []
+
+
+def _rec(kind):
+    def f(*args, **kwargs):
+        RECORD.append(dict(kind=kind, args_=list(args), **kwargs))
+        return None
+
+    return f
+
+
+def _ext(bzl, name, dev_dependency=False, **_):
+    RECORD.append(dict(kind="use_extension", bzl=bzl, name=name, dev_dependency=dev_dependency))
+    return None
+
+
+MODULE_PRELUDE = '''
+def _proxy(ext):
+    return struct(
+        name = ext,
+        toolchain = lambda **kw: _tag(ext, "toolchain", kw),
+        from_cargo = lambda **kw: _tag(ext, "from_cargo", kw),
+        test_optimization_sync = lambda **kw: _tag(ext, "test_optimization_sync", kw),
+    )
+
+def use_repo(proxy, *names):
+    _use_repo(proxy.name, *names)
+
+def use_extension(bzl, name, dev_dependency = False, **kwargs):
+    _use_extension(bzl, name, dev_dependency = dev_dependency)
+    return _proxy(name)
+'''
+
+
+def _tag(ext, tag, kw):
+    RECORD.append(dict(kind="tag", ext=ext, tag=tag, **kw))
+
+
+def eval_module():
+    RECORD.clear()
+    import starlark as sl
+
+    mod = sl.Module()
+    for name in ("module", "bazel_dep", "register_toolchains"):
+        mod.add_callable(name, _rec(name))
+    mod.add_callable("_use_repo", _rec("use_repo"))
+    mod.add_callable("_use_extension", _ext)
+    mod.add_callable("_tag", _tag)
+    sl.eval(mod, sl.parse("prelude", MODULE_PRELUDE, h.DIALECT), h.GLOBALS)
+    src = (h.ROOT / "MODULE.bazel").read_text()
+    sl.eval(mod, sl.parse("MODULE.bazel", src, h.DIALECT), h.GLOBALS)
+    return list(RECORD)
+
+
+def test_module_bazel():
+    calls = eval_module()
+    module = [c for c in calls if c["kind"] == "module"][0]
+    assert module["name"] == "topt"
+    deps = {c["name"] for c in calls if c["kind"] == "bazel_dep"}
+    assert {"rules_rust", "rules_cc", "platforms", "rules_python"} <= deps
+
+    toolchain = [c for c in calls if c["kind"] == "tag" and c["tag"] == "toolchain"][0]
+    assert toolchain["edition"] == "2024" and toolchain["versions"]
+    assert ["@rust_toolchains//:all"] in [c["args_"] for c in calls if c["kind"] == "register_toolchains"]
+
+    cargo = [c for c in calls if c["kind"] == "tag" and c["tag"] == "from_cargo"][0]
+    assert cargo["name"] == "crates"
+    assert cargo["cargo_lockfile"] == "//:Cargo.lock"
+    for label in cargo["manifests"]:
+        pkg, file = label[2:].split(":")
+        assert (h.ROOT / pkg / file).is_file(), label
+    # Every workspace member is listed, so crate_universe sees the whole workspace.
+    import tomllib
+
+    members = tomllib.loads((h.ROOT / "Cargo.toml").read_text())["workspace"]["members"]
+    assert sorted(cargo["manifests"]) == sorted(["//:Cargo.toml"] + [f"//{m}:Cargo.toml" for m in members])
+    assert set(cargo["supported_platform_triples"]) >= {
+        "x86_64-unknown-linux-gnu", "aarch64-unknown-linux-gnu", "aarch64-apple-darwin"}
+
+    repos = [c["args_"] for c in calls if c["kind"] == "use_repo"]
+    assert ["crate", "crates"] in repos and ["rust", "rust_toolchains"] in repos
+    assert ["test_optimization_sync_extension", "test_optimization_data"] in repos
+
+    exts = {c["name"]: c for c in calls if c["kind"] == "use_extension"}
+    assert exts["test_optimization_sync_extension"]["dev_dependency"] is True
+    assert exts["test_optimization_sync_extension"]["bzl"] == "//bazel:extensions.bzl"
+    assert exts["rust"]["dev_dependency"] is False and exts["crate"]["dev_dependency"] is False
+
+
+def _crate_deps():
+    import tomllib
+
+    root = tomllib.loads((h.ROOT / "Cargo.toml").read_text())
+    external = {k for k, v in root["workspace"]["dependencies"].items() if not (isinstance(v, dict) and "path" in v)}
+    out = {}
+    for member in root["workspace"]["members"]:
+        manifest = tomllib.loads((h.ROOT / member / "Cargo.toml").read_text())
+        out[member] = {d for d in manifest.get("dependencies", {}) if d in external}
+    return out
+
+
+def _eval_build(path):
+    h.CALLS.clear()
+    source = "".join(
+        f"{n} = native.{n}\n" for n in ("filegroup", "exports_files", "alias", "cc_library", "cc_test")
+    ) + path.read_text()
+    # load()s of rules_rust/rules_cc/rules_python resolve to recording stubs.
+    stub_src = '''
+def _r(kind):
+    def f(**kw):
+        _record_call(kind, kw)
+    return f
+rust_library = _r("rust_library")
+rust_binary = _r("rust_binary")
+rust_shared_library = _r("rust_shared_library")
+rust_test = _r("rust_test")
+rust_test_suite = _r("rust_test_suite")
+cc_library = _r("cc_library")
+cc_test = _r("cc_test")
+py_library = _r("py_library")
+'''
+    stub = h.eval_source("rules_stub", stub_src, h.ROOT / "stub.bzl")
+    import starlark as sl
+
+    mod = h.new_module()
+    mod.add_callable("package", lambda **kw: None)
+    mod.add_callable("config_setting", lambda **kw: h.CALLS.append(dict(kind="config_setting", **kw)))
+    mod.add_callable("glob", lambda include, exclude=None, allow_empty=False, **_: [
+        str(p.relative_to(path.parent)) for pat in include for p in sorted(path.parent.glob(pat)) if p.is_file()
+    ])
+
+    def loader(label):
+        if label.startswith("@rules_"):
+            return stub
+        return h.load(h.resolve(label, path))
+
+    sl.eval(mod, sl.parse(str(path), source, h.DIALECT), h.GLOBALS, sl.FileLoader(loader))
+    return {c.get("name"): c for c in h.CALLS}
+
+
+def test_rust_targets_use_every_crate_dependency():
+    deps = _crate_deps()
+    core = _eval_build(h.ROOT / "crates/topt-core/BUILD.bazel")["topt_core"]
+    assert {d.split(":")[1] for d in core["deps"] if d.startswith("@crates")} == deps["crates/topt-core"]
+    cli = _eval_build(h.ROOT / "crates/topt-cli/BUILD.bazel")["topt"]
+    assert {d.split(":")[1] for d in cli["deps"] if d.startswith("@crates")} == deps["crates/topt-cli"]
+    assert cli["compile_data"] == ["//testdata:api"]
+    root = _eval_build(h.ROOT / "BUILD.bazel")
+    lib = root["topt"]
+    assert lib["kind"] == "rust_shared_library" and lib["crate_name"] == "topt"
+    assert {d.split(":")[1] for d in lib["deps"] if d.startswith("@crates")} == deps["ffi"]
+    assert root["topt_c"]["hdrs"] == ["include/topt.h"] and root["topt_c"]["deps"] == [":topt"]
+    assert (h.ROOT / "include/topt.h").is_file()
+    for src in root["topt_c_test"]["srcs"]:
+        assert (h.ROOT / src).is_file(), src
+    assert root["topt_cli"]["actual"] == "//crates/topt-cli:topt"
+
+
+def test_lang_build_files():
+    for lang in ("go", "python", "java", "nodejs", "dotnet", "ruby"):
+        targets = _eval_build(h.ROOT / "lang" / lang / "BUILD.bazel")
+        name = "topt" if lang == "python" else "binding"
+        assert name in targets, lang
+    assert _eval_build(h.ROOT / "lang/python/BUILD.bazel")["topt"]["srcs"], "the Python binding has no sources"
