@@ -76,6 +76,9 @@ pub fn run(args: Args) -> ExitCode {
         say("error: missing test command after --");
         return ExitCode::from(2);
     };
+    // Ctrl-C reaches the children (same process group); ci itself just notes it and stops after
+    // the running step instead of dying and leaving it orphaned.
+    crate::upload::interrupt::install();
     say(&format!(
         "running tests: {}",
         args.command
@@ -111,6 +114,10 @@ pub fn run(args: Args) -> ExitCode {
     if let Some(m) = &args.context_manifest {
         common.extend(["--context-manifest".into(), m.clone().into()]);
     }
+    if crate::upload::interrupt::requested() {
+        say("interrupted: not checking or uploading");
+        return ExitCode::from(130);
+    }
     let doctor = if args.skip_doctor {
         Step::Skipped
     } else {
@@ -141,7 +148,10 @@ pub fn run(args: Args) -> ExitCode {
                 .args(&args.upload_arg),
         )
     };
-    let upload = if matches!(doctor, Step::Failed(_)) || matches!(dry_run, Step::Failed(_)) {
+    let upload = if crate::upload::interrupt::requested() {
+        say("interrupted: not uploading");
+        Step::Skipped
+    } else if matches!(doctor, Step::Failed(_)) || matches!(dry_run, Step::Failed(_)) {
         say("not uploading: fix the problems reported above, then re-run `topt upload`");
         Step::Skipped
     } else {
@@ -165,7 +175,9 @@ pub fn run(args: Args) -> ExitCode {
         dry_run.show(),
         upload.show()
     ));
-    let code = if tests != 0 {
+    let code = if crate::upload::interrupt::requested() && upload != Step::Ok {
+        130
+    } else if tests != 0 {
         tests
     } else {
         [doctor, dry_run, upload]

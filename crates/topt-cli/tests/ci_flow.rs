@@ -104,3 +104,30 @@ fn upload_failure_fails_a_green_run() {
     assert!(text(&o).contains("upload: failed (1)"));
     assert_eq!(tree.payload_files().len(), 1);
 }
+
+#[test]
+fn ctrl_c_during_the_tests_skips_check_and_upload() {
+    let (tree, intake) = (Tree::new(), Intake::start(&[]));
+    let out = tree.target("pkg", "t");
+    write_payload(&out, "tests", "a.json", &test_payload("m", 1));
+    let mut cmd = Command::new(topt());
+    cmd.env("DD_API_KEY", API_KEY)
+        .env("DD_TEST_OPTIMIZATION_AGENTLESS_URL", &intake.url);
+    cmd.arg("ci")
+        .arg("--testlogs")
+        .arg(tree.testlogs())
+        .args(["--", "sh", "-c", "sleep 1"]);
+    let child = cmd.stderr(std::process::Stdio::piped()).spawn().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    // SAFETY: signalling our own child.
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(intake.records().is_empty());
+    assert_eq!(tree.payload_files().len(), 1);
+}

@@ -141,6 +141,22 @@ fn client_errors_are_reported_not_retried_and_kept() {
         ["pkg/t/test.outputs/payloads/tests/bad.json"]
     );
     assert_eq!(intake.records().len(), 2, "a 400 is final: one attempt");
+    // The --json summary says the same thing, per target.
+    let mut c = upload_cmd(&tree, &intake.url);
+    c.arg("--json");
+    let o = run(c);
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["ok"], false);
+    assert_eq!(v["totals"]["rejected"], 1);
+    assert_eq!(v["targets"][0]["label"], "//pkg:t");
+    assert_eq!(v["targets"][0]["counts"]["rejected.tests"], 1);
+    assert!(
+        v["targets"][0]["problems"][0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("HTTP 400")
+    );
 }
 
 #[test]

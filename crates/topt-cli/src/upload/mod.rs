@@ -5,7 +5,7 @@ mod claim;
 pub mod contexts;
 pub(crate) mod discover;
 mod endpoints;
-mod interrupt;
+pub(crate) mod interrupt;
 mod multipart;
 mod owners;
 mod prepare;
