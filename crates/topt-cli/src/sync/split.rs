@@ -6,12 +6,9 @@
 //! the peak near the response size and lets the writer threads decode modules in parallel.
 //! The result is the same as `topt_core::bundle::narrow` for every module (tested below).
 
-use std::collections::BTreeMap;
-
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
-
-type RawMap<'a> = BTreeMap<String, &'a RawValue>;
 
 /// A keyed response with its module map still raw.
 #[derive(Debug)]
@@ -24,60 +21,132 @@ pub struct Keyed<'a> {
     pub modules: Vec<(String, &'a RawValue)>,
 }
 
-fn raw_object<'a>(raw: &'a RawValue) -> Option<RawMap<'a>> {
-    if !raw.get().starts_with('{') {
-        return None;
-    }
-    serde_json::from_str(raw.get()).ok()
-}
-
-/// Decodes every member of `map` except `skip`.
-fn decode_except(map: &RawMap<'_>, skip: &str) -> Option<Map<String, Value>> {
-    map.iter()
-        .filter(|(k, _)| k.as_str() != skip)
-        .map(|(k, v)| serde_json::from_str(v.get()).ok().map(|v| (k.clone(), v)))
-        .collect()
+/// A level of the path being opened: an object (its other members decoded, the followed member
+/// opened further), the module map itself, or anything else (no modules).
+enum Opened<'a> {
+    Map {
+        members: Map<String, Value>,
+        child: Option<(String, Box<Opened<'a>>)>,
+    },
+    Modules(Vec<(String, &'a RawValue)>),
+    Other,
 }
 
 /// Opens `data.attributes.<key>`; malformed levels yield no modules, as in the reference.
+///
+/// One pass over the bytes: each level decodes the members beside the path into `Value`s and
+/// the module map keeps its values as raw slices.
 pub fn open_keyed<'a>(bytes: &'a [u8], key: &'static str) -> Keyed<'a> {
-    let empty = Keyed {
-        envelope: Value::Null,
-        key,
-        modules: Vec::new(),
-    };
-    let Ok(top) = serde_json::from_slice::<RawMap<'a>>(bytes) else {
-        return empty;
-    };
-    let Some(data) = top.get("data").and_then(|r| raw_object(r)) else {
-        return empty;
-    };
-    let Some(attributes) = data.get("attributes").and_then(|r| raw_object(r)) else {
-        return empty;
-    };
-    let Some(modules) = attributes.get(key).and_then(|r| raw_object(r)) else {
-        return empty;
-    };
-    let envelope = (|| {
-        let mut attrs = decode_except(&attributes, key)?;
-        attrs.insert(key.to_owned(), Value::Null);
-        let mut data_v = decode_except(&data, "attributes")?;
-        data_v.insert("attributes".to_owned(), Value::Object(attrs));
-        let mut top_v = decode_except(&top, "data")?;
-        top_v.insert("data".to_owned(), Value::Object(data_v));
-        Some(Value::Object(top_v))
-    })();
-    let Some(envelope) = envelope else {
-        return empty;
-    };
-    let modules = modules
-        .into_iter()
-        .filter(|(_, v)| v.get().starts_with('{'))
-        .collect();
-    Keyed {
-        envelope,
-        key,
-        modules,
+    let path = ["data", "attributes", key];
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let opened = Level { path: &path }
+        .deserialize(&mut de)
+        .and_then(|opened| de.end().map(|()| opened));
+    match opened.ok().and_then(rebuild) {
+        Some((envelope, modules)) => Keyed {
+            envelope,
+            key,
+            modules: modules
+                .into_iter()
+                .filter(|(_, v)| v.get().starts_with('{'))
+                .collect(),
+        },
+        None => Keyed {
+            envelope: Value::Null,
+            key,
+            modules: Vec::new(),
+        },
+    }
+}
+
+/// The envelope with `null` in place of the module map, and the raw modules.
+fn rebuild(opened: Opened<'_>) -> Option<(Value, Vec<(String, &RawValue)>)> {
+    match opened {
+        Opened::Modules(modules) => Some((Value::Null, modules)),
+        Opened::Map {
+            mut members,
+            child: Some((name, child)),
+        } => {
+            let (value, modules) = rebuild(*child)?;
+            members.insert(name, value);
+            Some((Value::Object(members), modules))
+        }
+        Opened::Map { child: None, .. } | Opened::Other => None,
+    }
+}
+
+/// Seed for one level; `path` is what remains to follow (empty: this is the module map).
+struct Level<'p> {
+    path: &'p [&'p str],
+}
+
+impl<'de> DeserializeSeed<'de> for Level<'_> {
+    type Value = Opened<'de>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Level<'_> {
+    type Value = Opened<'de>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let Some((next, rest)) = self.path.split_first() else {
+            // A map: byte order, and the last of duplicate names wins, as when decoding a Value.
+            let mut modules = std::collections::BTreeMap::new();
+            while let Some(name) = map.next_key::<String>()? {
+                let raw: &'de RawValue = map.next_value()?;
+                modules.insert(name, raw);
+            }
+            return Ok(Opened::Modules(modules.into_iter().collect()));
+        };
+        let mut members = Map::new();
+        let mut child = None;
+        while let Some(name) = map.next_key::<String>()? {
+            if name == *next {
+                let opened = map.next_value_seed(Level { path: rest })?;
+                members.remove(&name);
+                child = Some((name, Box::new(opened)));
+            } else {
+                let value: Value = map.next_value()?;
+                members.insert(name, value);
+            }
+        }
+        Ok(Opened::Map { members, child })
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(Opened::Other)
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(Opened::Other)
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(Opened::Other)
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(Opened::Other)
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(Opened::Other)
+    }
+
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(Opened::Other)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Opened::Other)
     }
 }
 
@@ -128,8 +197,13 @@ mod tests {
     use topt_core::bundle::{self, BundleKind};
 
     fn check(kind: BundleKind, key: &'static str, response: &Value) {
-        let bytes = response.to_string().into_bytes();
-        let opened = open_keyed(&bytes, key);
+        check_bytes(kind, key, response.to_string().as_bytes());
+    }
+
+    fn check_bytes(kind: BundleKind, key: &'static str, bytes: &[u8]) {
+        let response: Value = serde_json::from_slice(bytes).unwrap_or_default();
+        let response = &response;
+        let opened = open_keyed(bytes, key);
         let got: Vec<(String, Value)> = opened
             .modules
             .iter()
@@ -171,6 +245,15 @@ mod tests {
             check(BundleKind::KnownTests, "tests", response);
         }
         assert!(open_keyed(b"[1]", "tests").modules.is_empty());
+        for raw in [
+            r#"{"data":"x"}"#,
+            r#"{"data":{"attributes":{"tests":{"a":{"s":[1]},"a":{"s":[2]},"b":{}}},"id":1}}"#,
+            r#"{"data":{"attributes":{"tests":{"a":{}}}},"data":{"attributes":7}}"#,
+            r#"{"data":{"attributes":{"tests":{"a":{}}}},"data":{"attributes":{"tests":{"b":{}}}}}"#,
+            r#" {"x":[1,{"y":null}],"data":{"attributes":{"other":[true,false],"tests":{"z":{"s":["é"]}}}}} "#,
+        ] {
+            check_bytes(BundleKind::KnownTests, "tests", raw.as_bytes());
+        }
     }
 
     #[test]
