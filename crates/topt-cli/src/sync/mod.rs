@@ -150,6 +150,7 @@ pub struct Args {
         long,
         value_name = "SALT",
         env = "FETCH_SALT",
+        hide_env_values = true,
         default_value = "",
         hide_default_value = true
     )]
@@ -160,6 +161,7 @@ pub struct Args {
         long,
         value_name = "VALUE",
         env = "GIT_DIRTY",
+        hide_env_values = true,
         default_value = "",
         hide_default_value = true
     )]
@@ -207,33 +209,23 @@ pub struct RuntimeArgs {
 #[derive(Debug, clap::Args)]
 #[command(next_help_heading = "HTTP")]
 pub struct HttpArgs {
-    /// Connect timeout per attempt, seconds (> 0; -1 = unset).
-    ///
-    /// [env: DD_TEST_OPTIMIZATION_HTTP_CONNECT_TIMEOUT_SECONDS] [default: 10]
+    /// Connect timeout per attempt, seconds (> 0) [env: DD_TEST_OPTIMIZATION_HTTP_CONNECT_TIMEOUT_SECONDS] [default: 10; -1 = unset]
     #[arg(long, value_name = "S", allow_negative_numbers = true)]
     pub http_connect_timeout_seconds: Option<i64>,
 
-    /// Total time per attempt, seconds (> 0; -1 = unset).
-    ///
-    /// [env: DD_TEST_OPTIMIZATION_HTTP_MAX_TIME_SECONDS] [default: 60]
+    /// Total time per attempt, seconds (> 0) [env: DD_TEST_OPTIMIZATION_HTTP_MAX_TIME_SECONDS] [default: 60; -1 = unset]
     #[arg(long, value_name = "S", allow_negative_numbers = true)]
     pub http_max_time_seconds: Option<i64>,
 
-    /// Retries after the first attempt on timeouts, resets, 408/429/5xx (> 0; -1 = unset).
-    ///
-    /// [env: DD_TEST_OPTIMIZATION_HTTP_RETRY_ATTEMPTS] [default: 3]
+    /// Retries after the first attempt on timeouts, resets, 408/429/5xx (> 0) [env: DD_TEST_OPTIMIZATION_HTTP_RETRY_ATTEMPTS] [default: 3; -1 = unset]
     #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub http_retry_attempts: Option<i64>,
 
-    /// First retry delay, seconds, doubled per retry; Retry-After wins (>= 0; -1 = unset).
-    ///
-    /// [env: DD_TEST_OPTIMIZATION_HTTP_RETRY_DELAY_SECONDS] [default: 2]
+    /// First retry delay, seconds, doubled per retry; Retry-After wins (>= 0) [env: DD_TEST_OPTIMIZATION_HTTP_RETRY_DELAY_SECONDS] [default: 2; -1 = unset]
     #[arg(long, value_name = "S", allow_negative_numbers = true)]
     pub http_retry_delay_seconds: Option<i64>,
 
-    /// Extra seconds in each request's overall budget (R+1)·max + R·delay + buffer (>= 0; -1 = unset).
-    ///
-    /// [env: DD_TEST_OPTIMIZATION_HTTP_EXECUTE_TIMEOUT_BUFFER_SECONDS] [default: 60]
+    /// Extra seconds in each request's overall budget (R+1)·max + R·delay + buffer (>= 0) [env: DD_TEST_OPTIMIZATION_HTTP_EXECUTE_TIMEOUT_BUFFER_SECONDS] [default: 60; -1 = unset]
     #[arg(long, value_name = "S", allow_negative_numbers = true)]
     pub http_execute_timeout_buffer_seconds: Option<i64>,
 }
