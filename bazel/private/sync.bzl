@@ -102,8 +102,9 @@ topt_binary = repository_rule(
     implementation = _topt_binary_impl,
     doc = "A repository exporting `:topt`, a topt executable (pinned prebuilt, label, or cargo build).",
     attrs = TOPT_BINARY_ATTRS,
-    environ = ["TOPT_CARGO_TARGET_DIR"],
-    local = True,
+    # Not `local`: the binary is kept across Bazel server restarts; --repo_env=FETCH_SALT=... (or a
+    # changed attribute) gets a new one.
+    environ = ["TOPT_CARGO_TARGET_DIR", "FETCH_SALT"],
 )
 
 # Attributes of one sync (spec §8.1), shared with the module extension's tag.

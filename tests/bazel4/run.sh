@@ -33,7 +33,7 @@ ws="$work/ws"
 rm -rf "$ws" "$work/stubs" "$work/intake.jsonl"
 mkdir -p "$ws" "$work"
 cp -R "$here/stubs" "$work/stubs"
-cp "$here/example/smoke_test.py" "$ws/"
+cp "$here/example/smoke_test.py" "$here/example/lang_check.py" "$here/example/fake_rules.bzl" "$ws/"
 cp "$here/example/BUILD.bazel.in" "$ws/BUILD.bazel"
 sed "s#@TOPT_ROOT@#$root#" "$here/example/WORKSPACE.in" > "$ws/WORKSPACE"
 cp "$lib" "$ws/libtopt.so"
@@ -65,7 +65,7 @@ bz=(bazel --batch --output_base="$work/output_base")
 common=(--repo_env="DD_TEST_OPTIMIZATION_AGENTLESS_URL=$url" --repo_env="FETCH_SALT=$(date +%s%N)" --repo_env="PATH=$PATH")
 
 say "bazel test //... (sync through the repository rule, then the tests)"
-"${bz[@]}" test //... "${common[@]}" --test_output=errors || die "bazel test failed"
+"${bz[@]}" test //... "${common[@]}" --test_output=errors --nocache_test_results || die "bazel test failed"
 
 meta="$ws/bazel-testlogs/smoke_test/test.outputs"
 [[ -f "$meta/outputs.zip" ]] || die "expected Bazel 4 to zip the test outputs into $meta/outputs.zip"
@@ -74,6 +74,10 @@ grep -q 'bazel_target_metadata.json' <<<"$listing" || die "outputs.zip has no ba
 grep -q 'payloads/tests/.*\.json' <<<"$listing" || die "outputs.zip has no payloads/tests/*.json"
 sidecar="$(unzip -p "$meta/outputs.zip" bazel_target_metadata.json)"
 grep -q '"bazel.target":"//:smoke_test"' <<<"$sidecar" || die "metadata sidecar lacks bazel.target: $sidecar"
+
+go_meta="$(unzip -p "$ws/bazel-testlogs/go_test/test.outputs/outputs.zip" bazel_target_metadata.json)"
+grep -q '"bazel.go.importpath_source":"inferred"' <<<"$go_meta" || die "Go sidecar: $go_meta"
+grep -q '"bazel.go.payload_selection":"module"' <<<"$go_meta" || die "Go sidecar: $go_meta"
 
 say "bazel run //:dd_test_optimization_doctor"
 "${bz[@]}" run //:dd_test_optimization_doctor "${common[@]}" || die "the doctor found problems"
@@ -86,6 +90,6 @@ DD_API_KEY=local DD_TEST_OPTIMIZATION_AGENTLESS_URL="$url" \
   "${bz[@]}" run //:dd_upload_payloads "${common[@]}" -- --no-progress || die "upload failed"
 
 uploads="$(grep -c '"kind":"citestcycle"' "$work/intake.jsonl" || true)"
-[[ "$uploads" -ge 2 ]] || die "expected >= 2 citestcycle uploads in the intake, got $uploads"
+[[ "$uploads" -ge 7 ]] || die "expected >= 7 citestcycle uploads in the intake, got $uploads"
 grep -q '//:smoke_test' "$work/intake.jsonl" || die "uploaded payloads lack bazel.target //:smoke_test"
-say "OK: sync, 2 tests, doctor, dry run and $uploads uploads under Bazel 4.2.3"
+say "OK: sync, 7 tests through all six macros, doctor, dry run and $uploads uploads under Bazel 4.2.3"
