@@ -124,3 +124,44 @@ fn a_zip_with_other_outputs_is_kept_with_its_ledger() {
     assert_eq!(run(upload_cmd(&tree, &again.url)).status.code(), Some(0));
     assert!(again.records().is_empty(), "nothing sent twice");
 }
+
+#[test]
+fn two_uploaders_share_zips_without_duplicates() {
+    let tree = Tree::new();
+    let mut want = Vec::new();
+    for t in 0..20 {
+        let out = tree.target("pkg", &format!("z{t}"));
+        let entries: Vec<(String, Vec<u8>)> = (0..5)
+            .map(|i| {
+                (
+                    format!("payloads/tests/{i}.json"),
+                    tp(&format!("z{t:02}-{i}")),
+                )
+            })
+            .collect();
+        want.extend((0..5).map(|i| format!("z{t:02}-{i}")));
+        let refs: Vec<(&str, Vec<u8>)> = entries
+            .iter()
+            .map(|(n, b)| (n.as_str(), b.clone()))
+            .collect();
+        make_zip(&out, &refs);
+    }
+    want.sort();
+    let intake = Intake::start(&["--stall-first", "1000", "--stall-ms", "2"]);
+    let spawn = || {
+        upload_cmd(&tree, &intake.url)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (a, b) = (spawn(), spawn());
+    assert_eq!(a.wait_with_output().unwrap().status.code(), Some(0));
+    assert_eq!(b.wait_with_output().unwrap().status.code(), Some(0));
+    assert_eq!(intake.accepted_markers(), want);
+    assert!(
+        tree.files().iter().all(|f| !f.contains("outputs.zip")),
+        "{:?}",
+        tree.files()
+    );
+}

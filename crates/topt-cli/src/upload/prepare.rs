@@ -74,7 +74,14 @@ fn prepare_test(bytes: &[u8], dir: &DirCtx, s: &Settings, warnings: &mut Vec<Str
     if schema::is_placeholder(&original) {
         return Prepared::Skip("test payload with no events".into());
     }
-    let mut payload = original.clone();
+    // Header inputs are read before enrichment rewrites `metadata["*"]`; no copy of the payload.
+    let star = original
+        .get("metadata")
+        .and_then(|m| m.get("*"))
+        .cloned()
+        .unwrap_or(Value::Null);
+    let original_star = serde_json::json!({"metadata": {"*": star}});
+    let mut payload = original;
     let inputs = Inputs {
         context: dir.context.as_ref().map(|(_, m)| m),
         sidecar: dir.sidecar.as_ref(),
@@ -105,7 +112,7 @@ fn prepare_test(bytes: &[u8], dir: &DirCtx, s: &Settings, warnings: &mut Vec<Str
             ));
         }
     }
-    let h = enrich::meta_headers(&original, &payload);
+    let h = enrich::meta_headers(&original_star, &payload);
     let mut body = match serde_json::to_vec(&payload) {
         Ok(b) => b,
         Err(e) => return Prepared::Fail(format!("cannot serialise enriched payload: {e}")),

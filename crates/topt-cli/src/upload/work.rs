@@ -293,6 +293,13 @@ fn run_zip(ctx: &Ctx<'_>, dir: usize, zip: &Path, emit: &dyn Fn(FileResult)) {
             Err(e) => return whole(Status::Failed, format!("cannot lock outputs.zip: {e}")),
         }
     };
+    if !zip.exists() {
+        // Another uploader sent every entry and removed it after we listed it.
+        return whole(
+            Status::Taken,
+            "outputs.zip was completed by another process".into(),
+        );
+    }
     let mut archive = match zipped::Archive::open(zip) {
         Ok(a) => a,
         Err(e) => return whole(Status::Failed, e),

@@ -36,30 +36,34 @@ impl Drop for ZipLock {
     }
 }
 
-/// `Ok(None)` when a live uploader holds the zip.
+/// `Ok(None)` when a live uploader holds the zip. The lock appears atomically with its pid in it
+/// (written to a temp file, then hard-linked), so an empty lock never means "being created".
 pub fn lock(zip: &Path) -> io::Result<Option<ZipLock>> {
     let path = lock_path(zip);
-    for _ in 0..2 {
-        match OpenOptions::new().write(true).create_new(true).open(&path) {
-            Ok(mut f) => {
-                f.write_all(std::process::id().to_string().as_bytes())?;
-                return Ok(Some(ZipLock(path)));
-            }
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
-                let owner = std::fs::read_to_string(&path)
-                    .ok()
-                    .and_then(|s| s.trim().parse::<u32>().ok());
-                match owner {
-                    Some(pid) if pid_alive(pid) => return Ok(None),
-                    _ => {
-                        let _ = std::fs::remove_file(&path);
+    let tmp = with_suffix(zip, &format!(".topt-lock.{}", std::process::id()));
+    std::fs::write(&tmp, std::process::id().to_string())?;
+    let result = (|| {
+        for _ in 0..2 {
+            match std::fs::hard_link(&tmp, &path) {
+                Ok(()) => return Ok(Some(ZipLock(path.clone()))),
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                    let owner = std::fs::read_to_string(&path)
+                        .ok()
+                        .and_then(|s| s.trim().parse::<u32>().ok());
+                    match owner {
+                        Some(pid) if pid_alive(pid) => return Ok(None),
+                        _ => {
+                            let _ = std::fs::remove_file(&path);
+                        }
                     }
                 }
+                Err(e) => return Err(e),
             }
-            Err(e) => return Err(e),
         }
-    }
-    Ok(None)
+        Ok(None)
+    })();
+    let _ = std::fs::remove_file(&tmp);
+    result
 }
 
 pub fn read_ledger(zip: &Path) -> BTreeSet<String> {

@@ -281,30 +281,56 @@ fn end_keys(extra: &[&'static str]) -> Vec<&'static str> {
 }
 
 fn check_content_values(c: &mut Checker, p: &str, content: &Map<String, Value>) {
+    let uint_min = |v: &Value, min: u64| v.as_u64().is_none_or(|n| n < min);
     for (k, v) in content {
-        let kp = format!("{p}.{k}");
-        match k.as_str() {
-            "trace_id" | "span_id" | "test_session_id" | "test_module_id" | "test_suite_id" => {
-                c.uint_min(&kp, v, 1)
+        // Paths are only formatted for actual problems: this runs for every uploaded event.
+        let problem: Option<String> = match k.as_str() {
+            "trace_id" | "span_id" | "test_session_id" | "test_module_id" | "test_suite_id"
+                if uint_min(v, 1) =>
+            {
+                Some("must be an integer between 1 and 2^64-1".into())
             }
-            "parent_id" => c.uint_min(&kp, v, 0),
-            "start" => c.uint_min(&kp, v, MIN_START_NS),
+            "parent_id" if uint_min(v, 0) => Some("must be an integer between 0 and 2^64-1".into()),
+            "start" if uint_min(v, MIN_START_NS) => Some(format!(
+                "must be an integer between {MIN_START_NS} and 2^64-1 (nanoseconds)"
+            )),
             "duration" if v.as_i64().is_none_or(|d| d < 0) => {
-                c.push(&kp, "must be an integer between 0 and 2^63-1 (nanoseconds)")
+                Some("must be an integer between 0 and 2^63-1 (nanoseconds)".into())
             }
             "error" if !matches!(v.as_u64(), Some(0 | 1)) => {
-                c.push(&kp, "must be the integer 0 or 1")
+                Some("must be the integer 0 or 1".into())
             }
             "timestamp" | "itr_correlation_id" | "name" | "service" | "resource" | "type"
                 if !v.is_string() =>
             {
-                c.push(&kp, "must be a string")
+                Some("must be a string".into())
             }
-            "meta" => check_tags(c, &kp, v, Value::is_string, "a string"),
-            "metrics" => check_tags(c, &kp, v, Value::is_number, "a number"),
-            _ => {}
+            "meta" if !tags_ok(v, Value::is_string) => {
+                check_tags(c, &format!("{p}.{k}"), v, Value::is_string, "a string");
+                None
+            }
+            "metrics" if !tags_ok(v, Value::is_number) => {
+                check_tags(c, &format!("{p}.{k}"), v, Value::is_number, "a number");
+                None
+            }
+            _ => None,
+        };
+        if let Some(m) = problem {
+            c.push(&format!("{p}.{k}"), &m);
         }
     }
+}
+
+fn tags_ok(v: &Value, leaf: fn(&Value) -> bool) -> bool {
+    v.as_object().is_some_and(|m| {
+        m.values().all(|x| {
+            if x.is_object() {
+                tags_ok(x, leaf)
+            } else {
+                leaf(x)
+            }
+        })
+    })
 }
 
 /// `meta` values are strings or nested meta objects; `metrics` values numbers or nested objects.
