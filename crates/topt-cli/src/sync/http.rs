@@ -210,7 +210,19 @@ impl Client {
 }
 
 fn classify_error(err: &ureq::Error, status: Option<u16>) -> Attempt {
-    let reason = err.to_string();
+    // Transport errors may quote the URL; never repeat proxy or URL credentials.
+    let reason = err
+        .to_string()
+        .split(' ')
+        .map(|word| {
+            if word.contains("://") {
+                redact_url(word)
+            } else {
+                word.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
     match err {
         ureq::Error::Timeout(_)
         | ureq::Error::Io(_)
