@@ -257,9 +257,11 @@ def test_user_rule_required(language, arg):
 # ---- selection attribute encoding ----
 
 def test_non_string_selection_values_become_markers():
-    d = run("ruby", ruby_test_rule=None) if False else run("ruby", main={"__select__": {"//conditions:default": "x"}})
+    # A select() (the harness's stand-in is a struct; Bazel's is a "select") counts as supplied
+    # but yields no candidate: it becomes a marker object.
+    d = run("ruby", main={"__select__": {"//conditions:default": "x"}})
     attrs = json.loads(d["selector"]["selection_attrs"])
-    assert attrs["main"] == {"non_string": "struct"} or "non_string" in attrs["main"]
+    assert set(attrs["main"]) == {"non_string"}
 
 
 # ---- service selection ----
