@@ -42,6 +42,8 @@ fn bad_files_are_reported_and_kept() {
         b"{\"api_version\": \"\"}",
     )
     .unwrap();
+    std::fs::write(out.join("payloads/coverage/cov-empty.json"), b"").unwrap();
+    std::fs::write(out.join("payloads/coverage/cov-ok.msgpack"), [0x80u8]).unwrap();
     let intake = Intake::start(&[]);
     let o = run(upload_cmd(&tree, &intake.url));
     let t = text(&o);
@@ -55,6 +57,7 @@ fn bad_files_are_reported_and_kept() {
         ("huge.json", "exceeds --max-payload-mb"),
         ("loop.json", "cannot read"),
         ("bad.json", "telemetry"),
+        ("cov-empty.json", "coverage payload is not valid JSON"),
     ] {
         assert!(
             t.lines().any(|l| l.contains(name) && l.contains(why)),
@@ -89,4 +92,16 @@ fn bad_files_are_reported_and_kept() {
         "the non-UTF-8 name was sent and deleted"
     );
     assert!(!left.iter().any(|f| f.contains(".claim-")));
+    assert!(left.iter().any(|f| f.ends_with("cov-empty.json")));
+    assert!(
+        !left.iter().any(|f| f.ends_with("cov-ok.msgpack")),
+        "msgpack coverage is opaque and sent"
+    );
+    let cov = intake
+        .accepted()
+        .into_iter()
+        .find(|r| r["kind"] == "citestcov")
+        .unwrap();
+    assert_eq!(cov["body"][1]["content_type"], "application/msgpack");
+    assert_eq!(cov["body"][1]["filename"], "filecoveragex.msgpack");
 }
