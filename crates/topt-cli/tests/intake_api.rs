@@ -129,3 +129,50 @@ fn upload_requests_are_validated() {
     );
     assert_eq!(s, 202);
 }
+
+#[test]
+fn record_directory_gets_one_file_per_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let rec = dir.path().join("requests");
+    let addr = dir.path().join("addr");
+    let mut child = std::process::Command::new(topt())
+        .args(["intake", "--quiet", "--port", "0", "--record"])
+        .arg(&rec)
+        .arg("--addr-file")
+        .arg(&addr)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    while !addr.exists() {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let url = std::fs::read_to_string(&addr).unwrap().trim().to_string();
+    assert!(url.starts_with("http://127.0.0.1:"));
+    post(&format!("{url}/api/v2/ci/libraries/tests"), &[], "{}");
+    post(
+        &format!("{url}/api/v2/apmtelemetry"),
+        &[("DD-API-KEY", API_KEY)],
+        "{}",
+    );
+    let _ = child.kill();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .starts_with(&format!("PORT={}", url.rsplit(':').next().unwrap()))
+    );
+    let one: Value =
+        serde_json::from_slice(&std::fs::read(rec.join("000001.json")).unwrap()).unwrap();
+    assert_eq!(one["kind"], "api");
+    let two: Value =
+        serde_json::from_slice(&std::fs::read(rec.join("000002.json")).unwrap()).unwrap();
+    assert_eq!(
+        (two["kind"].as_str(), two["status"].as_u64()),
+        (Some("apmtelemetry"), Some(400)),
+        "telemetry headers missing"
+    );
+    assert!(
+        !std::fs::read_to_string(rec.join("000002.json"))
+            .unwrap()
+            .contains(API_KEY)
+    );
+}

@@ -33,6 +33,8 @@ enum Source {
 /// What the walk found; `qualifies` = the reference's "Test Optimization output directory".
 pub struct Inspection {
     pub qualifies: bool,
+    /// The sidecar's `bazel.target`: the label the uploader reports this directory under.
+    pub target: Option<String>,
 }
 
 fn collect(dir: &OutputsDir, group: &mut Group) -> (Vec<Entry>, Option<Archive>) {
@@ -221,7 +223,10 @@ pub fn inspect(
     let has_any_sidecar = sidecar.is_some() || !misplaced_sidecars.is_empty();
     let qualifies = json_payloads > 0 || !msgpack.is_empty() || has_any_sidecar;
     if !qualifies {
-        return Inspection { qualifies };
+        return Inspection {
+            qualifies,
+            target: None,
+        };
     }
     if cfg.forbid_msgpack_payloads && !msgpack.is_empty() {
         group.items.push((
@@ -297,7 +302,13 @@ pub fn inspect(
         )),
         Choice::NoneConfigured => {}
     }
-    Inspection { qualifies }
+    let target = sidecar_map
+        .as_ref()
+        .and_then(|m| m.get("bazel.target"))
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string);
+    Inspection { qualifies, target }
 }
 
 fn check_selection(

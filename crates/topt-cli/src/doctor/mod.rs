@@ -193,6 +193,9 @@ fn diagnose(args: &Args) -> Report {
         if !ins.qualifies && expected.is_none() {
             continue;
         }
+        if let Some(t) = ins.target {
+            group.label = t;
+        }
         if !ins.qualifies {
             group.items.push((None, Finding::new(Severity::Error, "no payloads and no bazel_target_metadata.json", "run this exact instrumented target and make sure its tracer writes payload files")));
         }
