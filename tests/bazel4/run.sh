@@ -37,6 +37,21 @@ cp "$here/example/smoke_test.py" "$here/example/lang_check.py" "$here/example/fa
 cp "$here/example/BUILD.bazel.in" "$ws/BUILD.bazel"
 sed "s#@TOPT_ROOT@#$root#" "$here/example/WORKSPACE.in" > "$ws/WORKSPACE"
 cp "$lib" "$ws/libtopt.so"
+# A target whose explicit identifier names no module: analysis must fail, listing the modules.
+mkdir -p "$ws/bad"
+cat > "$ws/bad/BUILD.bazel" <<'BAD'
+load("@test_optimization_data//:export.bzl", "topt_data")
+load("@dd_topt//lang/python:defs.bzl", "dd_topt_py_test")
+
+dd_topt_py_test(
+    name = "bad_test",
+    srcs = ["//:smoke_test.py"],
+    main = "//:smoke_test.py",
+    module_identifier = "no.such.module",
+    topt_data = topt_data,
+    topt_library = "//:libtopt.so",
+)
+BAD
 cat > "$ws/.bazelrc" <<RC
 # Offline stand-ins for Bazel 4.2.3 (toolchains.md §8).
 common --override_repository=rules_cc=$work/stubs/rules_cc
@@ -65,7 +80,14 @@ bz=(bazel --batch --output_base="$work/output_base")
 common=(--repo_env="DD_TEST_OPTIMIZATION_AGENTLESS_URL=$url" --repo_env="FETCH_SALT=$(date +%s%N)" --repo_env="PATH=$PATH")
 
 say "bazel test //... (sync through the repository rule, then the tests)"
-"${bz[@]}" test //... "${common[@]}" --test_output=errors --nocache_test_results || die "bazel test failed"
+"${bz[@]}" test "${common[@]}" --test_output=errors --nocache_test_results -- //... -//bad/... || die "bazel test failed"
+
+say "bazel build //bad:bad_test (must fail at analysis: unknown module identifier)"
+if "${bz[@]}" build //bad:bad_test "${common[@]}" > "$work/bad.log" 2>&1; then
+  die "//bad:bad_test built although its module_identifier names no module"
+fi
+grep -q "explicit module identifier 'no.such.module' resolved to 'module_no_such_module', but no matching module group exists. Available module groups: module_caf, module_checkout_api_handlers" "$work/bad.log" \
+  || die "unexpected failure for //bad:bad_test: $(grep -m3 ERROR "$work/bad.log")"
 
 meta="$ws/bazel-testlogs/smoke_test/test.outputs"
 [[ -f "$meta/outputs.zip" ]] || die "expected Bazel 4 to zip the test outputs into $meta/outputs.zip"
