@@ -213,7 +213,7 @@ fn rule_matches(pattern: &str, path: &str) -> bool {
         } else {
             std::iter::once(0)
                 .chain(pre.match_indices('/').map(|(i, _)| i + 1))
-                .any(|start| glob(p.as_bytes(), pre[start..].as_bytes()))
+                .any(|start| glob(p.as_bytes(), &pre.as_bytes()[start..]))
         }
     })
 }
