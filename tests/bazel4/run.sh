@@ -37,6 +37,11 @@ cp "$here/example/smoke_test.py" "$here/example/lang_check.py" "$here/example/fa
 cp "$here/example/BUILD.bazel.in" "$ws/BUILD.bazel"
 sed "s#@TOPT_ROOT@#$root#" "$here/example/WORKSPACE.in" > "$ws/WORKSPACE"
 cp "$lib" "$ws/libtopt.so"
+# The shared vectors, run by the real Bazel through the real selection/label code.
+mkdir -p "$ws/vectors"
+python3 "$here/vectors_to_bzl.py" "$root" "$ws/vectors/vectors.bzl"
+cp "$here/example/vectors_check.bzl" "$ws/vectors/"
+printf 'load(":vectors_check.bzl", "check_vectors")\n\ncheck_vectors(name = "vectors")\n' > "$ws/vectors/BUILD.bazel"
 # A target whose explicit identifier names no module: analysis must fail, listing the modules.
 mkdir -p "$ws/bad"
 cat > "$ws/bad/BUILD.bazel" <<'BAD'
@@ -81,6 +86,9 @@ common=(--repo_env="DD_TEST_OPTIMIZATION_AGENTLESS_URL=$url" --repo_env="FETCH_S
 
 say "bazel test //... (sync through the repository rule, then the tests)"
 "${bz[@]}" test "${common[@]}" --test_output=errors --nocache_test_results -- //... -//bad/... || die "bazel test failed"
+
+"${bz[@]}" build //vectors "${common[@]}" || die "shared vectors failed under Bazel 4 (see above)"
+say "shared vectors under Bazel 4: $(cat "$ws/bazel-bin/vectors/vectors.txt") cases passed"
 
 say "bazel build //bad:bad_test (must fail at analysis: unknown module identifier)"
 if "${bz[@]}" build //bad:bad_test "${common[@]}" > "$work/bad.log" 2>&1; then
