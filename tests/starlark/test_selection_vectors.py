@@ -71,3 +71,24 @@ def test_label_map(case):
     labels = h.load(h.ROOT / "bazel/private/labels.bzl")
     got = h.call(labels, "label_map", case["known_tests"], case["test_management"], case["flaky_tests"])
     assert got == case["labels"]
+
+
+# Cases about topt_data["labels"] do not depend on the language: run them through all six macros.
+LABEL_CASES = [c for c in SELECTION if c["name"].startswith("labels:")]
+
+
+@pytest.mark.parametrize("case", LABEL_CASES, ids=[c["name"] for c in LABEL_CASES])
+@pytest.mark.parametrize("language", list(md.MACROS))
+def test_label_validation_in_every_macro(case, language):
+    case = dict(case, language=language, attrs={})
+    expect = case["expect"]
+    kwargs = md.macro_kwargs_for(case)
+
+    def run():
+        declared = md.run_macro(language, "t", "", **kwargs)
+        return md.analyse_selector(declared["selector"], [])
+
+    if "error_contains" in expect:
+        md.expect_error(run, expect["error_contains"])
+    else:
+        assert run()["group"] is None
