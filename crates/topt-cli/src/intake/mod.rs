@@ -75,13 +75,13 @@ pub struct Args {
     /// Send `Retry-After: S` with injected 429/5xx answers.
     #[arg(long)]
     retry_after: Option<u64>,
-    /// Break the connection (answer with non-HTTP bytes) on every Nth upload request.
+    /// Break the connection (TCP reset instead of an answer) on every Nth upload request.
     #[arg(long, default_value_t = 0)]
     reset_every: u64,
-    /// Delay the first N upload requests by --stall-ms before answering.
-    #[arg(long, default_value_t = 0)]
-    stall_first: u64,
-    /// Stall duration in milliseconds for --stall-first.
+    /// Only the first N upload requests stall (default: all of them, when --stall-ms is set).
+    #[arg(long)]
+    stall_first: Option<u64>,
+    /// Delay answers to upload requests by this many milliseconds.
     #[arg(long, default_value_t = 0)]
     stall_ms: u64,
     /// Status for uploads whose (decoded) body contains --reject-pattern.
@@ -138,7 +138,7 @@ fn serve(args: Args) -> Result<(), String> {
             args.fail_first,
             args.fail_status,
             args.reset_every,
-            args.stall_first,
+            args.stall_first.unwrap_or(u64::MAX),
             args.stall_ms,
             args.reject_status,
             args.reject_pattern,
