@@ -338,3 +338,32 @@ fn codeowners_are_reinjected() {
         "suite end has no source file"
     );
 }
+
+/// `bazel run` hands over a context manifest of short paths: they resolve through runfiles.
+#[test]
+fn context_manifest_short_paths_resolve_through_runfiles() {
+    let tree = Tree::new();
+    let out = tree.target("p", "t");
+    write_payload(&out, "tests", "a.json", &test_payload("rf", 1));
+    let runfiles = tree.dir.path().join("uploader.runfiles");
+    std::fs::create_dir_all(runfiles.join("data/.testoptimization")).unwrap();
+    std::fs::write(
+        runfiles.join("data/.testoptimization/context.json"),
+        git_context().to_string(),
+    )
+    .unwrap();
+    let manifest = tree.dir.path().join("contexts.tsv");
+    std::fs::write(
+        &manifest,
+        "data\t../data/.testoptimization/context.json\tbazel-out/nowhere/context.json\n",
+    )
+    .unwrap();
+    let intake = Intake::start(&[]);
+    let mut c = upload_cmd(&tree, &intake.url);
+    c.env("RUNFILES_DIR", &runfiles)
+        .arg("--context-manifest")
+        .arg(&manifest);
+    assert_eq!(run(c).status.code(), Some(0));
+    let body = &intake.accepted()[0]["body"];
+    assert_eq!(body["events"][0]["content"]["meta"]["git.branch"], "main");
+}

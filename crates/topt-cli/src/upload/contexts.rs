@@ -54,15 +54,23 @@ pub fn load_all(specs: &[String], manifest: Option<&Path>) -> Result<Vec<Loaded>
         out.push(Loaded { key, path, tags });
     }
     if let Some(m) = manifest {
+        // Under `bazel run` the manifest holds short paths: resolve them through runfiles too.
+        let runfiles =
+            topt_core::runfiles::Runfiles::discover(&topt_core::config::Config::from_env()).ok();
         let text = std::fs::read_to_string(m)
             .map_err(|e| format!("cannot read context manifest {}: {e}", m.display()))?;
         for line in context::parse_manifest(&text)? {
             let base = m.parent().unwrap_or(Path::new("."));
-            let candidates: Vec<PathBuf> = line
+            let mut candidates: Vec<PathBuf> = line
                 .paths
                 .iter()
                 .flat_map(|p| [PathBuf::from(p), base.join(p)])
                 .collect();
+            candidates.extend(
+                line.paths
+                    .iter()
+                    .filter_map(|p| via_runfiles(p, runfiles.as_ref())),
+            );
             let path = candidates
                 .iter()
                 .find(|p| p.is_file())
@@ -77,6 +85,19 @@ pub fn load_all(specs: &[String], manifest: Option<&Path>) -> Result<Vec<Loaded>
         }
     }
     Ok(out)
+}
+
+/// A manifest short path (`../repo/x`, `external/repo/x`, `pkg/x`) resolved through runfiles.
+fn via_runfiles(short: &str, rf: Option<&topt_core::runfiles::Runfiles>) -> Option<PathBuf> {
+    let rf = rf?;
+    let rloc = if let Some(rest) = short.strip_prefix("../") {
+        rest.to_string()
+    } else if let Some(rest) = short.strip_prefix("external/") {
+        rest.to_string()
+    } else {
+        format!("_main/{short}")
+    };
+    rf.rlocation(&rloc).ok().filter(|p| p.is_file())
 }
 
 /// The uploader's context set: a failed explicit context is an error; a failed override is a
