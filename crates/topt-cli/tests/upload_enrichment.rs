@@ -367,3 +367,96 @@ fn context_manifest_short_paths_resolve_through_runfiles() {
     let body = &intake.accepted()[0]["body"];
     assert_eq!(body["events"][0]["content"]["meta"]["git.branch"], "main");
 }
+
+/// telemetry_facts.json next to the context: env forced into the service's tracer telemetry, sync
+/// metrics appended to its last message-batch; facts matching nothing go out as a synthetic batch.
+#[test]
+fn telemetry_facts_augmentation() {
+    let tree = Tree::new();
+    let out = tree.target("p", "t");
+    let batch = |seq: u64| {
+        json!({"api_version": "v2", "request_type": "message-batch", "runtime_id": "rt-1", "seq_id": seq,
+            "application": {"service_name": "checkout-api", "language_name": "python", "env": "tracer-env"},
+            "payload": [{"request_type": "app-heartbeat", "payload": {}}]})
+    };
+    write_payload(
+        &out,
+        "telemetry",
+        "telemetry-00000000000000000001-1-1.json",
+        &batch(1),
+    );
+    write_payload(
+        &out,
+        "telemetry",
+        "telemetry-00000000000000000002-1-1.json",
+        &batch(2),
+    );
+    let sync_dir = tree.dir.path().join("data/.testoptimization");
+    std::fs::create_dir_all(&sync_dir).unwrap();
+    let ctx = sync_dir.join("context.json");
+    std::fs::write(&ctx, git_context().to_string()).unwrap();
+    let facts = |service: &str| {
+        json!({"schema_version": 1, "service_name": service, "runtime_name": "python", "env": "ci",
+            "counts": [{"name": "known_tests.request", "tags": [], "value": 1}],
+            "distributions": [{"name": "known_tests.request_ms", "tags": [], "value": 42}]})
+    };
+    std::fs::write(
+        sync_dir.join("telemetry_facts.json"),
+        facts("checkout-api").to_string(),
+    )
+    .unwrap();
+    let lonely = tree.dir.path().join("lonely_facts.json");
+    std::fs::write(&lonely, facts("lonely-svc").to_string()).unwrap();
+    // Dry-run names the synthetic batch and sends nothing.
+    let again = Intake::start(&[]);
+    let mut c = upload_cmd(&tree, &again.url);
+    c.args(["--dry-run", "--telemetry-facts"]).arg(&lonely);
+    let o = run(c);
+    assert!(text(&o).contains("dry-run validated synthetic telemetry augmentation for"));
+    assert!(again.records().is_empty());
+    let intake = Intake::start(&[]);
+    let mut c = upload_cmd(&tree, &intake.url);
+    c.arg("--context")
+        .arg(&ctx)
+        .arg("--telemetry-facts")
+        .arg(&lonely)
+        .args(["--workers", "1"]);
+    let o = run(c);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(text(&o).contains("match no tracer telemetry of service 'lonely-svc'"));
+    let bodies: Vec<serde_json::Value> = intake
+        .accepted()
+        .into_iter()
+        .map(|r| r["body"].clone())
+        .collect();
+    assert_eq!(bodies.len(), 3);
+    let by_seq = |s: u64| {
+        bodies
+            .iter()
+            .find(|b| b["seq_id"] == s && b["runtime_id"] == "rt-1")
+            .unwrap()
+    };
+    assert_eq!(by_seq(1)["application"]["env"], "ci");
+    assert_eq!(
+        by_seq(1)["payload"].as_array().unwrap().len(),
+        1,
+        "only the last batch gets the metrics"
+    );
+    let last = by_seq(2)["payload"].as_array().unwrap();
+    assert_eq!(last.len(), 3);
+    assert_eq!(last[1]["request_type"], "generate-metrics");
+    assert_eq!(
+        last[1]["payload"]["series"][0]["metric"],
+        "known_tests.request"
+    );
+    assert_eq!(last[2]["request_type"], "distributions");
+    let synthetic = bodies
+        .iter()
+        .find(|b| b["application"]["service_name"] == "lonely-svc")
+        .unwrap();
+    assert_eq!(synthetic["request_type"], "message-batch");
+    assert_eq!(
+        synthetic["payload"][0]["payload"]["namespace"],
+        "civisibility"
+    );
+}

@@ -5,6 +5,7 @@ mod claim;
 pub mod contexts;
 pub(crate) mod discover;
 mod endpoints;
+mod facts;
 pub(crate) mod interrupt;
 mod multipart;
 mod owners;
@@ -129,6 +130,10 @@ pub struct Args {
     /// Never draw a progress bar.
     #[arg(long)]
     pub no_progress: bool,
+    /// telemetry_facts.json from `topt sync` to merge into tracer telemetry (repeatable; the one
+    /// next to each --context is used automatically).
+    #[arg(long = "telemetry-facts", value_name = "FILE")]
+    pub telemetry_facts: Vec<PathBuf>,
 }
 
 /// Reference boolean env semantics: 1/true/yes (any case) are true.
@@ -364,6 +369,16 @@ fn upload_dirs(
             .collect();
         (rules, roots)
     });
+    let run_id = uuid4();
+    let mut facts_warnings = Vec::new();
+    let facts = facts::load(&args.telemetry_facts, contexts, &mut facts_warnings);
+    let telemetry_plan = (!facts.is_empty()).then(|| facts::plan(&facts, &work, &run_id));
+    for w in facts_warnings
+        .iter()
+        .chain(telemetry_plan.iter().flat_map(|p| &p.warnings))
+    {
+        log.warn(w);
+    }
     let settings = Settings {
         endpoints,
         gzip: args.gzip,
@@ -376,7 +391,8 @@ fn upload_dirs(
         } else {
             args.expected_enriched_tag.clone()
         },
-        run_id: uuid4(),
+        run_id,
+        telemetry_plan,
         codeowners,
         provider: contexts.primary().and_then(|c| {
             ["ci.provider.name", "ci_provider_name"]
@@ -440,9 +456,75 @@ fn upload_dirs(
         }
     });
     bar.finish_and_clear();
+    send_synthetic(args, log, &settings, &client, &mut summary);
     let elapsed = start.elapsed();
     let interrupted = interrupt::requested();
     finish(args, log, &summary, mode, elapsed, interrupted)
+}
+
+/// Synthetic telemetry batches (facts that matched no tracer batch) go last, once.
+fn send_synthetic(
+    args: &Args,
+    log: &Log,
+    settings: &Settings,
+    client: &send::Client,
+    summary: &mut Summary,
+) {
+    let Some(plan) = &settings.telemetry_plan else {
+        return;
+    };
+    for (anchor, body) in &plan.synthetic {
+        if args.dry_run {
+            log.line(&format!(
+                "dry-run validated synthetic telemetry augmentation for: {anchor}"
+            ));
+            continue;
+        }
+        if interrupt::requested() {
+            return;
+        }
+        let bytes = serde_json::to_vec(body).unwrap_or_default();
+        let prepare::Prepared::Send { headers, body } =
+            prepare::prepare_telemetry("", &bytes, settings)
+        else {
+            continue;
+        };
+        let req = send::Request {
+            url: settings.endpoints.url(Kind::Telemetry),
+            headers,
+            body,
+        };
+        let (status, detail) = match client.send(&req) {
+            send::Outcome::Accepted => (Status::Uploaded, None),
+            send::Outcome::Rejected { status, body } => (
+                Status::Rejected,
+                Some(format!("HTTP {status}: {}", body.trim())),
+            ),
+            send::Outcome::Failed { reason } => (Status::Failed, Some(reason)),
+            send::Outcome::Interrupted => (Status::NotAttempted, None),
+        };
+        if summary
+            .targets
+            .last()
+            .is_none_or(|t| t.label != "(synthetic telemetry)")
+        {
+            summary.targets.push(TargetSummary {
+                label: "(synthetic telemetry)".into(),
+                ..TargetSummary::default()
+            });
+        }
+        let r = work::FileResult {
+            dir: summary.targets.len() - 1,
+            kind: Kind::Telemetry,
+            file: format!("synthetic telemetry for {anchor}"),
+            status,
+            detail,
+            warnings: Vec::new(),
+            bytes: req.body.len() as u64,
+        };
+        report_file(log, &indicatif::ProgressBar::hidden(), args.dry_run, &r);
+        summary.add(&r);
+    }
 }
 
 fn report_file(log: &Log, bar: &indicatif::ProgressBar, dry_run: bool, r: &work::FileResult) {

@@ -7,6 +7,7 @@ use topt_core::payloads::codeowners::Codeowners;
 use topt_core::payloads::enrich::{self, DEFAULT_LIBRARY_VERSION, Inputs};
 use topt_core::payloads::kind::Kind;
 use topt_core::payloads::schema;
+use topt_core::payloads::telemetry;
 
 use super::endpoints::Endpoints;
 use super::multipart;
@@ -30,6 +31,8 @@ pub struct Settings {
     pub run_id: String,
     /// `ci.provider.name` of the primary context, for the telemetry tag rewrite.
     pub provider: Option<String>,
+    /// Telemetry augmentation decided from `telemetry_facts.json` files, keyed by file.
+    pub telemetry_plan: Option<telemetry::Plan>,
     /// CODEOWNERS rules and the roots source paths are made relative to.
     pub codeowners: Option<(Codeowners, Vec<String>)>,
 }
@@ -50,6 +53,7 @@ pub enum Prepared {
 pub fn prepare(
     kind: Kind,
     name: &str,
+    key: &str,
     bytes: &[u8],
     dir: &DirCtx,
     s: &Settings,
@@ -58,7 +62,7 @@ pub fn prepare(
     match kind {
         Kind::Tests => prepare_test(bytes, dir, s, warnings),
         Kind::Coverage => prepare_coverage(name, bytes, dir, s),
-        Kind::Telemetry => prepare_telemetry(bytes, s),
+        Kind::Telemetry => prepare_telemetry(key, bytes, s),
     }
 }
 
@@ -180,8 +184,8 @@ fn prepare_coverage(name: &str, bytes: &[u8], dir: &DirCtx, s: &Settings) -> Pre
 }
 
 /// Telemetry: sent verbatim, headers from the body (reference §3.11).
-fn prepare_telemetry(bytes: &[u8], s: &Settings) -> Prepared {
-    let v = match schema::parse_json(bytes) {
+pub fn prepare_telemetry(key: &str, bytes: &[u8], s: &Settings) -> Prepared {
+    let mut v = match schema::parse_json(bytes) {
         Ok(v) => v,
         Err(e) => return Prepared::Fail(format!("failed to parse telemetry payload: {e}")),
     };
@@ -219,14 +223,19 @@ fn prepare_telemetry(bytes: &[u8], s: &Settings) -> Prepared {
     if let Some(l) = app("tracer_version") {
         headers.push(("DD-Client-Library-Version", l.to_string()));
     }
-    let mut body = bytes.to_vec();
+    // In-flight rewrites (the file itself is never modified): provider tag, facts augmentation.
+    let mut changed = false;
     if let Some(p) = &s.provider {
-        let mut v = v.clone();
-        if topt_core::payloads::telemetry::rewrite_provider_tags(&mut v, p) {
-            if let Ok(b) = serde_json::to_vec(&v) {
-                body = b;
-            }
-        }
+        changed |= telemetry::rewrite_provider_tags(&mut v, p);
     }
+    if let Some(plan) = &s.telemetry_plan {
+        let extra = plan.append.get(key).map(Vec::as_slice).unwrap_or(&[]);
+        changed |= telemetry::apply(&mut v, plan.env.get(key).map(String::as_str), extra);
+    }
+    let body = if changed {
+        serde_json::to_vec(&v).unwrap_or_else(|_| bytes.to_vec())
+    } else {
+        bytes.to_vec()
+    };
     Prepared::Send { headers, body }
 }

@@ -194,6 +194,7 @@ fn run_file(ctx: &Ctx<'_>, dir: usize, item: &Listed) -> FileResult {
     let prepared = prepare::prepare(
         item.kind,
         &name,
+        &shown,
         &bytes,
         &ctx.dirs[dir],
         ctx.settings,
@@ -251,6 +252,7 @@ fn finish_dry_run(
     let mut res = match prepare::prepare(
         kind,
         name,
+        &shown,
         bytes,
         &ctx.dirs[dir],
         ctx.settings,
@@ -381,8 +383,15 @@ fn run_zip(ctx: &Ctx<'_>, dir: usize, zip: &Path, emit: &dyn Fn(FileResult)) {
             }
         };
         let mut warnings = Vec::new();
-        let mut res = match prepare::prepare(kind, file, &bytes, &dctx, ctx.settings, &mut warnings)
-        {
+        let mut res = match prepare::prepare(
+            kind,
+            file,
+            &shown,
+            &bytes,
+            &dctx,
+            ctx.settings,
+            &mut warnings,
+        ) {
             Prepared::Skip(why) => r(Status::Skipped, Some(why)),
             Prepared::Fail(why) => r(Status::Failed, Some(why)),
             Prepared::Send { body, .. } if ctx.dry_run => {
