@@ -430,7 +430,23 @@ fn upload_dirs(
         keep: args.keep_payloads,
         max_bytes: args.max_payload_mb.saturating_mul(1 << 20),
     };
-    let bar = progress_bar(args, work.len() as u64);
+    // A zip yields one result per payload entry: count them for an honest progress bar.
+    let total: u64 = work
+        .iter()
+        .map(|w| match w {
+            Work::File { .. } => 1,
+            Work::Zip { zip, .. } => zipped::Archive::open(zip)
+                .map(|a| {
+                    a.names()
+                        .iter()
+                        .filter(|n| topt_core::payloads::kind::zip_entry_payload(n).is_some())
+                        .count() as u64
+                })
+                .unwrap_or(1)
+                .max(1),
+        })
+        .sum();
+    let bar = progress_bar(args, total);
     let start = Instant::now();
     let next = AtomicUsize::new(0);
     let (tx, rx) = mpsc::channel::<work::FileResult>();
