@@ -352,19 +352,6 @@ pub fn detect_os(env: &Env) -> HostOs {
     }
 }
 
-/// The API-key fingerprint: FNV-1a-like over alphabet indices, 8 hex digits (spec §1.4.6).
-pub fn api_key_fingerprint(key: &str) -> String {
-    const ALPHABET: &str = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_:/.+@=#%~!$^*()[]{}<>?,;|\\\"'` ";
-    let mut h: u32 = 2_166_136_261;
-    for (i, c) in key.trim().chars().enumerate() {
-        let idx = ALPHABET
-            .find(c)
-            .map_or(94 + (i % 7) as u32, |pos| pos as u32);
-        h = (h ^ idx).wrapping_mul(16_777_619);
-    }
-    format!("{h:08x}")
-}
-
 /// Inputs of `context.json` besides the collected metadata.
 #[derive(Debug)]
 pub struct ContextInput<'a> {
@@ -413,7 +400,7 @@ pub fn context_json(meta: &Meta, input: &ContextInput<'_>) -> Value {
     if !input.api_key.trim().is_empty() {
         put(
             "topt.api_key_fingerprint",
-            &api_key_fingerprint(input.api_key),
+            &topt_core::payloads::fingerprint::api_key_fingerprint(input.api_key),
         );
     }
     Value::Object(map)
@@ -422,15 +409,6 @@ pub fn context_json(meta: &Meta, input: &ContextInput<'_>) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn fingerprints_match_the_spec() {
-        assert_eq!(api_key_fingerprint("abc"), "c1a2b2aa");
-        assert_eq!(
-            api_key_fingerprint("0123456789abcdef0123456789abcdef"),
-            "b2f8fa65"
-        );
-    }
 
     #[test]
     fn refs_and_urls_normalise() {
