@@ -11,4 +11,4 @@ exec env -u RUNFILES_DIR -u RUNFILES_MANIFEST_FILE -u TEST_SRCDIR -u JAVA_RUNFIL
   -u TEST_UNDECLARED_OUTPUTS_DIR -u DD_TEST_OPTIMIZATION_MANIFEST_FILE \
   -u TEST_OPTIMIZATION_MANIFEST_FILE -u DD_TEST_OPTIMIZATION_PAYLOADS_IN_FILES \
   TOPT_LIBRARY="$root/target/debug/libtopt.so" TOPT_VECTORS_DIR="$root/testdata/vectors" \
-  ruby -w -Ilib -Itest test/all.rb "$@"
+  timeout 600 ruby -w -Ilib -Itest test/all.rb "$@"

@@ -13,6 +13,10 @@ namespace Datadog.Topt
     public sealed class Context : IDisposable
     {
         readonly ContextHandle handle;
+        // Set once by Dispose. Mono's SafeHandle neither reports IsClosed nor refuses
+        // DangerousAddRef while other threads hold references, so the context tracks it itself;
+        // it also keeps a second Dispose from releasing a reference that is not its own.
+        int disposed;
         static long freedCount;
 
         // How many contexts were freed, by Dispose or the finalizer (for the lifetime tests).
@@ -57,10 +61,13 @@ namespace Datadog.Topt
         }
 
         /// <summary>True once disposed.</summary>
-        public bool IsClosed => handle.IsClosed;
+        public bool IsClosed => Volatile.Read(ref disposed) != 0;
 
         /// <summary>Frees the context. Calling it again is harmless.</summary>
-        public void Dispose() => handle.Dispose();
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref disposed, 1) == 0) handle.Dispose();
+        }
 
         /// <summary>Same as <see cref="Dispose"/>.</summary>
         public void Close() => Dispose();
@@ -141,7 +148,7 @@ namespace Datadog.Topt
         // concurrent Dispose cannot free the context under a running call.
         T With<T>(Func<IntPtr, T> call)
         {
-            if (handle.IsClosed) throw new ObjectDisposedException(nameof(Context), "the topt context was closed");
+            if (IsClosed) throw new ObjectDisposedException(nameof(Context), "the topt context was closed");
             bool added = false;
             try
             {

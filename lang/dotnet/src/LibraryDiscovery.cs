@@ -66,19 +66,25 @@ namespace Datadog.Topt
                 foreach (string root in new[] { "RUNFILES_DIR", "TEST_SRCDIR" })
                 {
                     string dir = env(root);
-                    if (string.IsNullOrEmpty(dir)) { tried.Add(root + " is not set (for " + p + ")"); continue; }
+                    if (string.IsNullOrEmpty(dir)) { Note(tried, root + " is not set"); continue; }
                     string full = Path.Combine(dir, p);
                     if (File.Exists(full)) yield return new Candidate { Where = root, Path = full };
                     else tried.Add(root + " " + full + ": no such file");
                 }
                 string manifest = env("RUNFILES_MANIFEST_FILE");
-                if (string.IsNullOrEmpty(manifest)) { tried.Add("RUNFILES_MANIFEST_FILE is not set (for " + p + ")"); continue; }
+                if (string.IsNullOrEmpty(manifest)) { Note(tried, "RUNFILES_MANIFEST_FILE is not set"); continue; }
                 string mapped = ManifestLookup(manifest, p, out string why);
                 if (mapped != null) yield return new Candidate { Where = "RUNFILES_MANIFEST_FILE " + manifest + " key " + p + " ->", Path = mapped };
                 else tried.Add("RUNFILES_MANIFEST_FILE " + manifest + ": " + why);
             }
 
             yield return new Candidate { Where = "default search", Path = fileName };
+        }
+
+        // Records a place once, however many candidate paths it was skipped for.
+        static void Note(List<string> tried, string place)
+        {
+            if (!tried.Contains(place)) tried.Add(place);
         }
 
         // Exact-key lookup: lines are "<key> <path>", split at the first space.

@@ -1,5 +1,7 @@
 using System;
 using System.IO;
+using System.Linq;
+using System.Threading;
 using System.Runtime.CompilerServices;
 
 namespace Datadog.Topt.Tests
@@ -77,6 +79,41 @@ namespace Datadog.Topt.Tests
             Check.Equal(50L, Context.FreedCount - before, "freed by Dispose");
             Collect();
             Check.Equal(50L, Context.FreedCount - before, "freed after GC (no double free)");
+        }
+
+        [Test]
+        public static void DisposeWhileOtherThreadsWrite()
+        {
+            string dir = Fixtures.TempDir();
+            try
+            {
+                Context ctx = Fixtures.PayloadContext(dir);
+                int[] counts = new int[4];
+                Exception unexpected = null;
+                var writers = Enumerable.Range(0, counts.Length).Select(t => new Thread(() =>
+                {
+                    try
+                    {
+                        while (true)
+                        {
+                            ctx.WritePayload(PayloadKind.Telemetry, "{}");
+                            counts[t]++;
+                        }
+                    }
+                    catch (ObjectDisposedException) { }
+                    catch (Exception e) { unexpected = e; }
+                })).ToList();
+                writers.ForEach(w => w.Start());
+                Thread.Sleep(50);
+                ctx.Dispose();
+                writers.ForEach(w => w.Join());
+                Check.True(unexpected == null, "unexpected " + unexpected);
+                Check.True(counts.Sum() > 0, "writes happened before Dispose");
+            }
+            finally
+            {
+                Directory.Delete(dir, true);
+            }
         }
     }
 }

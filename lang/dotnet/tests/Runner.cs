@@ -19,6 +19,13 @@ namespace Datadog.Topt.Tests
                 .Where(m => args.Length == 0 || args.Any(a => (m.DeclaringType.Name + "." + m.Name).Contains(a)))
                 .OrderBy(m => m.DeclaringType.Name).ThenBy(m => m.Name)
                 .ToList();
+            // A hung test must fail the run, not stall CI (Mono may ignore SIGTERM from `timeout`).
+            var watchdog = new System.Threading.Timer(_ =>
+            {
+                Console.WriteLine("FAIL the run exceeded 600 s");
+                Console.WriteLine("0 passed, 1 failed");
+                Environment.Exit(1);
+            }, null, 600000, System.Threading.Timeout.Infinite);
             int passed = 0, failed = 0;
             foreach (MethodInfo test in tests)
             {
@@ -35,6 +42,7 @@ namespace Datadog.Topt.Tests
                     Console.WriteLine("FAIL " + name + ": " + e.InnerException);
                 }
             }
+            watchdog.Dispose();
             Console.WriteLine(passed + " passed, " + failed + " failed");
             return failed == 0 && passed > 0 ? 0 : 1;
         }

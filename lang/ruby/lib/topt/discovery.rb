@@ -60,7 +60,7 @@ module Topt
         %w[RUNFILES_DIR TEST_SRCDIR].each do |root|
           dir = env[root]
           if dir.nil? || dir.empty?
-            tried << "#{root} is not set (for #{p})"
+            note(tried, "#{root} is not set")
             next
           end
           full = File.join(dir, p)
@@ -70,7 +70,7 @@ module Topt
         end
         manifest = env["RUNFILES_MANIFEST_FILE"]
         if manifest.nil? || manifest.empty?
-          tried << "RUNFILES_MANIFEST_FILE is not set (for #{p})"
+          note(tried, "RUNFILES_MANIFEST_FILE is not set")
           next
         end
         mapped, why = manifest_lookup(manifest, p)
@@ -79,6 +79,11 @@ module Topt
         end
       end
       yield Candidate.new("default search", file_name)
+    end
+
+    # Records a place once, however many candidate paths it was skipped for.
+    def note(tried, place)
+      tried << place unless tried.include?(place)
     end
 
     # Exact-key lookup: lines are "<key> <path>", split at the first space.
