@@ -6,7 +6,9 @@ cd "$(dirname "$0")"
 root="$(cd ../.. && pwd)"
 
 (cd "$root" && cargo build -q -p topt-ffi)
-lib="$root/target/debug/libtopt.so"
+target="${CARGO_TARGET_DIR:-target}"
+case "$target" in /*) ;; *) target="$root/$target" ;; esac
+lib="$target/debug/libtopt.so"
 
 mkdir -p bin
 mcs -nologo -warnaserror -target:library -out:bin/Datadog.Topt.dll src/*.cs
