@@ -169,7 +169,9 @@ typedef uint32_t topt_PayloadFormat;
 // Success (only returned by `topt_error_code(NULL)`).
 #define TOPT_STATUS_OK 0
 
-// An argument is unusable: bad UTF-8, a malformed runfiles path, an unknown enum value.
+// An argument is unusable: bad UTF-8, a malformed runfiles path, an unknown enum value, an
+// empty or `{}` test payload, or a JSON argument (a selection request, a label list) that is
+// malformed or of the wrong shape.
 #define TOPT_STATUS_INVALID_ARGUMENT 1
 
 // The feature is off in this environment (see `topt_Info` diagnostics).
@@ -181,7 +183,8 @@ typedef uint32_t topt_PayloadFormat;
 // The operating system refused a read or write.
 #define TOPT_STATUS_IO 4
 
-// Malformed content: runfiles manifest, `_repo_mapping`, JSON or msgpack.
+// Malformed content read from a file or a payload: a runfiles manifest or `_repo_mapping` line,
+// or payload bytes that are not valid JSON / msgpack.
 #define TOPT_STATUS_PARSE 5
 
 // `manifest.txt` declares an unsupported version.

@@ -11,7 +11,9 @@ use crate::boundary::ffi_boundary;
 pub type topt_Status = u32;
 /// Success (only returned by `topt_error_code(NULL)`).
 pub const TOPT_STATUS_OK: topt_Status = 0;
-/// An argument is unusable: bad UTF-8, a malformed runfiles path, an unknown enum value.
+/// An argument is unusable: bad UTF-8, a malformed runfiles path, an unknown enum value, an
+/// empty or `{}` test payload, or a JSON argument (a selection request, a label list) that is
+/// malformed or of the wrong shape.
 pub const TOPT_STATUS_INVALID_ARGUMENT: topt_Status = 1;
 /// The feature is off in this environment (see `topt_Info` diagnostics).
 pub const TOPT_STATUS_NOT_ENABLED: topt_Status = 2;
@@ -19,7 +21,8 @@ pub const TOPT_STATUS_NOT_ENABLED: topt_Status = 2;
 pub const TOPT_STATUS_NOT_FOUND: topt_Status = 3;
 /// The operating system refused a read or write.
 pub const TOPT_STATUS_IO: topt_Status = 4;
-/// Malformed content: runfiles manifest, `_repo_mapping`, JSON or msgpack.
+/// Malformed content read from a file or a payload: a runfiles manifest or `_repo_mapping` line,
+/// or payload bytes that are not valid JSON / msgpack.
 pub const TOPT_STATUS_PARSE: topt_Status = 5;
 /// `manifest.txt` declares an unsupported version.
 pub const TOPT_STATUS_UNSUPPORTED_VERSION: topt_Status = 6;
