@@ -8,29 +8,9 @@ use std::time::Duration;
 
 use upload_support::*;
 
-fn big_tree(n: usize) -> (Tree, Vec<String>) {
-    let tree = Tree::new();
-    let mut markers = Vec::new();
-    for t in 0..10 {
-        let out = tree.target("pkg", &format!("t{t}"));
-        for i in (t..n).step_by(10) {
-            let m = format!("m{i:04}");
-            write_payload(
-                &out,
-                "tests",
-                &format!("tests-{i:020}-1-1.json"),
-                &test_payload(&m, 1),
-            );
-            markers.push(m);
-        }
-    }
-    markers.sort();
-    (tree, markers)
-}
-
 #[test]
 fn two_uploaders_never_send_the_same_file() {
-    let (tree, markers) = big_tree(300);
+    let (tree, markers) = tree_of(300, 10);
     let intake = Intake::start(&[]);
     let spawn = || {
         upload_cmd(&tree, &intake.url)
@@ -92,7 +72,7 @@ fn stale_claims_of_dead_uploaders_are_recovered_live_ones_left_alone() {
 
 #[test]
 fn ctrl_c_leaves_unsent_files_and_a_rerun_sends_exactly_the_rest() {
-    let (tree, markers) = big_tree(40);
+    let (tree, markers) = tree_of(40, 10);
     let slow = Intake::start(&["--stall-first", "100000", "--stall-ms", "150"]);
     let child = upload_cmd(&tree, &slow.url)
         .args(["--workers", "2"])

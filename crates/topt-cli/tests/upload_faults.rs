@@ -7,29 +7,9 @@ use std::time::Instant;
 
 use upload_support::*;
 
-fn tree_with(n: usize) -> (Tree, Vec<String>) {
-    let tree = Tree::new();
-    let mut markers = Vec::new();
-    for t in 0..3 {
-        let out = tree.target("pkg", &format!("t{t}"));
-        for i in (t..n).step_by(3) {
-            let m = format!("m{i:04}");
-            write_payload(
-                &out,
-                "tests",
-                &format!("tests-{i:020}-1-1.json"),
-                &test_payload(&m, 1),
-            );
-            markers.push(m);
-        }
-    }
-    markers.sort();
-    (tree, markers)
-}
-
 #[test]
 fn error_burst_is_retried_without_loss_or_duplicates() {
-    let (tree, markers) = tree_with(20);
+    let (tree, markers) = tree_of(20, 3);
     let intake = Intake::start(&["--fail-first", "10", "--fail-status", "503"]);
     let mut c = upload_cmd(&tree, &intake.url);
     c.env("TOPT_UPLOAD_MAX_ATTEMPTS", "20")
@@ -43,7 +23,7 @@ fn error_burst_is_retried_without_loss_or_duplicates() {
 
 #[test]
 fn too_many_requests_honours_retry_after() {
-    let (tree, markers) = tree_with(1);
+    let (tree, markers) = tree_of(1, 3);
     let intake = Intake::start(&[
         "--fail-first",
         "1",
@@ -69,7 +49,7 @@ fn too_many_requests_honours_retry_after() {
 
 #[test]
 fn connection_resets_are_retried() {
-    let (tree, markers) = tree_with(12);
+    let (tree, markers) = tree_of(12, 3);
     let intake = Intake::start(&["--reset-every", "3"]);
     let mut c = upload_cmd(&tree, &intake.url);
     c.env("TOPT_UPLOAD_MAX_ATTEMPTS", "10");
@@ -84,7 +64,7 @@ fn connection_resets_are_retried() {
 /// the client gave up, so delivery is at-least-once there: no loss, possibly a duplicate.
 #[test]
 fn stalls_time_out_and_are_retried() {
-    let (tree, markers) = tree_with(2);
+    let (tree, markers) = tree_of(2, 3);
     let intake = Intake::start(&["--stall-first", "1", "--stall-ms", "2500"]);
     let mut c = upload_cmd(&tree, &intake.url);
     c.args(["--timeout-sec", "1", "--workers", "1"]);
@@ -98,7 +78,7 @@ fn stalls_time_out_and_are_retried() {
 
 #[test]
 fn sustained_failure_keeps_every_file_in_place() {
-    let (tree, _) = tree_with(5);
+    let (tree, _) = tree_of(5, 3);
     let before = tree.payload_files();
     let intake = Intake::start(&["--fail-first", "1000", "--fail-status", "500"]);
     let mut c = upload_cmd(&tree, &intake.url);
@@ -161,7 +141,7 @@ fn client_errors_are_reported_not_retried_and_kept() {
 
 #[test]
 fn unreachable_intake_keeps_files() {
-    let (tree, _) = tree_with(2);
+    let (tree, _) = tree_of(2, 3);
     let before = tree.payload_files();
     let mut c = upload_cmd(&tree, "http://127.0.0.1:1");
     c.env("TOPT_UPLOAD_MAX_ATTEMPTS", "2");

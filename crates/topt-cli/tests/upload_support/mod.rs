@@ -297,3 +297,26 @@ pub fn text(o: &Output) -> String {
         String::from_utf8_lossy(&o.stderr)
     )
 }
+
+/// A tree of `n` one-event test payloads spread over `targets` targets of package `pkg`, and the
+/// sorted markers the intake must end up with.
+#[allow(dead_code)]
+pub fn tree_of(n: usize, targets: usize) -> (Tree, Vec<String>) {
+    let tree = Tree::new();
+    let mut markers = Vec::new();
+    for t in 0..targets {
+        let out = tree.target("pkg", &format!("t{t}"));
+        for i in (t..n).step_by(targets) {
+            let m = format!("m{i:04}");
+            write_payload(
+                &out,
+                "tests",
+                &format!("tests-{i:020}-1-1.json"),
+                &test_payload(&m, 1),
+            );
+            markers.push(m);
+        }
+    }
+    markers.sort();
+    (tree, markers)
+}
