@@ -42,17 +42,28 @@ func discover(explicit string, e env, open func(string) error) (string, error) {
 		}
 		return err == nil
 	}
-	if explicit != "" && try("explicit path", explicit) {
-		return explicit, nil
+	fail := func() (string, error) {
+		return "", fmt.Errorf("topt: cannot load libtopt; set %s to its path. Tried:\n  %s",
+			LibraryEnv, strings.Join(tried, "\n  "))
+	}
+	// An explicit setting is authoritative: a wrong one is reported, not replaced by another libtopt.
+	if explicit != "" {
+		if try("explicit path", explicit) {
+			return explicit, nil
+		}
+		return fail()
 	}
 	name := libraryFileName()
 	candidates := []string{"topt+/" + name, "topt/" + name, "_main/" + name}
-	if v := e.Getenv(LibraryEnv); filepath.IsAbs(v) {
+	v := e.Getenv(LibraryEnv)
+	if filepath.IsAbs(v) {
 		if try("$"+LibraryEnv, v) {
 			return v, nil
 		}
-	} else if v != "" {
-		candidates = []string{v} // a runfiles path replaces the default candidates
+		return fail()
+	}
+	if v != "" {
+		candidates = []string{v} // a runfiles path is the only candidate
 	}
 	for _, p := range candidates {
 		for _, root := range []string{"RUNFILES_DIR", "TEST_SRCDIR"} {
@@ -76,11 +87,12 @@ func discover(explicit string, e env, open func(string) error) (string, error) {
 			}
 		}
 	}
-	if try("default search", name) {
+	if v != "" {
+		tried = append(tried, fmt.Sprintf("$%s %s: no runfile loaded; nothing else is tried", LibraryEnv, v))
+	} else if try("default search", name) {
 		return name, nil
 	}
-	return "", fmt.Errorf("topt: cannot load libtopt; set %s to its path. Tried:\n  %s",
-		LibraryEnv, strings.Join(tried, "\n  "))
+	return fail()
 }
 
 // manifestLookup finds key in a runfiles manifest (lines "<key> <path>", split at the first space).

@@ -45,8 +45,9 @@ func TestDiscoveryOrder(t *testing.T) {
 	}{
 		{"explicit path first", "/explicit/libtopt.so", mapEnv{LibraryEnv: "/abs/libtopt.so"}, "/explicit/libtopt.so"},
 		{"absolute TOPT_LIBRARY", "", mapEnv{LibraryEnv: "/abs/libtopt.so", "RUNFILES_DIR": root + "/rf"}, "/abs/libtopt.so"},
-		{"broken absolute TOPT_LIBRARY, then runfiles", "", mapEnv{LibraryEnv: "/broken/libtopt.so", "RUNFILES_DIR": root + "/rf"}, rfLib},
 		{"relative TOPT_LIBRARY in TEST_SRCDIR", "", mapEnv{LibraryEnv: "custom/libtopt.so", "TEST_SRCDIR": root + "/src"}, srcLib},
+		{"relative TOPT_LIBRARY in RUNFILES_DIR", "", mapEnv{LibraryEnv: "topt+/libtopt.so", "RUNFILES_DIR": root + "/rf"}, rfLib},
+		{"relative TOPT_LIBRARY in the manifest", "", mapEnv{LibraryEnv: "_main/libtopt.so", "RUNFILES_MANIFEST_FILE": manifest}, "/from/manifest/libtopt.so"},
 		{"default candidate in RUNFILES_DIR", "", mapEnv{"RUNFILES_DIR": root + "/rf"}, rfLib},
 		{"default candidate in the manifest", "", mapEnv{"RUNFILES_MANIFEST_FILE": manifest}, "/from/manifest/libtopt.so"},
 		{"default search last", "", mapEnv{}, "libtopt.so"},
@@ -65,14 +66,14 @@ func TestDiscoveryFailureListsEveryPlace(t *testing.T) {
 	manifest := filepath.Join(root, "MANIFEST")
 	os.WriteFile(manifest, []byte("_main/libtopt.so /m/libtopt.so\n"), 0o644)
 	var attempts []string
-	_, err := discover("/explicit/libtopt.so", mapEnv{
+	_, err := discover("", mapEnv{
 		"RUNFILES_DIR": root + "/rf", "TEST_SRCDIR": root + "/src", "RUNFILES_MANIFEST_FILE": manifest,
 	}, opener("", &attempts))
 	if err == nil {
 		t.Fatal("no error")
 	}
 	for _, want := range []string{
-		"explicit path /explicit/libtopt.so", root + "/rf/topt+/libtopt.so", root + "/src/topt/libtopt.so",
+		root + "/rf/topt+/libtopt.so", root + "/src/topt/libtopt.so",
 		root + "/rf/_main/libtopt.so", "key _main/libtopt.so -> /m/libtopt.so", "key topt+/libtopt.so", "default search libtopt.so",
 		LibraryEnv,
 	} {
@@ -82,12 +83,35 @@ func TestDiscoveryFailureListsEveryPlace(t *testing.T) {
 	}
 	// A relative TOPT_LIBRARY replaces the default runfiles candidates.
 	_, err = discover("", mapEnv{LibraryEnv: "custom/libtopt.so", "RUNFILES_DIR": root + "/rf"}, opener(root+"/rf/topt+/libtopt.so", &attempts))
-	if err == nil || !strings.Contains(err.Error(), root+"/rf/custom/libtopt.so: not found") || strings.Contains(err.Error(), "topt+") {
+	if err == nil || !strings.Contains(err.Error(), root+"/rf/custom/libtopt.so: not found") || strings.Contains(err.Error(), "topt+") ||
+		strings.Contains(err.Error(), "default search") {
 		t.Errorf("relative TOPT_LIBRARY: %v", err)
 	}
 	// A real dlopen failure carries the dynamic loader's reason.
 	if err := openLibrary(filepath.Join(root, "nope.so")); err == nil || !strings.Contains(err.Error(), "nope.so") {
 		t.Errorf("openLibrary(missing) = %v", err)
+	}
+}
+
+// An explicit setting is authoritative: when it fails, nothing else is tried, even where a
+// default candidate would load.
+func TestDiscoveryExplicitSettingIsAuthoritative(t *testing.T) {
+	root := t.TempDir()
+	rfLib := filepath.Join(root, "topt+", "libtopt.so")
+	os.MkdirAll(filepath.Dir(rfLib), 0o755)
+	os.WriteFile(rfLib, nil, 0o644)
+	env := mapEnv{"RUNFILES_DIR": root, LibraryEnv: "/abs/libtopt.so"}
+	for _, c := range []struct {
+		name, explicit, want string
+	}{
+		{"explicit path", "/explicit/libtopt.so", "explicit path /explicit/libtopt.so: cannot open"},
+		{"absolute TOPT_LIBRARY", "", "$" + LibraryEnv + " /abs/libtopt.so: cannot open"},
+	} {
+		var attempts []string
+		_, err := discover(c.explicit, env, opener(rfLib, &attempts))
+		if err == nil || !strings.Contains(err.Error(), c.want) || len(attempts) != 1 {
+			t.Errorf("%s: %v (attempts %q); want only %q", c.name, err, attempts, c.want)
+		}
 	}
 }
 

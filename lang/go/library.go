@@ -19,8 +19,8 @@ var (
 	loadedPath string
 )
 
-// Load loads libtopt once per process. path is an explicit library path, or "" to use the
-// discovery rules only: path, then $TOPT_LIBRARY (absolute, or a runfiles path), then the
+// Load loads libtopt once per process. path is an explicit library path, the only candidate if
+// given; with "", $TOPT_LIBRARY (absolute, or a runfiles path) is the only source if set, else the
 // runfiles candidates topt+/, topt/ and _main/, then the dynamic linker's default search.
 // The error lists every place tried. Once a library is loaded, Load does nothing.
 //

@@ -13,9 +13,9 @@ namespace Datadog.Topt
         static string loadedFrom;
 
         /// <summary>
-        /// Loads libtopt now. <paramref name="path"/> is tried first when given, then TOPT_LIBRARY,
-        /// runfiles and the default search (see README). The first successful load wins for the
-        /// process; later calls return its path. Throws <see cref="DllNotFoundException"/> listing
+        /// Loads libtopt now. <paramref name="path"/> is the only candidate when given; else
+        /// TOPT_LIBRARY if set, else runfiles and the default search (see README). The first
+        /// successful load wins for the process; later calls return its path. Throws <see cref="DllNotFoundException"/> listing
         /// every place tried, or <see cref="BadImageFormatException"/> for an incompatible ABI.
         /// </summary>
         public static string Load(string path = null)

@@ -1,11 +1,13 @@
 // Finds and opens libtopt by the rules shared by every topt binding:
-//   1. an explicit path from the caller;
-//   2. TOPT_LIBRARY: absolute = used as is; relative = a Bazel runfiles path (as $(rlocationpath) gives);
-//   3. runfiles: for the TOPT_LIBRARY value if relative, else topt+/, topt/, _main/ + the platform
-//      file name: RUNFILES_DIR/<p>, TEST_SRCDIR/<p> if the file exists, then the exact key <p> in
-//      the RUNFILES_MANIFEST_FILE (libtopt is not loaded yet, so this is a minimal lookup);
-//   4. the platform's default search by file name.
-// A failure lists every place tried.
+//   1. an explicit path from the caller: if given, the only candidate;
+//   2. else TOPT_LIBRARY, if set, the only source: absolute = used as is; relative = a Bazel
+//      runfiles path (as $(rlocationpath) gives), resolved as below;
+//   3. else the default runfiles candidates topt+/, topt/, _main/ + the platform file name, then
+//      the platform's default search by file name.
+// A runfiles path <p> is RUNFILES_DIR/<p>, TEST_SRCDIR/<p> if the file exists, then the exact key
+// <p> in the RUNFILES_MANIFEST_FILE (libtopt is not loaded yet, so this is a minimal lookup).
+// An explicit setting is authoritative: if it fails, nothing else is tried. A failure lists every
+// place tried.
 using System;
 using System.Collections.Generic;
 using System.IO;
@@ -46,7 +48,10 @@ namespace Datadog.Topt
         internal static IEnumerable<Candidate> Candidates(string explicitPath, Func<string, string> env, List<string> tried)
         {
             if (!string.IsNullOrEmpty(explicitPath))
+            {
                 yield return new Candidate { Where = "explicit path", Path = explicitPath };
+                yield break; // authoritative: nothing else is tried
+            }
 
             string fileName = NativeLoader.FileName;
             string fromEnv = env(EnvVar);
@@ -57,7 +62,10 @@ namespace Datadog.Topt
                 foreach (string repo in RunfilesRepos) runfilesPaths.Add(repo + "/" + fileName);
             }
             else if (Path.IsPathRooted(fromEnv))
+            {
                 yield return new Candidate { Where = EnvVar, Path = fromEnv };
+                yield break; // authoritative: nothing else is tried
+            }
             else
                 runfilesPaths.Add(fromEnv);
 
@@ -78,6 +86,11 @@ namespace Datadog.Topt
                 else tried.Add("RUNFILES_MANIFEST_FILE " + manifest + ": " + why);
             }
 
+            if (!string.IsNullOrEmpty(fromEnv))
+            {
+                tried.Add(EnvVar + " " + fromEnv + ": no runfile loaded; nothing else is tried");
+                yield break;
+            }
             yield return new Candidate { Where = "default search", Path = fileName };
         }
 

@@ -98,12 +98,17 @@ namespace Datadog.Topt.Tests
                 });
                 File.WriteAllText(Path.Combine(dir, "MANIFEST"), "_main/other /nowhere\n");
                 var e = Check.Throws<DllNotFoundException>(
-                    () => LibraryDiscovery.Open(Path.Combine(dir, "explicit.so"), env, out string _), "nothing loads");
-                foreach (string place in new[] { "explicit path " + Path.Combine(dir, "explicit.so"),
-                                                 "RUNFILES_DIR " + Path.Combine(dir, "r", "_main/lib/libtopt.so"),
+                    () => LibraryDiscovery.Open(null, env, out string _), "nothing loads");
+                foreach (string place in new[] { "RUNFILES_DIR " + Path.Combine(dir, "r", "_main/lib/libtopt.so"),
                                                  "TEST_SRCDIR is not set", "no line for _main/lib/libtopt.so",
-                                                 "default search libtopt.so", "TOPT_LIBRARY" })
+                                                 "TOPT_LIBRARY _main/lib/libtopt.so: no runfile loaded" })
                     Check.True(e.Message.Contains(place), "message lists " + place + ":\n" + e.Message);
+                Check.True(!e.Message.Contains("default search"), "a relative TOPT_LIBRARY is the only source:\n" + e.Message);
+
+                e = Check.Throws<DllNotFoundException>(
+                    () => LibraryDiscovery.Open(Path.Combine(dir, "explicit.so"), env, out string _), "explicit fails");
+                Check.True(e.Message.Contains("explicit path " + Path.Combine(dir, "explicit.so")), "message lists the explicit path:\n" + e.Message);
+                Check.True(!e.Message.Contains("RUNFILES_DIR"), "an explicit path is the only candidate:\n" + e.Message);
             }
             finally
             {
@@ -131,11 +136,66 @@ namespace Datadog.Topt.Tests
                     found.Add(c.Path);
                 Check.Equal(lib + "|/real/libtopt.so|libtopt.so", string.Join("|", found), "candidates in order");
 
-                found.Clear();
-                string abs = Path.Combine(dir, "abs.so");
-                foreach (var c in LibraryDiscovery.Candidates("/explicit.so", Env(new Dictionary<string, string> { ["TOPT_LIBRARY"] = abs }), tried))
+            }
+            finally
+            {
+                Directory.Delete(dir, true);
+            }
+        }
+
+        [Test]
+        public static void DiscoveryRelativeToptLibraryIsTheOnlyRunfilesPath()
+        {
+            string dir = Fixtures.TempDir();
+            try
+            {
+                string lib = Path.Combine(dir, "r", "custom", "libtopt.so");
+                Directory.CreateDirectory(Path.GetDirectoryName(lib));
+                File.WriteAllText(lib, "");
+                File.WriteAllText(Path.Combine(dir, "r", "libtopt.so"), "");
+                File.WriteAllText(Path.Combine(dir, "MANIFEST"), "topt+/libtopt.so /no\ncustom/libtopt.so /real/libtopt.so\n");
+                var found = new List<string>();
+                foreach (var c in LibraryDiscovery.Candidates(null, Env(new Dictionary<string, string>
+                         {
+                             ["TOPT_LIBRARY"] = "custom/libtopt.so",
+                             ["RUNFILES_DIR"] = Path.Combine(dir, "r"),
+                             ["RUNFILES_MANIFEST_FILE"] = Path.Combine(dir, "MANIFEST"),
+                         }), new List<string>()))
                     found.Add(c.Path);
-                Check.Equal("/explicit.so|" + abs + "|libtopt.so", string.Join("|", found), "explicit, absolute TOPT_LIBRARY, default");
+                Check.Equal(lib + "|/real/libtopt.so", string.Join("|", found), "runfiles dir, then manifest, no defaults");
+            }
+            finally
+            {
+                Directory.Delete(dir, true);
+            }
+        }
+
+        [Test]
+        public static void DiscoveryExplicitSettingIsAuthoritative()
+        {
+            string dir = Fixtures.TempDir();
+            try
+            {
+                File.WriteAllText(Path.Combine(dir, "MANIFEST"), "topt+/libtopt.so /real/libtopt.so\n");
+                string missing = Path.Combine(dir, "missing", "libtopt.so");
+                var vars = new Dictionary<string, string>
+                {
+                    ["TOPT_LIBRARY"] = missing,
+                    ["RUNFILES_MANIFEST_FILE"] = Path.Combine(dir, "MANIFEST"),
+                };
+                var found = new List<string>();
+                foreach (var c in LibraryDiscovery.Candidates("/explicit.so", Env(vars), new List<string>()))
+                    found.Add(c.Path);
+                Check.Equal("/explicit.so", string.Join("|", found), "an explicit path is the only candidate");
+
+                found.Clear();
+                foreach (var c in LibraryDiscovery.Candidates(null, Env(vars), new List<string>()))
+                    found.Add(c.Path);
+                Check.Equal(missing, string.Join("|", found), "an absolute TOPT_LIBRARY is the only candidate");
+
+                var e = Check.Throws<DllNotFoundException>(() => LibraryDiscovery.Open(null, Env(vars), out string _), "missing TOPT_LIBRARY");
+                Check.True(e.Message.Contains("TOPT_LIBRARY " + missing + ": "), "message names TOPT_LIBRARY:\n" + e.Message);
+                Check.True(!e.Message.Contains("default search"), "no defaults tried:\n" + e.Message);
             }
             finally
             {

@@ -1,9 +1,10 @@
 'use strict';
-// Finds libtopt, in the order every topt binding uses: (1) an explicit path, (2) TOPT_LIBRARY
-// (absolute: as is; relative: a runfiles path), (3) a minimal runfiles lookup, (4) the platform's
-// default search. The first candidate that loads wins; if none does, the error lists every place
-// tried. Runfiles are resolved by hand because libtopt, which implements the full algorithm, is not
-// loaded yet.
+// Finds libtopt by the contract every topt binding uses: (1) an explicit path, if given, is the
+// only candidate; (2) else TOPT_LIBRARY, if set, is the only source (absolute: as is; relative: a
+// runfiles path); (3) else the default runfiles candidates, then the platform's default search. An
+// explicit setting is authoritative: if it fails, nothing else is tried. The first candidate that
+// loads wins; if none does, the error lists every place tried. Runfiles are resolved by hand
+// because libtopt, which implements the full algorithm, is not loaded yet.
 
 const fs = require('node:fs');
 const path = require('node:path');
@@ -56,18 +57,23 @@ function runfile(rpath, env, tried) {
 function discover(explicit, env, loader) {
   const tried = [];
   const candidates = []; // [description, path]
-  if (explicit) candidates.push(['explicit path', explicit]);
   const fromEnv = env[ENV];
-  let rpaths = ['topt+', 'topt', '_main'].map((repo) => `${repo}/${fileName()}`);
-  if (fromEnv) {
-    if (path.isAbsolute(fromEnv)) candidates.push([ENV, fromEnv]);
-    else rpaths = [fromEnv];
+  if (explicit) {
+    candidates.push(['explicit path', explicit]); // the only candidate
+  } else if (fromEnv && path.isAbsolute(fromEnv)) {
+    candidates.push([ENV, fromEnv]); // the only candidate
+  } else if (fromEnv) {
+    const found = runfile(fromEnv, env, tried); // the only runfiles path; no defaults
+    if (found) candidates.push([`${ENV} runfile ${fromEnv}`, found]);
+    else tried.push(`${ENV} ${fromEnv}: no such runfile; nothing else is tried`);
+  } else {
+    for (const repo of ['topt+', 'topt', '_main']) {
+      const rpath = `${repo}/${fileName()}`;
+      const found = runfile(rpath, env, tried);
+      if (found) candidates.push([`runfile ${rpath}`, found]);
+    }
+    candidates.push(['platform search', fileName()]);
   }
-  for (const rpath of rpaths) {
-    const found = runfile(rpath, env, tried);
-    if (found) candidates.push([`runfile ${rpath}`, found]);
-  }
-  candidates.push(['platform search', fileName()]);
 
   for (const [what, where] of candidates) {
     try {

@@ -16,7 +16,7 @@ function open(pathOrName) {
 }
 
 /**
- * Loads libtopt now, trying `explicitPath` first. Throws if it is already loaded from elsewhere.
+ * Loads libtopt now, from `explicitPath` alone if given. Throws if it is already loaded from elsewhere.
  * Returns the path (or platform name) it was loaded from.
  */
 function load(explicitPath) {

@@ -33,13 +33,17 @@ def tree(tmp_path):
     [
         ("/explicit/libtopt.so", {LIBRARY_ENV: "/abs/libtopt.so"}, "/explicit/libtopt.so"),
         (None, {LIBRARY_ENV: "/abs/libtopt.so", "RUNFILES_DIR": "{T}/rf"}, "/abs/libtopt.so"),
-        (None, {LIBRARY_ENV: "/broken/libtopt.so", "RUNFILES_DIR": "{T}/rf"}, "{T}/rf/topt+/libtopt.so"),
         (None, {LIBRARY_ENV: "custom/libtopt.so", "TEST_SRCDIR": "{T}/src"}, "{T}/src/custom/libtopt.so"),
+        (None, {LIBRARY_ENV: "topt+/libtopt.so", "RUNFILES_DIR": "{T}/rf"}, "{T}/rf/topt+/libtopt.so"),
+        (None, {LIBRARY_ENV: "_main/libtopt.so", "RUNFILES_MANIFEST_FILE": "{T}/MANIFEST"}, "/from/manifest/libtopt.so"),
         (None, {"RUNFILES_DIR": "{T}/rf"}, "{T}/rf/topt+/libtopt.so"),
         (None, {"RUNFILES_MANIFEST_FILE": "{T}/MANIFEST"}, "/from/manifest/libtopt.so"),
         (None, {}, "libtopt.so"),
     ],
-    ids=["explicit", "absolute env", "broken absolute env", "relative env", "runfiles dir", "manifest", "default search"],
+    ids=[
+        "explicit", "absolute env", "relative env in srcdir", "relative env in runfiles dir", "relative env in manifest",
+        "runfiles dir", "manifest", "default search",
+    ],
 )
 def test_discovery_order(tree, explicit, env, want):
     env = {k: v.replace("{T}", str(tree)) for k, v in env.items()}
@@ -51,10 +55,9 @@ def test_discovery_order(tree, explicit, env, want):
 def test_failure_lists_every_place(tree):
     env = {"RUNFILES_DIR": f"{tree}/rf", "TEST_SRCDIR": f"{tree}/src", "RUNFILES_MANIFEST_FILE": f"{tree}/MANIFEST"}
     with pytest.raises(LibraryNotFoundError) as e:
-        find_library("/explicit/libtopt.so", env, opener(None, []))
+        find_library(None, env, opener(None, []))
     text = str(e.value)
     for want in (
-        "explicit path /explicit/libtopt.so",
         f"{tree}/rf/topt+/libtopt.so: cannot open",
         f"{tree}/src/topt/libtopt.so: not found",
         "key _main/libtopt.so -> /from/manifest/libtopt.so",
@@ -72,6 +75,23 @@ def test_relative_env_replaces_the_default_candidates(tree):
         find_library(None, env, opener(f"{tree}/rf/topt+/libtopt.so", []))
     assert f"{tree}/rf/custom/libtopt.so: not found" in str(e.value)
     assert "topt+" not in str(e.value)
+    assert "default search" not in str(e.value)
+
+
+@pytest.mark.parametrize(
+    "explicit, want",
+    [("/explicit/libtopt.so", "explicit path /explicit/libtopt.so: cannot open"),
+     (None, f"${LIBRARY_ENV} /abs/libtopt.so: cannot open")],
+    ids=["explicit path", "absolute env"],
+)
+def test_explicit_setting_is_authoritative(tree, explicit, want):
+    """A failing explicit setting is reported; the default candidate that would load is not tried."""
+    env = {LIBRARY_ENV: "/abs/libtopt.so", "RUNFILES_DIR": f"{tree}/rf"}
+    attempts = []
+    with pytest.raises(LibraryNotFoundError) as e:
+        find_library(explicit, env, opener(f"{tree}/rf/topt+/libtopt.so", attempts))
+    assert e.value.tried == [want]
+    assert len(attempts) == 1
 
 
 def test_real_open_reports_the_loader_error(tmp_path):

@@ -1,10 +1,11 @@
 """Finding libtopt: the discovery contract shared by every topt binding.
 
-1. an explicit path; 2. $TOPT_LIBRARY (absolute as is, relative = a runfiles path);
-3. runfiles: $RUNFILES_DIR/<p>, $TEST_SRCDIR/<p> if the file exists, then the exact key <p> in
-$RUNFILES_MANIFEST_FILE, for p = the relative TOPT_LIBRARY or topt+/, topt/, _main/ + file name;
-4. the platform's default search. Runfiles are looked up minimally because libtopt, which knows
-the full algorithm, is not loaded yet.
+1. an explicit path, if given, is the only candidate; 2. else $TOPT_LIBRARY, if set, is the only
+source (absolute as is, relative = a runfiles path); 3. else the default runfiles candidates
+topt+/, topt/, _main/ + file name, then the platform's default search. A runfiles path p is
+$RUNFILES_DIR/<p>, $TEST_SRCDIR/<p> if the file exists, then the exact key <p> in
+$RUNFILES_MANIFEST_FILE. An explicit setting is authoritative: if it fails, nothing else is tried.
+Runfiles are looked up minimally because libtopt, which knows the full algorithm, is not loaded yet.
 """
 
 import os
@@ -55,18 +56,21 @@ def find_library(explicit, environ, open_library):
             tried.append(f"{where} {path}: {e}")
             return None
 
+    # An explicit setting is authoritative: a wrong one is reported, not replaced by another libtopt.
     if explicit:
         explicit = os.fspath(explicit)
         if (lib := attempt("explicit path", explicit)) is not None:
             return lib, explicit
+        raise LibraryNotFoundError(tried)
     name = library_file_name()
     candidates = [f"topt+/{name}", f"topt/{name}", f"_main/{name}"]
     value = environ.get(LIBRARY_ENV, "")
     if os.path.isabs(value):
         if (lib := attempt(f"${LIBRARY_ENV}", value)) is not None:
             return lib, value
-    elif value:
-        candidates = [value]  # a runfiles path replaces the default candidates
+        raise LibraryNotFoundError(tried)
+    if value:
+        candidates = [value]  # a runfiles path is the only candidate
     for p in candidates:
         for root in ("RUNFILES_DIR", "TEST_SRCDIR"):
             if not (base := environ.get(root)):
@@ -84,6 +88,8 @@ def find_library(explicit, environ, open_library):
             else:
                 if (lib := attempt(f"$RUNFILES_MANIFEST_FILE key {p} ->", path)) is not None:
                     return lib, path
-    if (lib := attempt("default search", name)) is not None:
+    if value:
+        tried.append(f"${LIBRARY_ENV} {value}: no runfile loaded; nothing else is tried")
+    elif (lib := attempt("default search", name)) is not None:
         return lib, name
     raise LibraryNotFoundError(tried)

@@ -34,8 +34,9 @@ def _open(path):
 def load_library(path: Optional[str | os.PathLike[str]] = None) -> str:
     """Loads libtopt (once per process) and returns the path it was loaded from.
 
-    `path` is an explicit library path; without it (and for every call after the first
-    successful one) the discovery rules apply: $TOPT_LIBRARY, runfiles, the default search.
+    `path` is an explicit library path, the only candidate if given; without it (and for every
+    call after the first successful one) the discovery rules apply: $TOPT_LIBRARY if set, else
+    runfiles and the default search.
     Calling it is optional: the first use of the binding loads the library.
     """
     global _lib, _path

@@ -4,13 +4,15 @@ require "ffi"
 
 module Topt
   # Finds libtopt by the rules shared by every topt binding:
-  #   1. an explicit path from the caller;
-  #   2. TOPT_LIBRARY: absolute = used as is; relative = a Bazel runfiles path ($(rlocationpath));
-  #   3. runfiles: for the TOPT_LIBRARY value if relative, else topt+/, topt/, _main/ + the platform
-  #      file name: RUNFILES_DIR/<p>, TEST_SRCDIR/<p> if the file exists, then the exact key <p>
-  #      in RUNFILES_MANIFEST_FILE (libtopt is not loaded yet, so this is a minimal lookup);
-  #   4. the platform's default search by file name.
-  # A failure lists every place tried.
+  #   1. an explicit path from the caller: if given, the only candidate;
+  #   2. else TOPT_LIBRARY, if set, the only source: absolute = used as is; relative = a Bazel
+  #      runfiles path ($(rlocationpath)), resolved as below;
+  #   3. else the default runfiles candidates topt+/, topt/, _main/ + the platform file name, then
+  #      the platform's default search by file name.
+  # A runfiles path <p> is RUNFILES_DIR/<p>, TEST_SRCDIR/<p> if the file exists, then the exact key
+  # <p> in RUNFILES_MANIFEST_FILE (libtopt is not loaded yet, so this is a minimal lookup).
+  # An explicit setting is authoritative: if it fails, nothing else is tried. A failure lists every
+  # place tried.
   module Discovery
     ENV_VAR = "TOPT_LIBRARY"
     RUNFILES_REPOS = %w[topt+ topt _main].freeze
@@ -44,18 +46,18 @@ module Topt
     def each_candidate(explicit, env, tried)
       return enum_for(:each_candidate, explicit, env, tried) unless block_given?
 
-      yield Candidate.new("explicit path", explicit) if explicit && !explicit.empty?
+      if explicit && !explicit.empty?
+        yield Candidate.new("explicit path", explicit)
+        return # authoritative: nothing else is tried
+      end
       from_env = env[ENV_VAR]
-      runfiles_paths =
-        if from_env.nil? || from_env.empty?
-          tried << "#{ENV_VAR} is not set"
-          RUNFILES_REPOS.map { |repo| "#{repo}/#{file_name}" }
-        elsif File.absolute_path?(from_env)
-          yield Candidate.new(ENV_VAR, from_env)
-          []
-        else
-          [from_env]
-        end
+      from_env = nil if from_env&.empty?
+      if from_env && File.absolute_path?(from_env)
+        yield Candidate.new(ENV_VAR, from_env)
+        return # authoritative: nothing else is tried
+      end
+      tried << "#{ENV_VAR} is not set" unless from_env
+      runfiles_paths = from_env ? [from_env] : RUNFILES_REPOS.map { |repo| "#{repo}/#{file_name}" }
       runfiles_paths.each do |p|
         %w[RUNFILES_DIR TEST_SRCDIR].each do |root|
           dir = env[root]
@@ -78,7 +80,11 @@ module Topt
         else tried << "RUNFILES_MANIFEST_FILE #{manifest}: #{why}"
         end
       end
-      yield Candidate.new("default search", file_name)
+      if from_env
+        tried << "#{ENV_VAR} #{from_env}: no runfile loaded; nothing else is tried"
+      else
+        yield Candidate.new("default search", file_name)
+      end
     end
 
     # Records a place once, however many candidate paths it was skipped for.

@@ -9,8 +9,8 @@ module Topt
   private_constant :LOAD_LOCK
 
   class << self
-    # Loads libtopt now: `path` first when given, then TOPT_LIBRARY, runfiles and the default
-    # search (see README). The first successful load wins for the process; later calls return its
+    # Loads libtopt now: `path` alone when given, else TOPT_LIBRARY if set, else runfiles and the
+    # default search (see README). The first successful load wins for the process; later calls return its
     # path. Raises LoadError listing every place tried, or for an incompatible ABI.
     def load(path = nil)
       LOAD_LOCK.synchronize do

@@ -10,11 +10,12 @@ import java.util.List;
 import java.util.function.Function;
 
 /**
- * Finds libtopt, in the order every topt binding uses: (1) an explicit path, (2) {@code
- * TOPT_LIBRARY} (absolute: as is; relative: a runfiles path), (3) a minimal runfiles lookup, (4)
- * the platform's default search. The first candidate that loads wins; if none does, the error
- * lists every place tried. Runfiles are resolved here by hand because libtopt, which implements
- * the full algorithm, is not loaded yet.
+ * Finds libtopt by the contract every topt binding uses: (1) an explicit path, if given, is the
+ * only candidate; (2) else {@code TOPT_LIBRARY}, if set, is the only source (absolute: as is;
+ * relative: a runfiles path); (3) else the default runfiles candidates, then the platform's default
+ * search. An explicit setting is authoritative: if it fails, nothing else is tried. The first
+ * candidate that loads wins; if none does, the error lists every place tried. Runfiles are
+ * resolved here by hand because libtopt, which implements the full algorithm, is not loaded yet.
  */
 final class LibraryDiscovery {
   static final String ENV = "TOPT_LIBRARY";
@@ -44,30 +45,30 @@ final class LibraryDiscovery {
   static <T> Found<T> discover(String explicit, Function<String, String> env, Loader<T> loader) {
     List<String> tried = new ArrayList<>();
     List<String[]> candidates = new ArrayList<>(); // {description, path}
-    if (explicit != null && !explicit.isEmpty()) {
-      candidates.add(new String[] {"explicit path", explicit});
-    }
     String fromEnv = env.apply(ENV);
-    List<String> runfilesPaths = new ArrayList<>();
-    if (fromEnv != null && !fromEnv.isEmpty()) {
+    if (explicit != null && !explicit.isEmpty()) {
+      candidates.add(new String[] {"explicit path", explicit}); // the only candidate
+    } else if (fromEnv != null && !fromEnv.isEmpty()) {
       if (Paths.get(fromEnv).isAbsolute()) {
-        candidates.add(new String[] {ENV, fromEnv});
+        candidates.add(new String[] {ENV, fromEnv}); // the only candidate
       } else {
-        runfilesPaths.add(fromEnv);
+        String found = runfile(fromEnv, env, tried); // the only runfiles path; no defaults
+        if (found != null) {
+          candidates.add(new String[] {ENV + " runfile " + fromEnv, found});
+        } else {
+          tried.add(ENV + " " + fromEnv + ": no such runfile; nothing else is tried");
+        }
       }
-    }
-    if (runfilesPaths.isEmpty()) {
+    } else {
       for (String repo : new String[] {"topt+", "topt", "_main"}) {
-        runfilesPaths.add(repo + "/" + fileName());
+        String rpath = repo + "/" + fileName();
+        String found = runfile(rpath, env, tried);
+        if (found != null) {
+          candidates.add(new String[] {"runfile " + rpath, found});
+        }
       }
+      candidates.add(new String[] {"platform search", "topt"});
     }
-    for (String rpath : runfilesPaths) {
-      String found = runfile(rpath, env, tried);
-      if (found != null) {
-        candidates.add(new String[] {"runfile " + rpath, found});
-      }
-    }
-    candidates.add(new String[] {"platform search", "topt"});
 
     for (String[] c : candidates) {
       try {

@@ -20,7 +20,7 @@ public final class Topt {
   private Topt() {}
 
   /**
-   * Loads libtopt now, trying {@code explicitPath} first (then the usual discovery). Throws
+   * Loads libtopt now from {@code explicitPath} alone if given (else the usual discovery). Throws
    * {@link IllegalStateException} if it is already loaded from somewhere else.
    */
   public static synchronized void load(String explicitPath) {

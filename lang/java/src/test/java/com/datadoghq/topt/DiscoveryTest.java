@@ -41,6 +41,56 @@ class DiscoveryTest {
   }
 
   @Test
+  void explicitPathIsTheOnlyCandidate() {
+    env.put("TOPT_LIBRARY", "/env/libtopt.so");
+    UnsatisfiedLinkError e =
+        assertThrows(UnsatisfiedLinkError.class, () -> discover("/x/libtopt.so", "topt"));
+    assertEquals(List.of("/x/libtopt.so"), asked);
+    assertTrue(e.getMessage().contains("explicit path /x/libtopt.so"), e.getMessage());
+  }
+
+  @Test
+  void missingAbsoluteEnvironmentValueFailsWithoutTryingDefaults() throws Exception {
+    Path dir = Fixtures.tempDir();
+    try {
+      Path lib = dir.resolve("topt+/" + LibraryDiscovery.fileName());
+      Files.createDirectories(lib.getParent());
+      Files.write(lib, new byte[0]);
+      env.put("TOPT_LIBRARY", "/missing/libtopt.so");
+      env.put("RUNFILES_DIR", dir.toString());
+      UnsatisfiedLinkError e =
+          assertThrows(UnsatisfiedLinkError.class, () -> discover(null, lib.toString()));
+      assertEquals(List.of("/missing/libtopt.so"), asked);
+      assertTrue(e.getMessage().contains("TOPT_LIBRARY /missing/libtopt.so"), e.getMessage());
+    } finally {
+      Fixtures.deleteTree(dir);
+    }
+  }
+
+  @Test
+  void relativeEnvironmentValueThroughTheManifest() throws Exception {
+    Path dir = Fixtures.tempDir();
+    try {
+      Path manifest = dir.resolve("MANIFEST");
+      String lines = "_main/lib/libtopt.so.x /no\n_main/lib/libtopt.so /real/libtopt.so\n";
+      Files.write(manifest, lines.getBytes(StandardCharsets.UTF_8));
+      env.put("TOPT_LIBRARY", "_main/lib/libtopt.so");
+      env.put("RUNFILES_MANIFEST_FILE", manifest.toString());
+      assertEquals("/real/libtopt.so", discover(null, "/real/libtopt.so"));
+    } finally {
+      Fixtures.deleteTree(dir);
+    }
+  }
+
+  @Test
+  void unresolvedRelativeEnvironmentValueFailsWithoutTryingDefaults() {
+    env.put("TOPT_LIBRARY", "_main/lib/libtopt.so");
+    UnsatisfiedLinkError e = assertThrows(UnsatisfiedLinkError.class, () -> discover(null, "topt"));
+    assertEquals(List.of(), asked);
+    assertTrue(e.getMessage().contains("TOPT_LIBRARY _main/lib/libtopt.so"), e.getMessage());
+  }
+
+  @Test
   void absoluteEnvironmentValueIsUsedAsIs() {
     env.put("TOPT_LIBRARY", "/env/libtopt.so");
     assertEquals("/env/libtopt.so", discover(null, "/env/libtopt.so"));
@@ -82,13 +132,13 @@ class DiscoveryTest {
 
   @Test
   void failureListsEveryPlace() {
-    env.put("TOPT_LIBRARY", "/env/libtopt.so");
     env.put("TEST_SRCDIR", "/nonexistent-srcdir");
-    UnsatisfiedLinkError e = assertThrows(UnsatisfiedLinkError.class, () -> discover("/x/libtopt.so", "none"));
+    UnsatisfiedLinkError e = assertThrows(UnsatisfiedLinkError.class, () -> discover(null, "none"));
     for (String place :
         new String[] {
-          "explicit path /x/libtopt.so", "TOPT_LIBRARY /env/libtopt.so", "RUNFILES_DIR: unset",
-          "TEST_SRCDIR /nonexistent-srcdir/topt+/", "RUNFILES_MANIFEST_FILE: unset", "platform search topt"
+          "RUNFILES_DIR: unset", "TEST_SRCDIR /nonexistent-srcdir/topt+/",
+          "TEST_SRCDIR /nonexistent-srcdir/_main/", "RUNFILES_MANIFEST_FILE: unset",
+          "platform search topt", "TOPT_LIBRARY"
         }) {
       assertTrue(e.getMessage().contains(place), place + " missing from:\n" + e.getMessage());
     }
