@@ -127,19 +127,19 @@ fn diagnose(args: &Args) -> Report {
         ..Report::default()
     };
     let mut cfg = Config::default();
-    if let Some(path) = &args.config {
-        if let Err(e) = config::load_file(path, &mut cfg) {
-            global(
-                &mut report,
-                None,
-                Finding::new(
-                    Severity::Error,
-                    e,
-                    "pass the config file the doctor rule generated",
-                ),
-            );
-            return report;
-        }
+    if let Some(path) = &args.config
+        && let Err(e) = config::load_file(path, &mut cfg)
+    {
+        global(
+            &mut report,
+            None,
+            Finding::new(
+                Severity::Error,
+                e,
+                "pass the config file the doctor rule generated",
+            ),
+        );
+        return report;
     }
     apply_flags(args, &mut cfg, &mut report);
     let Some(root) = testlogs(args, &mut report) else {

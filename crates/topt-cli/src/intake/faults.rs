@@ -56,7 +56,7 @@ impl Faults {
         };
         let fault = if n <= self.fail_first {
             Fault::Status(self.fail_status)
-        } else if self.reset_every > 0 && n % self.reset_every == 0 {
+        } else if self.reset_every > 0 && n.is_multiple_of(self.reset_every) {
             Fault::Reset
         } else if self
             .reject_pattern

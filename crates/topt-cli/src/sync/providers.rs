@@ -473,13 +473,13 @@ fn gitlab(env: &Env, m: &mut Meta) -> bool {
 /// `Name <email>` → (name, email); anything else is all name (spec §1.4.3).
 pub fn parse_author(raw: &str) -> (String, String) {
     let raw = raw.trim();
-    if let (Some(lt), Some(gt)) = (raw.find('<'), raw.rfind('>')) {
-        if lt < gt {
-            return (
-                raw[..lt].trim().to_owned(),
-                raw[lt + 1..gt].trim().to_owned(),
-            );
-        }
+    if let (Some(lt), Some(gt)) = (raw.find('<'), raw.rfind('>'))
+        && lt < gt
+    {
+        return (
+            raw[..lt].trim().to_owned(),
+            raw[lt + 1..gt].trim().to_owned(),
+        );
     }
     (raw.to_owned(), String::new())
 }

@@ -84,10 +84,10 @@ fn go_module_path(env: &Env, runtime_name: &str, attr: &str, root: Option<&Path>
     }
     if let Some(root) = root {
         let top = git::run(root, &["rev-parse", "--show-toplevel"]);
-        if !top.is_empty() {
-            if let Some(module) = go_mod_module(&Path::new(&top).join("go.mod")) {
-                return module;
-            }
+        if !top.is_empty()
+            && let Some(module) = go_mod_module(&Path::new(&top).join("go.mod"))
+        {
+            return module;
         }
     }
     String::new()

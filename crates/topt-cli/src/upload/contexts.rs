@@ -21,10 +21,12 @@ pub fn read_context(path: &Path) -> Result<Map<String, Value>, String> {
 /// `KEY=PATH` or `PATH`. A bare path is keyed by the directory holding `.testoptimization/`
 /// (the sync repo's name), else by the single-context fallback key.
 pub fn parse_spec(spec: &str) -> (String, PathBuf) {
-    if let Some((k, p)) = spec.split_once('=') {
-        if !k.is_empty() && !k.contains('/') && !k.contains('\\') {
-            return (k.to_string(), PathBuf::from(p));
-        }
+    if let Some((k, p)) = spec.split_once('=')
+        && !k.is_empty()
+        && !k.contains('/')
+        && !k.contains('\\')
+    {
+        return (k.to_string(), PathBuf::from(p));
     }
     let path = PathBuf::from(spec);
     let key = path

@@ -39,14 +39,14 @@ pub fn workspace_root(testlogs_arg: Option<&Path>) -> PathBuf {
     if let Some(ws) = std::env::var_os("BUILD_WORKSPACE_DIRECTORY").filter(|v| !v.is_empty()) {
         return PathBuf::from(ws);
     }
-    if let Some(t) = testlogs_arg.filter(|t| t.file_name().is_some_and(|n| n == "bazel-testlogs")) {
-        if let Some(parent) = t.parent() {
-            return if parent.as_os_str().is_empty() {
-                PathBuf::from(".")
-            } else {
-                parent.to_path_buf()
-            };
-        }
+    if let Some(t) = testlogs_arg.filter(|t| t.file_name().is_some_and(|n| n == "bazel-testlogs"))
+        && let Some(parent) = t.parent()
+    {
+        return if parent.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            parent.to_path_buf()
+        };
     }
     PathBuf::from(".")
 }

@@ -144,12 +144,12 @@ fn prepare_test(bytes: &[u8], dir: &DirCtx, s: &Settings, warnings: &mut Vec<Str
 fn prepare_coverage(name: &str, bytes: &[u8], dir: &DirCtx, s: &Settings) -> Prepared {
     // A `.json` coverage file that does not parse would be accepted and silently dropped by the
     // intake (the reference sent it and deleted it): report it and keep it instead.
-    if !name.ends_with(".msgpack") {
-        if let Err(e) = schema::parse_json(bytes) {
-            return Prepared::Fail(format!(
-                "coverage payload is not valid JSON ({e}); kept and not sent"
-            ));
-        }
+    if !name.ends_with(".msgpack")
+        && let Err(e) = schema::parse_json(bytes)
+    {
+        return Prepared::Fail(format!(
+            "coverage payload is not valid JSON ({e}); kept and not sent"
+        ));
     }
     let (ctype, body) = multipart::coverage_body(bytes, name.ends_with(".msgpack"));
     let tag = |k: &str| {

@@ -156,12 +156,13 @@ fn normalize(s: &str) -> String {
     let mut i = 0;
     while i < b.len() {
         let hex = |c: u8| (c as char).to_digit(16);
-        if b[i] == b'%' && i + 2 < b.len() {
-            if let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2])) {
-                bytes.push((h * 16 + l) as u8);
-                i += 3;
-                continue;
-            }
+        if b[i] == b'%'
+            && i + 2 < b.len()
+            && let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2]))
+        {
+            bytes.push((h * 16 + l) as u8);
+            i += 3;
+            continue;
         }
         bytes.push(if b[i] == b'\\' { b'/' } else { b[i] });
         i += 1;

@@ -87,14 +87,14 @@ impl Policy {
                 }
             }
         }
-        if let Some(expected) = label.and_then(|l| self.expected_by_target.get(l)) {
-            if sel != Some(expected.as_str()) {
-                let shown = sel.map_or("None".to_string(), |s| format!("'{s}'"));
-                out.push(format!(
-                    "bazel.go.payload_selection={shown} for {}; expected '{expected}'",
-                    label.unwrap_or_default()
-                ));
-            }
+        if let Some(expected) = label.and_then(|l| self.expected_by_target.get(l))
+            && sel != Some(expected.as_str())
+        {
+            let shown = sel.map_or("None".to_string(), |s| format!("'{s}'"));
+            out.push(format!(
+                "bazel.go.payload_selection={shown} for {}; expected '{expected}'",
+                label.unwrap_or_default()
+            ));
         }
         out
     }

@@ -257,17 +257,17 @@ pub fn plan(facts: &[Facts], files: &[TracerFile], now_s: u64, run_id: &str) -> 
 /// Applies a plan to one tracer body; returns whether it changed.
 pub fn apply(body: &mut Value, env: Option<&str>, extra: &[Value]) -> bool {
     let mut changed = false;
-    if let Some(env) = env {
-        if let Some(app) = body.get_mut("application").and_then(Value::as_object_mut) {
-            app.insert("env".into(), Value::String(env.to_string()));
-            changed = true;
-        }
+    if let Some(env) = env
+        && let Some(app) = body.get_mut("application").and_then(Value::as_object_mut)
+    {
+        app.insert("env".into(), Value::String(env.to_string()));
+        changed = true;
     }
-    if !extra.is_empty() {
-        if let Some(Value::Array(msgs)) = body.get_mut("payload") {
-            msgs.extend(extra.iter().cloned());
-            changed = true;
-        }
+    if !extra.is_empty()
+        && let Some(Value::Array(msgs)) = body.get_mut("payload")
+    {
+        msgs.extend(extra.iter().cloned());
+        changed = true;
     }
     changed
 }
