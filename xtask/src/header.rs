@@ -19,22 +19,29 @@ pub(crate) fn generate() -> Result<String> {
     String::from_utf8(out).map_err(|e| format!("cbindgen produced non-UTF-8: {e}"))
 }
 
+/// Where the header is written: the canonical copy, and the Go module's own copy (a Go module
+/// fetched with `go get` cannot reach files outside its directory). Both come from here.
+const OUTPUTS: &[&str] = &["include/topt.h", "lang/go/topt.h"];
+
 pub(crate) fn run(check: bool) -> Result {
-    let path = root().join("include/topt.h");
     let fresh = generate()?;
-    if check {
-        let committed = fs::read_to_string(&path).unwrap_or_default();
-        if committed != fresh {
-            return Err(
-                "include/topt.h is stale: run `cargo xtask header` and commit the result"
-                    .to_owned(),
-            );
+    for rel in OUTPUTS {
+        let path = root().join(rel);
+        if check {
+            let committed = fs::read_to_string(&path).unwrap_or_default();
+            if committed != fresh {
+                return Err(format!(
+                    "{rel} is stale: run `cargo xtask header` and commit the result"
+                ));
+            }
+            println!("{rel} is up to date");
+            continue;
         }
-        println!("include/topt.h is up to date");
-        return Ok(());
+        if let Some(dir) = path.parent() {
+            fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+        }
+        fs::write(&path, &fresh).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        println!("wrote {}", path.display());
     }
-    fs::create_dir_all(root().join("include")).map_err(|e| e.to_string())?;
-    fs::write(&path, fresh).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    println!("wrote {}", path.display());
     Ok(())
 }

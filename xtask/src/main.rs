@@ -11,7 +11,8 @@ const USAGE: &str = "\
 usage: cargo xtask <task>
 
 tasks:
-  header [--check]   regenerate include/topt.h with cbindgen (--check: fail if it is stale)
+  header [--check]   regenerate include/topt.h (and the Go module's copy) with cbindgen;
+                     --check fails if either is stale
   symbols            check libtopt's exported symbols against the header and the reserved list
   c-test             build and run tests/c against libtopt, plain, under ASan and under valgrind
   bench              run the benchmarks and print figures next to the machine's raw limits
