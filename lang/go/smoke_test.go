@@ -74,6 +74,6 @@ func TestHeaderCopyIsFresh(t *testing.T) {
 		t.Fatal(err)
 	}
 	if string(got) != string(want) {
-		t.Fatal("lang/go/topt.h differs from include/topt.h: cp include/topt.h lang/go/topt.h")
+		t.Fatal("lang/go/topt.h differs from include/topt.h: run cargo xtask header")
 	}
 }
