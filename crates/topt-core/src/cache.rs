@@ -43,10 +43,11 @@ impl CacheFile {
     pub fn file_name(self) -> &'static str {
         match self {
             CacheFile::Settings => "settings.json",
-            CacheFile::KnownTests => "known_tests.json",
-            CacheFile::TestManagement => "test_management.json",
-            CacheFile::FlakyTests => "flaky_tests.json",
             CacheFile::SkippableTests => "skippable_tests.json",
+            // Per-module files are named by their bundle kind, the names sync writes.
+            CacheFile::KnownTests => BundleKind::KnownTests.file_name(),
+            CacheFile::TestManagement => BundleKind::TestManagement.file_name(),
+            CacheFile::FlakyTests => BundleKind::FlakyTests.file_name(),
         }
     }
 
