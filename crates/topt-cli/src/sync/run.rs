@@ -13,6 +13,7 @@ use super::http::{Client, Failure, Policy};
 use super::requests::{self, Endpoint, RequestMeta, Telemetry};
 use super::tree::{self, Bundle, TreeInput, write_atomic};
 use super::{Args, Log, OnError, SyncError, inputs, multi, runtimes, site};
+use crate::http::ApiKey;
 
 /// Everything validated, ready to run without further input errors.
 #[derive(Debug)]
@@ -30,7 +31,7 @@ pub(super) struct Plan {
     pub switches: [(Endpoint, bool); 3],
     pub on_error: OnError,
     pub workspace_root: PathBuf,
-    pub api_key: String,
+    pub api_key: ApiKey,
     pub policy: Policy,
     pub debug: bool,
 }
@@ -242,7 +243,7 @@ pub(super) fn sync_service(
         let _ = std::fs::remove_file(repo_root.join(endpoint.request_file()));
     }
     let request_meta = request_meta(plan, meta, os, service);
-    let client = Client::new(plan.policy, plan.api_key.clone());
+    let client = Client::new(plan.policy, plan.api_key.expose().to_owned());
     let mut telemetry = Telemetry::default();
     let mut fetch = Fetcher {
         plan,
@@ -289,7 +290,7 @@ pub(super) fn sync_service(
             runtime_arch: &plan.runtime_arch,
             service,
             env: &plan.dd_env,
-            api_key: &plan.api_key,
+            api_key: plan.api_key.expose(),
         },
     );
     let mut bundles = bundles.into_iter();

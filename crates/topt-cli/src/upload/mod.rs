@@ -52,8 +52,8 @@ A file is deleted only after a 2xx; 5xx/408/429/timeouts/resets are retried with
 4xx are reported and the file is kept. See docs/upload.md (claims, zip ledger, exit codes).
 
 Exit status: 0 all accepted (or nothing to upload); 1 some payloads failed or were rejected
-(or no payloads with --fail-on-error); 2 usage or configuration error (bad flag, DD_SITE, missing
-DD_API_KEY, TESTLOGS_DIR); 130 interrupted.";
+(or no payloads with --fail-on-error); 2 usage or configuration error, before any request (bad
+flag, DD_SITE, missing or malformed DD_API_KEY, TESTLOGS_DIR); 130 interrupted.";
 
 #[derive(Debug, Clone, clap::Args)]
 #[command(after_help = EXAMPLES)]
