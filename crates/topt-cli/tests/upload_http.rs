@@ -1,9 +1,62 @@
-//! `topt upload` checks the API key by the rule `topt sync` uses, before any request.
+//! `topt upload` over the shared HTTP client: redirects are never followed (nothing reaches the
+//! redirect target, the file is kept, exit 1) and the API key is validated before any request.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod sync_support;
 mod upload_support;
 
+use std::sync::Arc;
+
 use upload_support::*;
+
+/// A second server that answers 200 to anything and records what it got: following a redirect
+/// to it would "succeed" and delete the file.
+fn redirect_target() -> sync_support::Api {
+    sync_support::Api::start(Arc::new(|_, _| sync_support::Reply::Json(200, "{}".into())))
+}
+
+#[test]
+fn redirects_are_final_and_never_followed() {
+    for status in [301u16, 302, 303, 307, 308] {
+        let target = redirect_target();
+        let host = target.url.trim_start_matches("http://");
+        let location = format!("http://user:hunter2@{host}/api/v2/citestcycle?sig=s3cr3t");
+        let intake = Intake::start(&[
+            "--redirect-to",
+            &location,
+            "--redirect-status",
+            &status.to_string(),
+        ]);
+        let tree = Tree::new();
+        let out = tree.target("pkg", "t");
+        let file = write_payload(&out, "tests", "t.json", &test_payload("m", 1));
+        let o = run(upload_cmd(&tree, &intake.url));
+        let t = text(&o);
+        assert_eq!(o.status.code(), Some(1), "{status}: {t}");
+        assert!(
+            target.requests().is_empty(),
+            "{status}: the redirect target got {:?}",
+            target.requests()
+        );
+        assert!(file.exists(), "{status}: the payload file was deleted");
+        assert_eq!(
+            tree.payload_files(),
+            ["pkg/t/test.outputs/payloads/tests/t.json"]
+        );
+        assert_eq!(intake.records().len(), 1, "{status}: a redirect is final");
+        assert!(t.contains(&format!("HTTP {status} redirect")), "{t}");
+        assert!(
+            t.contains(&format!("http://{host}/api/v2/citestcycle")),
+            "{t}"
+        );
+        assert!(t.contains("DD_SITE"), "the hint names DD_SITE: {t}");
+        assert!(
+            !t.contains("hunter2") && !t.contains("s3cr3t"),
+            "Location not redacted: {t}"
+        );
+        assert!(!t.contains(API_KEY), "{t}");
+    }
+}
 
 #[test]
 fn a_key_with_a_trailing_newline_is_trimmed_and_works() {

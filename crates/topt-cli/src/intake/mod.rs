@@ -5,7 +5,7 @@
 
 mod faults;
 mod fixtures;
-mod http;
+pub(crate) mod http;
 mod record;
 mod routes;
 

@@ -3,7 +3,7 @@
 use topt_core::payloads::kind::Kind;
 use topt_core::payloads::site::normalize_site;
 
-use crate::http::{ApiKey, KeyError};
+use crate::http::{ApiKey, KeyError, redact};
 
 #[derive(Debug, Clone)]
 pub enum Mode {
@@ -47,8 +47,8 @@ impl Endpoints {
 
     pub fn describe(&self) -> String {
         match self.mode {
-            Mode::Agentless(_) => format!("agentless ({})", self.tests),
-            Mode::Evp => format!("agent EVP proxy ({})", self.tests),
+            Mode::Agentless(_) => format!("agentless ({})", redact::url(&self.tests)),
+            Mode::Evp => format!("agent EVP proxy ({})", redact::url(&self.tests)),
         }
     }
 }
@@ -193,5 +193,10 @@ mod tests {
             e.auth_headers(Kind::Tests),
             [("DD-API-KEY", "k".to_string())]
         );
+        let proxied = Endpoints {
+            tests: "https://u:p@h/x?sig=s".into(),
+            ..e
+        };
+        assert_eq!(proxied.describe(), "agentless (https://h/x?sig=<redacted>)");
     }
 }
