@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand};
 
 mod ci;
 mod doctor;
+mod http;
 mod inspect;
 mod intake;
 mod sync;

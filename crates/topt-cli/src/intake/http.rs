@@ -34,6 +34,8 @@ pub enum Reply {
         body: String,
         retry_after: Option<u64>,
     },
+    /// A redirect with an empty body (to check that clients never follow one).
+    Redirect { status: u16, location: String },
     /// Close the connection with a TCP reset instead of answering.
     Reset,
 }
@@ -105,28 +107,42 @@ fn connection(stream: TcpStream, handler: &Handler) -> io::Result<()> {
                 body,
                 retry_after,
             } => {
-                let mut head = format!(
-                    "HTTP/1.1 {status} {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n",
-                    reason(status),
-                    body.len()
-                );
+                let mut extra = vec![("Content-Type", "application/json".to_string())];
                 if let Some(s) = retry_after {
-                    head.push_str(&format!("Retry-After: {s}\r\n"));
+                    extra.push(("Retry-After", s.to_string()));
                 }
-                head.push_str(if close {
-                    "Connection: close\r\n\r\n"
-                } else {
-                    "Connection: keep-alive\r\n\r\n"
-                });
-                writer.write_all(head.as_bytes())?;
-                writer.write_all(body.as_bytes())?;
-                writer.flush()?;
+                answer(&mut writer, status, &extra, body.as_bytes(), close)?;
+            }
+            Reply::Redirect { status, location } => {
+                answer(&mut writer, status, &[("Location", location)], &[], close)?;
             }
         }
         if close {
             return Ok(());
         }
     }
+}
+
+fn answer(
+    w: &mut impl Write,
+    status: u16,
+    headers: &[(&str, String)],
+    body: &[u8],
+    close: bool,
+) -> io::Result<()> {
+    let mut head = format!("HTTP/1.1 {status} {}\r\n", reason(status));
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str(&format!("Content-Length: {}\r\n", body.len()));
+    head.push_str(if close {
+        "Connection: close\r\n\r\n"
+    } else {
+        "Connection: keep-alive\r\n\r\n"
+    });
+    w.write_all(head.as_bytes())?;
+    w.write_all(body)?;
+    w.flush()
 }
 
 type Head = (String, String, String, Vec<(String, String)>);
@@ -232,6 +248,11 @@ fn reason(status: u16) -> &'static str {
     match status {
         200 => "OK",
         202 => "Accepted",
+        301 => "Moved Permanently",
+        302 => "Found",
+        303 => "See Other",
+        307 => "Temporary Redirect",
+        308 => "Permanent Redirect",
         400 => "Bad Request",
         401 => "Unauthorized",
         403 => "Forbidden",

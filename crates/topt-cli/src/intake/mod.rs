@@ -1,10 +1,11 @@
 //! `topt intake`: a local stand-in for the Datadog intake (agentless) and the agent's EVP proxy.
 //! It records exactly what it receives, serves the four sync API endpoints from fixtures, and can
-//! inject faults (error bursts, 429 + Retry-After, broken connections, stalls, pattern rejects).
+//! inject faults (error bursts, 429 + Retry-After, broken connections, stalls, pattern rejects,
+//! redirects).
 
 mod faults;
 mod fixtures;
-mod http;
+pub(crate) mod http;
 mod record;
 mod routes;
 
@@ -38,6 +39,9 @@ Examples:
   # payloads containing 'Manual.BadRequest' are rejected with 400:
   topt intake --fail-first 3 --fail-status 503 --retry-after 1 --reset-every 7 \\
               --reject-status 400 --reject-pattern Manual.BadRequest
+
+  # Answer every upload with 307 and a Location elsewhere (clients must not follow it):
+  topt intake --redirect-to http://127.0.0.1:9/api/v2/citestcycle --redirect-status 307
 
 Endpoints: POST /api/v2/{citestcycle,citestcov,apmtelemetry} (agentless, DD-API-KEY required),
 POST /evp_proxy/v2/api/v2/{citestcycle,citestcov} and /telemetry/proxy/api/v2/apmtelemetry (agent,
@@ -90,6 +94,12 @@ pub struct Args {
     /// Reject uploads whose body contains this text.
     #[arg(long)]
     reject_pattern: Option<String>,
+    /// Answer every upload request with --redirect-status and this `Location` (sent as given).
+    #[arg(long, value_name = "URL")]
+    redirect_to: Option<String>,
+    /// Status used by --redirect-to (301, 302, 303, 307 or 308).
+    #[arg(long, default_value_t = 302)]
+    redirect_status: u16,
     /// Do not print one line per request.
     #[arg(long)]
     quiet: bool,
@@ -100,6 +110,7 @@ struct State {
     fixtures: Fixtures,
     faults: Faults,
     retry_after: Option<u64>,
+    redirect: Option<(u16, String)>,
     sink: Sink,
     quiet: bool,
     seq: AtomicU64,
@@ -144,6 +155,7 @@ fn serve(args: Args) -> Result<(), String> {
             args.reject_pattern,
         ),
         retry_after: args.retry_after,
+        redirect: args.redirect_to.map(|to| (args.redirect_status, to)),
         sink,
         quiet: args.quiet,
         seq: AtomicU64::new(0),
@@ -231,6 +243,13 @@ fn handle(req: http::Request, st: &State) -> Reply {
     let rec = record(n, view);
     if stall > 0 {
         std::thread::sleep(Duration::from_millis(stall));
+    }
+    if let (Ok(()), Some((status, location))) = (&validation, &st.redirect) {
+        finish_record(st, seq, rec, *status, Some("redirect"), None);
+        return Reply::Redirect {
+            status: *status,
+            location: location.clone(),
+        };
     }
     let (status, fault_name) = match (&validation, fault) {
         (Err(_), _) => (400, None),

@@ -1,6 +1,8 @@
-//! Validation of user inputs, done before any request (spec §1.1 out_dir, §2.2 policy, §2.7).
+//! Validation of user inputs, done before any request.
 
-/// `out_dir` as a clean relative path inside the sync repository (spec §1.1).
+use crate::http::ApiKey;
+
+/// `out_dir` as a clean relative path inside the sync repository.
 pub fn normalize_out_dir(raw: &str) -> Result<String, String> {
     let fix = "use a relative path inside the sync repository such as `.testoptimization`";
     let trimmed = raw.trim();
@@ -52,25 +54,17 @@ pub fn validate_service(raw: &str) -> Result<(String, Option<String>), String> {
     Ok((service.to_owned(), warning))
 }
 
-/// The API key, trimmed: required and printable ASCII only. The error never echoes the key.
-pub fn validate_api_key(raw: &str) -> Result<String, String> {
-    let key = raw.trim();
-    if key.is_empty() {
-        return Err("DD_API_KEY is not set.\n\
+/// The API key, by the rules every command shares ([`ApiKey::parse`]). Errors never echo it.
+pub fn validate_api_key(raw: &str) -> Result<ApiKey, String> {
+    ApiKey::parse(raw).map_err(|e| {
+        e.message(
+            "DD_API_KEY is not set.\n\
              topt sync needs a Datadog API key to fetch test optimization metadata.\n\
              - In a shell: export DD_API_KEY=<your key>\n\
              - Under Bazel: pass it to repository rules with --repo_env=DD_API_KEY \
-             (e.g. in a user .bazelrc); do not use --test_env, tests never see the key."
-            .to_owned());
-    }
-    if !key.bytes().all(|b| (0x20..=0x7e).contains(&b)) {
-        return Err(
-            "DD_API_KEY contains non-printable or non-ASCII characters; copy the key again \
-             from Datadog (Organization Settings > API Keys)"
-                .to_owned(),
-        );
-    }
-    Ok(key.to_owned())
+             (e.g. in a user .bazelrc); do not use --test_env, tests never see the key.",
+        )
+    })
 }
 
 /// Runtime name/version for requests and telemetry: trimmed, `unknown` when empty.
@@ -84,7 +78,7 @@ pub fn runtime_or_unknown(raw: &str) -> String {
 }
 
 /// One HTTP policy integer: the flag unless it is absent or `-1`, then the environment variable,
-/// then the default (spec §2.2). Env values must be plain base-10 integers.
+/// then the default. Env values must be plain base-10 integers.
 pub fn policy_int(
     flag_name: &str,
     flag: Option<i64>,
@@ -144,8 +138,15 @@ mod tests {
     #[test]
     fn api_key_errors_never_echo_the_key() {
         let err = validate_api_key("secret\u{7}key").err().unwrap_or_default();
-        assert!(!err.contains("secret"));
-        assert!(validate_api_key("").is_err());
+        assert!(
+            !err.contains("secret") && err.contains("malformed"),
+            "{err}"
+        );
+        let err = validate_api_key(" \n").err().unwrap_or_default();
+        assert!(
+            err.contains("DD_API_KEY is not set") && err.contains("--repo_env"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! `topt sync`: fetch settings, known tests, test management and flaky tests once and write the
-//! sync repository (spec sync-and-selection §1–§4, §7). The Bazel repository rule only runs this.
+//! sync repository (docs/sync.md). The Bazel repository rule only runs this.
 //!
 //! Flow: validate every input (exit 2 before any request) → collect git/CI metadata → per
 //! service: settings, kill-switches, gated feature requests → `<out_dir>` tree → generated
@@ -45,7 +45,11 @@ cache/http/module_<label>/{known_tests,test_management,flaky_tests}.json}.
 With several --service values: <repo-root>/<repo-name>_<key>/ per service plus the aggregator
 <repo-root>/<repo-name>/ (aggregate.bzl, export.bzl, BUILD).
 
-Exit status: 0 synced; 1 a request or response failed (see --on-error); 2 invalid input.
+Requests: redirects are never followed (a 3xx fails the request and names its Location);
+timeouts, resets and HTTP 408/429/5xx are retried, other answers are final.
+
+Exit status: 0 synced; 1 a request or response failed (see --on-error); 2 invalid input
+(including a missing or malformed DD_API_KEY), detected before any request.
 
 Examples:
   DD_API_KEY=... topt sync --service checkout-api --runtime-name go
@@ -228,6 +232,10 @@ pub struct HttpArgs {
     /// Extra seconds in each request's overall budget (R+1)·max + R·delay + buffer (>= 0) [env: DD_TEST_OPTIMIZATION_HTTP_EXECUTE_TIMEOUT_BUFFER_SECONDS] [default: 60; -1 = unset]
     #[arg(long, value_name = "S", allow_negative_numbers = true)]
     pub http_execute_timeout_buffer_seconds: Option<i64>,
+
+    /// Largest decoded (gunzipped) response body, MiB; a larger one fails the request, nothing is written (> 0) [env: TOPT_SYNC_HTTP_MAX_RESPONSE_MB] [default: 256; -1 = unset]
+    #[arg(long, value_name = "MIB", allow_negative_numbers = true)]
+    pub http_max_response_mb: Option<i64>,
 }
 
 /// A sync failure and its exit status.

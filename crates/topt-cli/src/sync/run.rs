@@ -1,4 +1,5 @@
-//! The sync itself: validation, then one service at a time (spec §2), then the files.
+//! The sync itself: validation, then one service at a time (settings, then the features they
+//! enable), then the files.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -13,6 +14,12 @@ use super::http::{Client, Failure, Policy};
 use super::requests::{self, Endpoint, RequestMeta, Telemetry};
 use super::tree::{self, Bundle, TreeInput, write_atomic};
 use super::{Args, Log, OnError, SyncError, inputs, multi, runtimes, site};
+use crate::http::{ApiKey, FailureKind, client::REDIRECT_HINT, redact};
+
+/// Default of --http-max-response-mb: the decoded size of the largest response read. Known tests
+/// and test management of very large repositories are tens of MB; this leaves an order of
+/// magnitude of room while keeping a hostile or broken answer far from exhausting memory.
+const DEFAULT_MAX_RESPONSE_MB: i64 = 256;
 
 /// Everything validated, ready to run without further input errors.
 #[derive(Debug)]
@@ -30,7 +37,7 @@ pub(super) struct Plan {
     pub switches: [(Endpoint, bool); 3],
     pub on_error: OnError,
     pub workspace_root: PathBuf,
-    pub api_key: String,
+    pub api_key: ApiKey,
     pub policy: Policy,
     pub debug: bool,
 }
@@ -143,6 +150,13 @@ fn plan(args: &Args, env: &Env, services: Vec<String>, log: &Log) -> Result<Plan
         60,
         0,
     )?;
+    let max_response_mb = int(
+        "--http-max-response-mb",
+        args.http.http_max_response_mb,
+        "TOPT_SYNC_HTTP_MAX_RESPONSE_MB",
+        DEFAULT_MAX_RESPONSE_MB,
+        1,
+    )?;
     let secs = |v: i64| Duration::from_secs(v.unsigned_abs());
     let policy = Policy {
         connect: secs(connect),
@@ -150,6 +164,7 @@ fn plan(args: &Args, env: &Env, services: Vec<String>, log: &Log) -> Result<Plan
         retries: u32::try_from(retries).unwrap_or(u32::MAX).min(100),
         delay: secs(delay),
         buffer: secs(buffer),
+        max_body: max_response_mb.unsigned_abs().saturating_mul(1 << 20),
     };
     let workspace_root = match &args.workspace_root {
         Some(dir) => dir.clone(),
@@ -242,7 +257,7 @@ pub(super) fn sync_service(
         let _ = std::fs::remove_file(repo_root.join(endpoint.request_file()));
     }
     let request_meta = request_meta(plan, meta, os, service);
-    let client = Client::new(plan.policy, plan.api_key.clone());
+    let client = Client::new(plan.policy, &plan.api_key);
     let mut telemetry = Telemetry::default();
     let mut fetch = Fetcher {
         plan,
@@ -289,7 +304,7 @@ pub(super) fn sync_service(
             runtime_arch: &plan.runtime_arch,
             service,
             env: &plan.dd_env,
-            api_key: &plan.api_key,
+            api_key: plan.api_key.expose(),
         },
     );
     let mut bundles = bundles.into_iter();
@@ -399,7 +414,7 @@ impl Fetcher<'_> {
             .map_err(|e| SyncError::Failed(format!("cannot write {}: {e}", body_file.display())))?;
         let url = format!("{}/{}", self.plan.base_url, endpoint.path());
         self.log
-            .debug(&format!("POST {} body {body}", site::redact_url(&url)));
+            .debug(&format!("POST {} body {body}", redact::url(&url)));
         let log = self.log;
         let mut warn = |line: String| log.warn(&line);
         let outcome = self.client.post_json(&url, body.as_bytes(), &mut warn);
@@ -426,13 +441,11 @@ impl Fetcher<'_> {
                         return Ok(Some((response.body, parsed)));
                     }
                     Err(why) => Failure {
-                        status: Some(200),
+                        kind: FailureKind::Answer,
+                        status: Some(response.status),
                         reason: why,
-                        attempts: 1,
-                        body_start: String::from_utf8_lossy(
-                            &response.body[..response.body.len().min(200)],
-                        )
-                        .into_owned(),
+                        attempts: response.attempts,
+                        excerpt: redact::excerpt(&response.body),
                     },
                 }
             }
@@ -464,11 +477,14 @@ fn failure_message(
         .status
         .map_or("no HTTP status".to_owned(), |s| format!("HTTP {s}"));
     let fix = match failure.status {
-        _ if failure.status == Some(200) => {
-            "the endpoint did not answer with a JSON object; check that DD_SITE / \
+        _ if matches!(failure.kind, FailureKind::Redirect { .. }) => REDIRECT_HINT.to_owned(),
+        _ if matches!(failure.kind, FailureKind::TooLarge { .. }) => format!(
+            "raise --http-max-response-mb (now {}) if a response this large is expected",
+            plan.policy.max_body >> 20
+        ),
+        Some(200..=299) => "the endpoint did not answer with a JSON object; check that DD_SITE / \
              DD_TEST_OPTIMIZATION_AGENTLESS_URL point at the Datadog API and not at a proxy page"
-                .to_owned()
-        }
+            .to_owned(),
         Some(401 | 403) => {
             "check that DD_API_KEY is a valid API key of the organisation on this DD_SITE"
                 .to_owned()
@@ -483,7 +499,7 @@ fn failure_message(
         None => format!(
             "check network access to {} (proxy variables HTTPS_PROXY/NO_PROXY, firewall) and \
              --http-connect-timeout-seconds / --http-max-time-seconds",
-            site::redact_url(&plan.base_url)
+            redact::url(&plan.base_url)
         ),
     };
     let mut body_shown = body.to_owned();
@@ -505,9 +521,9 @@ fn failure_message(
          with: {:?}\n  request body: {body_shown}\n  fix: {fix}{skip}, or pass --on-error=stub to \
          continue with empty metadata.",
         endpoint.name(),
-        site::redact_url(url),
+        redact::url(url),
         failure.reason,
         failure.attempts,
-        failure.body_start,
+        failure.excerpt,
     )
 }

@@ -1,5 +1,5 @@
-//! Where requests go: `DD_SITE` normalisation, the agentless URL override, and URL redaction for
-//! logs (spec sync-and-selection §2.1).
+//! Where requests go: `DD_SITE` normalisation, the agentless URL override, and the userinfo-free
+//! form of a URL.
 
 /// The API base URL (no trailing `/`).
 ///
@@ -65,24 +65,10 @@ fn validate_hostname(site: &str) -> Result<(), &'static str> {
     Ok(())
 }
 
-/// The URL without userinfo, for logs and error messages; non-URLs are returned unchanged.
+/// The URL without userinfo (as kept in context.json); non-URLs are returned unchanged. Messages
+/// use `crate::http::redact::url`, which also hides query values.
 pub fn redact_url(url: &str) -> String {
-    let Some(scheme_end) = url.find("://") else {
-        return url.to_owned();
-    };
-    let rest_start = scheme_end + 3;
-    let rest = &url[rest_start..];
-    let authority_end = rest.find('/').unwrap_or(rest.len());
-    let authority = &rest[..authority_end];
-    match authority.rfind('@') {
-        Some(at) => format!(
-            "{}{}{}",
-            &url[..rest_start],
-            &authority[at + 1..],
-            &rest[authority_end..]
-        ),
-        None => url.to_owned(),
-    }
+    crate::http::redact::strip_userinfo(url)
 }
 
 #[cfg(test)]
@@ -126,15 +112,5 @@ mod tests {
             base_url("not a site", "http://127.0.0.1:9/").as_deref(),
             Ok("http://127.0.0.1:9")
         );
-    }
-
-    #[test]
-    fn redaction_drops_userinfo_up_to_last_at() {
-        assert_eq!(
-            redact_url("https://user:pass@api.datadoghq.com/v1/test"),
-            "https://api.datadoghq.com/v1/test"
-        );
-        assert_eq!(redact_url("https://u:p@ss@host/x@y"), "https://host/x@y");
-        assert_eq!(redact_url("not a url"), "not a url");
     }
 }

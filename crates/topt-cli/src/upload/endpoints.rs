@@ -1,25 +1,9 @@
 //! Where each payload kind goes (agentless or agent EVP proxy) and which auth header it carries.
 
-use std::fmt;
-
 use topt_core::payloads::kind::Kind;
 use topt_core::payloads::site::normalize_site;
 
-/// The API key; its `Debug`/`Display` never show it.
-#[derive(Clone)]
-pub struct ApiKey(String);
-
-impl ApiKey {
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for ApiKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("ApiKey(<redacted>)")
-    }
-}
+use crate::http::{ApiKey, KeyError, redact};
 
 #[derive(Debug, Clone)]
 pub enum Mode {
@@ -63,8 +47,8 @@ impl Endpoints {
 
     pub fn describe(&self) -> String {
         match self.mode {
-            Mode::Agentless(_) => format!("agentless ({})", self.tests),
-            Mode::Evp => format!("agent EVP proxy ({})", self.tests),
+            Mode::Agentless(_) => format!("agentless ({})", redact::url(&self.tests)),
+            Mode::Evp => format!("agent EVP proxy ({})", redact::url(&self.tests)),
         }
     }
 }
@@ -101,10 +85,15 @@ pub fn resolve(env: &EnvInputs, dry_run: bool) -> Result<Endpoints, String> {
             telemetry: format!("{agent}/telemetry/proxy/api/v2/apmtelemetry"),
         });
     }
-    let key = env.api_key.clone().map(ApiKey);
-    if key.is_none() && !dry_run {
-        return Err("DD_API_KEY is not set: agentless uploads need it (or set DD_TEST_OPTIMIZATION_AGENT_URL to upload through a Datadog agent)".into());
-    }
+    // The key is checked whenever it is given (a dry run is how a bad key is found early); it is
+    // required only to really send.
+    let missing = "DD_API_KEY is not set: agentless uploads need it (or set \
+                   DD_TEST_OPTIMIZATION_AGENT_URL to upload through a Datadog agent)";
+    let key = match ApiKey::parse(env.api_key.as_deref().unwrap_or("")) {
+        Ok(key) => Some(key),
+        Err(KeyError::Missing) if dry_run => None,
+        Err(e) => return Err(e.message(missing)),
+    };
     let (tests, coverage, telemetry) = match &env.agentless_url {
         Some(base) => {
             let b = base.strip_suffix('/').unwrap_or(base);
@@ -179,6 +168,35 @@ mod tests {
                 .find('k')
                 .is_some_and(|_| true)
         );
-        assert!(!format!("{:?}", ApiKey("supersecret".into())).contains("supersecret"));
+        let key = ApiKey::parse("supersecret").unwrap();
+        assert!(!format!("{key:?}").contains("supersecret"));
+        let bad = EnvInputs {
+            api_key: Some("super secret".into()),
+            ..env.clone()
+        };
+        for dry_run in [false, true] {
+            let err = resolve(&bad, dry_run).unwrap_err();
+            assert!(err.contains("DD_API_KEY is malformed") && !err.contains("secret"));
+        }
+        let blank = EnvInputs {
+            api_key: Some(" \n".into()),
+            ..env.clone()
+        };
+        assert!(resolve(&blank, false).unwrap_err().contains("is not set"));
+        assert!(resolve(&blank, true).is_ok());
+        let trimmed = EnvInputs {
+            api_key: Some("k\n".into()),
+            ..env
+        };
+        let e = resolve(&trimmed, false).unwrap();
+        assert_eq!(
+            e.auth_headers(Kind::Tests),
+            [("DD-API-KEY", "k".to_string())]
+        );
+        let proxied = Endpoints {
+            tests: "https://u:p@h/x?sig=s".into(),
+            ..e
+        };
+        assert_eq!(proxied.describe(), "agentless (https://h/x?sig=<redacted>)");
     }
 }

@@ -49,11 +49,12 @@ Examples:
 Files: payloads/{tests,coverage,telemetry}/*.json (coverage/telemetry also *.msgpack) at depth 1 of
 every test.outputs directory, and the same entries inside Bazel <= 7 outputs.zip (read in place).
 A file is deleted only after a 2xx; 5xx/408/429/timeouts/resets are retried with backoff; other
-4xx are reported and the file is kept. See docs/upload.md (claims, zip ledger, exit codes).
+4xx and every redirect (never followed) are reported and the file is kept. See docs/upload.md
+(claims, zip ledger, exit codes).
 
 Exit status: 0 all accepted (or nothing to upload); 1 some payloads failed or were rejected
-(or no payloads with --fail-on-error); 2 usage or configuration error (bad flag, DD_SITE, missing
-DD_API_KEY, TESTLOGS_DIR); 130 interrupted.";
+(or no payloads with --fail-on-error); 2 usage or configuration error, before any request (bad
+flag, DD_SITE, missing or malformed DD_API_KEY, TESTLOGS_DIR); 130 interrupted.";
 
 #[derive(Debug, Clone, clap::Args)]
 #[command(after_help = EXAMPLES)]
@@ -415,7 +416,6 @@ fn upload_dirs(
             max_attempts: args.max_attempts.max(1),
             base: Duration::from_millis(args.retry_base_ms),
             cap: Duration::from_millis(args.retry_max_ms.max(1)),
-            max_retry_after: Duration::from_millis(args.retry_max_ms.max(1)),
         },
         Duration::from_secs(args.timeout_sec.max(1)),
         Duration::from_secs(10.min(args.timeout_sec.max(1))),
@@ -512,11 +512,10 @@ fn send_synthetic(
         };
         let (status, detail) = match client.send(&req) {
             send::Outcome::Accepted => (Status::Uploaded, None),
-            send::Outcome::Rejected { status, body } => (
-                Status::Rejected,
-                Some(format!("HTTP {status}: {}", body.trim())),
-            ),
-            send::Outcome::Failed { reason } => (Status::Failed, Some(reason)),
+            send::Outcome::Rejected { detail } => (Status::Rejected, Some(detail)),
+            send::Outcome::Failed { reason } | send::Outcome::DeadlineReached { reason } => {
+                (Status::Failed, Some(reason))
+            }
             send::Outcome::Interrupted => (Status::NotAttempted, None),
         };
         if summary

@@ -1,20 +1,22 @@
-//! One POST with retries: 5xx, 408, 429 (honouring `Retry-After`), timeouts and broken connections
-//! are retried with capped exponential backoff and jitter; other 4xx are final. Connections are
-//! kept alive and shared by all workers through one `ureq::Agent`.
+//! Upload's requests over the shared client (`crate::http`): one POST per payload with the
+//! uploader's retry flags, and what its result means for the file. Connections are kept alive
+//! and shared by all workers through one agent; Ctrl-C stops retries and waits.
 
-use std::io::Read;
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+use crate::http::{self, FailureKind};
 
 use super::interrupt;
-use super::quiesce::sleep;
+
+/// Longest response body read: the intake answers `{}`, so this only bounds a broken answer.
+const MAX_BODY: u64 = 1 << 20;
 
 #[derive(Debug, Clone, Copy)]
 pub struct RetryPolicy {
     pub max_attempts: u32,
     pub base: Duration,
+    /// Longest wait between attempts: the backoff's cap and the longest `Retry-After` honoured.
     pub cap: Duration,
-    /// Longest `Retry-After` honoured (a server asking for more gets this).
-    pub max_retry_after: Duration,
 }
 
 #[derive(Debug)]
@@ -24,16 +26,22 @@ pub struct Request<'a> {
     pub body: Vec<u8>,
 }
 
+/// What happened to one payload. Every detail is redacted and never contains the API key.
 #[derive(Debug)]
 pub enum Outcome {
     Accepted,
-    /// A final 4xx: the file is kept and reported.
+    /// A final answer (4xx other than 408/429, or a redirect, which is never followed): the file
+    /// is kept and reported.
     Rejected {
-        status: u16,
-        body: String,
+        detail: String,
     },
-    /// Retries exhausted.
+    /// Retries exhausted, or a failure no retry can fix: the file is kept and reported.
     Failed {
+        reason: String,
+    },
+    /// The caller's deadline came first: the file is kept and reported (the intake may still
+    /// have received the last attempt).
+    DeadlineReached {
         reason: String,
     },
     Interrupted,
@@ -41,8 +49,7 @@ pub enum Outcome {
 
 #[derive(Debug, Clone)]
 pub struct Client {
-    agent: ureq::Agent,
-    policy: RetryPolicy,
+    inner: http::Client,
 }
 
 impl Client {
@@ -52,104 +59,55 @@ impl Client {
         connect_timeout: Duration,
         pool: usize,
     ) -> Self {
-        let config = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_global(Some(timeout))
-            .timeout_connect(Some(connect_timeout))
-            .max_idle_connections(pool.max(1) * 2)
-            .max_idle_connections_per_host(pool.max(1) * 2)
-            .user_agent(format!("topt/{}", env!("CARGO_PKG_VERSION")))
-            .build();
-        Client {
-            agent: config.into(),
-            policy,
-        }
+        let inner = http::Client::new(
+            http::Policy {
+                attempts: policy.max_attempts,
+                connect_timeout,
+                attempt_timeout: timeout,
+                base_delay: policy.base,
+                max_delay: policy.cap,
+                max_body: MAX_BODY,
+            },
+            pool,
+        )
+        .with_cancel(interrupt::requested);
+        Client { inner }
     }
 
     pub fn send(&self, req: &Request<'_>) -> Outcome {
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let (why, retry_after) = match self.once(req) {
-                Ok((status, _, _)) if (200..300).contains(&status) => {
-                    return Outcome::Accepted;
+        self.send_until(req, None)
+    }
+
+    /// Like [`Client::send`], but no attempt or wait goes past `deadline`.
+    pub fn send_until(&self, req: &Request<'_>, deadline: Option<Instant>) -> Outcome {
+        let request = http::Request {
+            url: req.url,
+            headers: &req.headers,
+            body: &req.body,
+        };
+        let failure = match self.inner.post(&request, deadline, &mut |_| {}) {
+            Ok(_) => return Outcome::Accepted,
+            Err(f) => f,
+        };
+        match failure.kind {
+            FailureKind::Answer | FailureKind::Redirect { .. } => Outcome::Rejected {
+                detail: failure.describe(),
+            },
+            // A 2xx is an acceptance, whatever follows it; only its (unneeded) body was too long.
+            FailureKind::TooLarge { .. }
+                if failure.status.is_some_and(|s| (200..300).contains(&s)) =>
+            {
+                Outcome::Accepted
+            }
+            FailureKind::Exhausted | FailureKind::Transport | FailureKind::TooLarge { .. } => {
+                Outcome::Failed {
+                    reason: failure.describe(),
                 }
-                Ok((status, body, retry_after))
-                    if status == 408 || status == 429 || status >= 500 =>
-                {
-                    (format!("HTTP {status}{}", excerpt(&body)), retry_after)
-                }
-                Ok((status, body, _)) => return Outcome::Rejected { status, body },
-                Err(e) => (e, None),
-            };
-            if attempt >= self.policy.max_attempts {
-                return Outcome::Failed {
-                    reason: format!("{why} after {attempt} attempts"),
-                };
             }
-            if interrupt::requested() {
-                return Outcome::Interrupted;
-            }
-            sleep(retry_after.map_or_else(
-                || self.backoff(attempt),
-                |d| d.min(self.policy.max_retry_after),
-            ));
-            if interrupt::requested() {
-                return Outcome::Interrupted;
-            }
+            FailureKind::Deadline => Outcome::DeadlineReached {
+                reason: failure.describe(),
+            },
+            FailureKind::Interrupted => Outcome::Interrupted,
         }
-    }
-
-    /// base·2^(n-1), capped, times a jitter factor in [0.5, 1).
-    fn backoff(&self, attempt: u32) -> Duration {
-        let exp = self
-            .policy
-            .base
-            .saturating_mul(1u32 << attempt.saturating_sub(1).min(16));
-        exp.min(self.policy.cap)
-            .mul_f64(0.5 + fastrand::f64() * 0.5)
-    }
-
-    /// Status, body excerpt and Retry-After of one attempt; `Err` for transport failures. Error
-    /// texts carry the URL at most, never header values (the API key travels in a header).
-    fn once(&self, req: &Request<'_>) -> Result<(u16, String, Option<Duration>), String> {
-        let mut b = self.agent.post(req.url);
-        for (k, v) in &req.headers {
-            b = b.header(*k, v.as_str());
-        }
-        let mut resp = b.send(&req.body[..]).map_err(|e| transport_error(&e))?;
-        let status = resp.status().as_u16();
-        let retry_after = resp
-            .headers()
-            .get("retry-after")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(Duration::from_secs);
-        let mut body = String::new();
-        let _ = resp
-            .body_mut()
-            .as_reader()
-            .take(2000)
-            .read_to_string(&mut body);
-        Ok((status, body, retry_after))
-    }
-}
-
-fn transport_error(e: &ureq::Error) -> String {
-    match e {
-        ureq::Error::Timeout(t) => format!("timeout ({t})"),
-        ureq::Error::Io(io) => format!("connection error: {}", io.kind()),
-        ureq::Error::ConnectionFailed => "connection failed".to_string(),
-        ureq::Error::HostNotFound => "host not found".to_string(),
-        other => format!("transport error: {other}"),
-    }
-}
-
-fn excerpt(body: &str) -> String {
-    let b = body.trim();
-    if b.is_empty() {
-        String::new()
-    } else {
-        format!(": {}", b.chars().take(200).collect::<String>())
     }
 }

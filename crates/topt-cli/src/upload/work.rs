@@ -222,14 +222,10 @@ fn run_file(ctx: &Ctx<'_>, dir: usize, item: &Listed) -> FileResult {
                     }
                     ok
                 }
-                send::Outcome::Rejected { status, body } => give_back(r(
-                    Status::Rejected,
-                    Some(format!(
-                        "HTTP {status}: {}",
-                        body.trim().chars().take(300).collect::<String>()
-                    )),
-                )),
-                send::Outcome::Failed { reason } => give_back(r(Status::Failed, Some(reason))),
+                send::Outcome::Rejected { detail } => give_back(r(Status::Rejected, Some(detail))),
+                send::Outcome::Failed { reason } | send::Outcome::DeadlineReached { reason } => {
+                    give_back(r(Status::Failed, Some(reason)))
+                }
                 send::Outcome::Interrupted => {
                     give_back(r(Status::NotAttempted, Some("interrupted".into())))
                 }
@@ -414,14 +410,9 @@ fn run_zip(ctx: &Ctx<'_>, dir: usize, zip: &Path, emit: &dyn Fn(FileResult)) {
                         }
                         ok
                     }
-                    send::Outcome::Rejected { status, body } => r(
-                        Status::Rejected,
-                        Some(format!(
-                            "HTTP {status}: {}",
-                            body.trim().chars().take(300).collect::<String>()
-                        )),
-                    ),
-                    send::Outcome::Failed { reason } => r(Status::Failed, Some(reason)),
+                    send::Outcome::Rejected { detail } => r(Status::Rejected, Some(detail)),
+                    send::Outcome::Failed { reason }
+                    | send::Outcome::DeadlineReached { reason } => r(Status::Failed, Some(reason)),
                     send::Outcome::Interrupted => {
                         r(Status::NotAttempted, Some("interrupted".into()))
                     }

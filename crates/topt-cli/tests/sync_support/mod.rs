@@ -45,6 +45,8 @@ pub struct Seen {
 pub enum Reply {
     Json(u16, String),
     Headers(u16, String, Vec<(String, String)>),
+    /// Raw bytes (e.g. a gzip body) with headers.
+    Bytes(u16, Vec<u8>, Vec<(String, String)>),
     /// Sleep, then answer (to trigger client timeouts).
     Slow(Duration, Box<Reply>),
 }
@@ -140,18 +142,28 @@ fn respond(request: tiny_http::Request, reply: Reply) {
     match reply {
         Reply::Json(status, body) => respond(request, Reply::Headers(status, body, vec![])),
         Reply::Headers(status, body, headers) => {
-            let mut response = tiny_http::Response::from_string(body).with_status_code(status);
-            for (k, v) in headers {
-                response
-                    .add_header(tiny_http::Header::from_bytes(k.as_bytes(), v.as_bytes()).unwrap());
-            }
-            let _ = request.respond(response);
+            let response = tiny_http::Response::from_string(body).with_status_code(status);
+            let _ = request.respond(with_headers(response, headers));
+        }
+        Reply::Bytes(status, body, headers) => {
+            let response = tiny_http::Response::from_data(body).with_status_code(status);
+            let _ = request.respond(with_headers(response, headers));
         }
         Reply::Slow(wait, reply) => {
             std::thread::sleep(wait);
             respond(request, *reply);
         }
     }
+}
+
+fn with_headers<R: std::io::Read>(
+    mut response: tiny_http::Response<R>,
+    headers: Vec<(String, String)>,
+) -> tiny_http::Response<R> {
+    for (k, v) in headers {
+        response.add_header(tiny_http::Header::from_bytes(k.as_bytes(), v.as_bytes()).unwrap());
+    }
+    response
 }
 
 impl Drop for Api {
@@ -166,6 +178,13 @@ impl Drop for Api {
 /// Runs `topt sync` with a clean environment: only PATH, HOME, the API key, the API URL and
 /// `env`. The repository goes to `<dir>/repo`, git is asked in `<dir>/ws` (not a checkout).
 pub fn sync(dir: &Path, api_url: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
+    sync_cmd(dir, api_url, args, env)
+        .output()
+        .expect("run topt")
+}
+
+/// The command [`sync`] runs, for tests that spawn it themselves.
+pub fn sync_cmd(dir: &Path, api_url: &str, args: &[&str], env: &[(&str, &str)]) -> Command {
     let ws = dir.join("ws");
     std::fs::create_dir_all(&ws).unwrap();
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_topt"));
@@ -187,7 +206,7 @@ pub fn sync(dir: &Path, api_url: &str, args: &[&str], env: &[(&str, &str)]) -> O
     for (k, v) in env {
         cmd.env(k, v);
     }
-    cmd.output().expect("run topt")
+    cmd
 }
 
 pub fn text(bytes: &[u8]) -> String {
