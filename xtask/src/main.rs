@@ -3,7 +3,9 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+mod abi;
 mod bench;
+mod bindings;
 mod header;
 mod native;
 
@@ -11,8 +13,10 @@ const USAGE: &str = "\
 usage: cargo xtask <task>
 
 tasks:
-  header [--check]   regenerate include/topt.h (and the Go module's copy) with cbindgen;
-                     --check fails if either is stale
+  header [--check]   regenerate everything derived from ffi/src with cbindgen: include/topt.h
+                     (and the Go module's copy), include/topt.abi.json and every binding's raw
+                     layer; --check fails if any is stale. Both compare the struct layouts with
+                     the C compiler's
   symbols            check libtopt's exported symbols against the header and the reserved list
   c-test             build and run tests/c against libtopt, plain, under ASan and under valgrind
   bench              run the benchmarks and print figures next to the machine's raw limits

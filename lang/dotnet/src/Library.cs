@@ -26,9 +26,9 @@ namespace Datadog.Topt
                 IntPtr handle = LibraryDiscovery.Open(path, Environment.GetEnvironmentVariable, out string from);
                 var n = new Native(name => NativeLoader.Symbol(handle, name));
                 uint major = n.topt_abi_version() >> 16;
-                if (major != Abi.VersionMajor)
+                if (major != Abi.TOPT_ABI_VERSION_MAJOR)
                     throw new BadImageFormatException(
-                        "libtopt at " + from + " has ABI major version " + major + "; this binding needs " + Abi.VersionMajor);
+                        "libtopt at " + from + " has ABI major version " + major + "; this binding needs " + Abi.TOPT_ABI_VERSION_MAJOR);
                 loadedFrom = from;
                 native = n;
                 return from;
@@ -42,7 +42,7 @@ namespace Datadog.Topt
         public static uint AbiVersion => N.topt_abi_version();
 
         /// <summary>The C ABI major version this binding was written against.</summary>
-        public static uint BindingAbiMajor => Abi.VersionMajor;
+        public static uint BindingAbiMajor => Abi.TOPT_ABI_VERSION_MAJOR;
 
         /// <summary>The library's semantic version, e.g. "0.1.0".</summary>
         public static string Version => Utf8.FromPtr(N.topt_version());
@@ -100,7 +100,9 @@ namespace Datadog.Topt
         }
 
         // The shape of topt_select_module and topt_label_*: a C string in, owned bytes out.
-        internal static string JsonCall(Native.JsonInJsonOutFn fn, string input)
+        internal delegate IntPtr TextFn(byte[] input, ref RawBytes output);
+
+        internal static string JsonCall(TextFn fn, string input)
         {
             if (input == null) throw new ArgumentNullException(nameof(input));
             var output = new RawBytes();

@@ -63,7 +63,7 @@ class VectorsTest < Minitest::Test
   def test_context
     v = vectors("context.json")
     fields = v.fetch("config_fields").map(&:to_sym)
-    assert_empty fields - Topt::Raw::Config::FIELDS, "unknown config fields"
+    assert_empty fields - Topt::Raw::Config::STRINGS, "unknown config fields"
     cases = v.fetch("cases")
     failures = cases.filter_map do |c|
       errs = Dir.mktmpdir { |root| context_case(c, fields, root) }

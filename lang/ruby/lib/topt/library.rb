@@ -65,7 +65,7 @@ module Topt
       return if error.null?
 
       code = Raw.topt_error_code(error)
-      message = Raw.topt_error_message(error).read_string.force_encoding(Encoding::UTF_8)
+      message = Raw.topt_error_message(error).force_encoding(Encoding::UTF_8)
       Raw.topt_error_free(error)
       raise Error.new(code, Raw.topt_status_name(code), message)
     end
