@@ -119,7 +119,7 @@ namespace Datadog.Topt
         [UnmanagedFunctionPointer(CallingConvention.Cdecl)] internal delegate IntPtr PayloadWriteFn(IntPtr ctx, uint kind, uint format, byte[] data, UIntPtr len, ref RawBytes outPath);
         /// <summary>`(TOPT_ABI_VERSION_MAJOR &lt;&lt; 16) | TOPT_ABI_VERSION_MINOR` of the loaded library.</summary>
         [UnmanagedFunctionPointer(CallingConvention.Cdecl)] internal delegate uint AbiVersionFn();
-        /// <summary>The library's semantic version (`"0.1.0"`).</summary>
+        /// <summary>The library's semantic version, the workspace's `version` (`"MAJOR.MINOR.PATCH"`).</summary>
         [UnmanagedFunctionPointer(CallingConvention.Cdecl)] internal delegate IntPtr VersionFn();
 
         internal readonly BytesFreeFn topt_bytes_free;

@@ -253,6 +253,6 @@ interface LibTopt extends Library {
   /** `(TOPT_ABI_VERSION_MAJOR << 16) | TOPT_ABI_VERSION_MINOR` of the loaded library. */
   int topt_abi_version();
 
-  /** The library's semantic version (`"0.1.0"`). */
+  /** The library's semantic version, the workspace's `version` (`"MAJOR.MINOR.PATCH"`). */
   Pointer topt_version();
 }
