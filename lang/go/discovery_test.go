@@ -36,15 +36,7 @@ func TestDiscoveryVectors(t *testing.T) {
 		t.Run(c.Name, func(t *testing.T) {
 			root := t.TempDir()
 			sub := strings.NewReplacer("{T}", root, "{NAME}", libraryFileName()).Replace
-			for rel, content := range c.Files {
-				path := filepath.Join(root, rel)
-				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(path, []byte(sub(content)), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
+			writeFiles(t, root, c.Files, sub)
 			e := mapEnv{}
 			for k, val := range c.Env {
 				e[k] = sub(val)

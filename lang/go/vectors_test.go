@@ -30,6 +30,20 @@ func loadVectors(t *testing.T, name string, v any) {
 	}
 }
 
+// writeFiles writes a case's files (path relative to root -> content, placeholders replaced by sub).
+func writeFiles(t *testing.T, root string, files map[string]string, sub func(string) string) {
+	t.Helper()
+	for rel, content := range files {
+		path := filepath.Join(root, rel)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(sub(content)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // ran reports how many cases a vector test ran and fails if there were none.
 func ran(t *testing.T, file string, n int) {
 	t.Helper()
@@ -114,15 +128,7 @@ func TestVectorsContext(t *testing.T) {
 		t.Run(c.Name, func(t *testing.T) {
 			root := t.TempDir()
 			sub := func(s string) string { return strings.ReplaceAll(s, "${F}", root) }
-			for rel, content := range c.Files {
-				path := filepath.Join(root, rel)
-				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(path, []byte(sub(content)), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
+			writeFiles(t, root, c.Files, sub)
 			ctx, err := Open(vectorConfig(t, v.ConfigFields, c.Config, sub))
 			if err == nil {
 				defer ctx.Close()

@@ -47,12 +47,13 @@ namespace Datadog.Topt
             ILoader managed = Managed.TryCreate();
             if (managed != null) yield return managed;
             if (RuntimeInformation.IsOSPlatform(OSPlatform.Windows)) yield return new Kernel32();
-            else if (RuntimeInformation.IsOSPlatform(OSPlatform.OSX)) yield return new LibSystem();
+            else if (RuntimeInformation.IsOSPlatform(OSPlatform.OSX))
+                yield return new Dlfcn("libSystem", LibSystem.dlopen, LibSystem.dlsym, LibSystem.dlerror);
             else
             {
-                yield return new LibDl2();
-                yield return new LibC6();
-                yield return new LibC();
+                yield return new Dlfcn("libdl.so.2", LibDl2.dlopen, LibDl2.dlsym, LibDl2.dlerror);
+                yield return new Dlfcn("libc.so.6", LibC6.dlopen, LibC6.dlsym, LibC6.dlerror);
+                yield return new Dlfcn("libc", LibC.dlopen, LibC.dlsym, LibC.dlerror);
             }
         }
 
@@ -106,19 +107,30 @@ namespace Datadog.Topt
         }
 
         // dlopen/dlsym/dlerror from one library; Works() says whether that library exists here.
-        internal abstract class Dlfcn : ILoader
+        internal sealed class Dlfcn : ILoader
         {
             const int RTLD_NOW = 2;
 
-            protected abstract IntPtr DlOpen(string file, int mode);
-            protected abstract IntPtr DlSym(IntPtr handle, string name);
-            protected abstract IntPtr DlError();
+            internal delegate IntPtr OpenFn(string file, int mode);
+
+            internal readonly string Library;
+            readonly OpenFn dlopen;
+            readonly Func<IntPtr, string, IntPtr> dlsym;
+            readonly Func<IntPtr> dlerror;
+
+            internal Dlfcn(string library, OpenFn dlopen, Func<IntPtr, string, IntPtr> dlsym, Func<IntPtr> dlerror)
+            {
+                Library = library;
+                this.dlopen = dlopen;
+                this.dlsym = dlsym;
+                this.dlerror = dlerror;
+            }
 
             internal bool Works()
             {
                 try
                 {
-                    DlError();
+                    dlerror();
                     return true;
                 }
                 catch (Exception e) when (e is DllNotFoundException || e is EntryPointNotFoundException)
@@ -129,52 +141,41 @@ namespace Datadog.Topt
 
             public IntPtr Open(string pathOrName, out string error)
             {
-                IntPtr handle = DlOpen(pathOrName, RTLD_NOW);
-                error = handle == IntPtr.Zero ? Utf8.FromPtr(DlError()) ?? "dlopen failed" : null;
+                IntPtr handle = dlopen(pathOrName, RTLD_NOW);
+                error = handle == IntPtr.Zero ? Utf8.FromPtr(dlerror()) ?? "dlopen failed" : null;
                 return handle;
             }
 
-            public IntPtr Symbol(IntPtr handle, string name) => DlSym(handle, name);
+            public IntPtr Symbol(IntPtr handle, string name) => dlsym(handle, name);
         }
 
-        sealed class LibDl2 : Dlfcn
+        // [DllImport] names its library with a constant, hence one class per library.
+        static class LibDl2
         {
-            [DllImport("libdl.so.2", EntryPoint = "dlopen")] static extern IntPtr Open_(string file, int mode);
-            [DllImport("libdl.so.2", EntryPoint = "dlsym")] static extern IntPtr Sym_(IntPtr handle, string name);
-            [DllImport("libdl.so.2", EntryPoint = "dlerror")] static extern IntPtr Error_();
-            protected override IntPtr DlOpen(string file, int mode) => Open_(file, mode);
-            protected override IntPtr DlSym(IntPtr handle, string name) => Sym_(handle, name);
-            protected override IntPtr DlError() => Error_();
+            [DllImport("libdl.so.2")] internal static extern IntPtr dlopen(string file, int mode);
+            [DllImport("libdl.so.2")] internal static extern IntPtr dlsym(IntPtr handle, string name);
+            [DllImport("libdl.so.2")] internal static extern IntPtr dlerror();
         }
 
-        sealed class LibC6 : Dlfcn
+        static class LibC6
         {
-            [DllImport("libc.so.6", EntryPoint = "dlopen")] static extern IntPtr Open_(string file, int mode);
-            [DllImport("libc.so.6", EntryPoint = "dlsym")] static extern IntPtr Sym_(IntPtr handle, string name);
-            [DllImport("libc.so.6", EntryPoint = "dlerror")] static extern IntPtr Error_();
-            protected override IntPtr DlOpen(string file, int mode) => Open_(file, mode);
-            protected override IntPtr DlSym(IntPtr handle, string name) => Sym_(handle, name);
-            protected override IntPtr DlError() => Error_();
+            [DllImport("libc.so.6")] internal static extern IntPtr dlopen(string file, int mode);
+            [DllImport("libc.so.6")] internal static extern IntPtr dlsym(IntPtr handle, string name);
+            [DllImport("libc.so.6")] internal static extern IntPtr dlerror();
         }
 
-        sealed class LibC : Dlfcn
+        static class LibC
         {
-            [DllImport("libc", EntryPoint = "dlopen")] static extern IntPtr Open_(string file, int mode);
-            [DllImport("libc", EntryPoint = "dlsym")] static extern IntPtr Sym_(IntPtr handle, string name);
-            [DllImport("libc", EntryPoint = "dlerror")] static extern IntPtr Error_();
-            protected override IntPtr DlOpen(string file, int mode) => Open_(file, mode);
-            protected override IntPtr DlSym(IntPtr handle, string name) => Sym_(handle, name);
-            protected override IntPtr DlError() => Error_();
+            [DllImport("libc")] internal static extern IntPtr dlopen(string file, int mode);
+            [DllImport("libc")] internal static extern IntPtr dlsym(IntPtr handle, string name);
+            [DllImport("libc")] internal static extern IntPtr dlerror();
         }
 
-        sealed class LibSystem : Dlfcn
+        static class LibSystem
         {
-            [DllImport("/usr/lib/libSystem.dylib", EntryPoint = "dlopen")] static extern IntPtr Open_(string file, int mode);
-            [DllImport("/usr/lib/libSystem.dylib", EntryPoint = "dlsym")] static extern IntPtr Sym_(IntPtr handle, string name);
-            [DllImport("/usr/lib/libSystem.dylib", EntryPoint = "dlerror")] static extern IntPtr Error_();
-            protected override IntPtr DlOpen(string file, int mode) => Open_(file, mode);
-            protected override IntPtr DlSym(IntPtr handle, string name) => Sym_(handle, name);
-            protected override IntPtr DlError() => Error_();
+            [DllImport("/usr/lib/libSystem.dylib")] internal static extern IntPtr dlopen(string file, int mode);
+            [DllImport("/usr/lib/libSystem.dylib")] internal static extern IntPtr dlsym(IntPtr handle, string name);
+            [DllImport("/usr/lib/libSystem.dylib")] internal static extern IntPtr dlerror();
         }
 
         sealed class Kernel32 : ILoader

@@ -104,10 +104,11 @@ namespace Datadog.Topt.Tests
             foreach (NativeLoader.ILoader l in NativeLoader.Candidates())
             {
                 if (l is NativeLoader.Dlfcn d && !d.Works()) continue;
+                string name = l is NativeLoader.Dlfcn dl ? "dlopen from " + dl.Library : l.GetType().Name;
                 IntPtr h = l.Open(lib, out string error);
-                Check.True(h != IntPtr.Zero, l.GetType().Name + ": " + error);
-                Check.True(l.Symbol(h, "topt_version") != IntPtr.Zero, l.GetType().Name + " finds topt_version");
-                Check.True(l.Symbol(h, "topt_no_such_function") == IntPtr.Zero, l.GetType().Name + " reports a missing symbol");
+                Check.True(h != IntPtr.Zero, name + ": " + error);
+                Check.True(l.Symbol(h, "topt_version") != IntPtr.Zero, name + " finds topt_version");
+                Check.True(l.Symbol(h, "topt_no_such_function") == IntPtr.Zero, name + " reports a missing symbol");
                 tried++;
             }
             Console.WriteLine("     loaders that work here: " + tried);

@@ -6,7 +6,7 @@
 
 use std::fmt::Write as _;
 
-use super::{GENERATED, camel, pascal, short, summary, unsupported};
+use super::{GENERATED, camel, defines, params, pascal, short, summary, unsupported};
 use crate::Result;
 use crate::abi::{Abi, Param, Type};
 
@@ -105,24 +105,9 @@ pub(super) fn render(abi: &Abi) -> Result<String> {
     let mut out = format!(
         "// {GENERATED}\n// The raw layer: libtopt's C ABI declared for .NET, one to one, with no logic. Functions are\n// bound from a library handle at run time (netstandard2.0 and Mono have no DllImport resolver,\n// and discovery must choose the file); C strings cross as NUL-terminated UTF-8 byte[].\nusing System;\nusing System.Runtime.InteropServices;\n\nnamespace Datadog.Topt\n{{\n    // The header's #define constants.\n    internal static class Abi\n    {{\n"
     );
-    for c in &abi.constants {
-        let _ = writeln!(
-            out,
-            "        internal const {} {} = {};",
-            value(&c.ty, &c.name)?,
-            c.name,
-            c.value
-        );
-    }
-    for e in &abi.enums {
-        let ty = value(&e.repr, &e.name)?;
-        for m in &e.members {
-            let _ = writeln!(
-                out,
-                "        internal const {ty} {} = {};",
-                m.constant, m.value
-            );
-        }
+    for d in defines(abi) {
+        let ty = value(d.ty, d.name)?;
+        let _ = writeln!(out, "        internal const {ty} {} = {};", d.name, d.value);
     }
     out.push_str("    }\n");
     for s in &abi.structs {
@@ -145,17 +130,9 @@ pub(super) fn render(abi: &Abi) -> Result<String> {
     }
     out.push_str("\n    internal sealed class Native\n    {\n");
     for f in &abi.functions {
-        let params = f
-            .params
-            .iter()
-            .map(|p| {
-                Ok(format!(
-                    "{} {}",
-                    param(p, &format!("{}({})", f.name, p.name))?,
-                    name(&p.name)
-                ))
-            })
-            .collect::<Result<Vec<_>>>()?;
+        let params = params(f, |p, what| {
+            Ok(format!("{} {}", param(p, what)?, name(&p.name)))
+        })?;
         let ret = value(&f.returns.ty, &format!("{} result", f.name))?;
         let _ = writeln!(
             out,

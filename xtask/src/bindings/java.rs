@@ -5,7 +5,7 @@
 
 use std::fmt::Write as _;
 
-use super::{GENERATED, camel, short, summary, unsupported};
+use super::{GENERATED, camel, defines, params, short, summary, unsupported};
 use crate::Result;
 use crate::abi::{Abi, Type};
 
@@ -71,22 +71,9 @@ pub(super) fn render(abi: &Abi) -> Result<String> {
         "",
     ]
     .join("\n");
-    for c in &abi.constants {
-        javadoc(&mut out, "  ", &c.doc);
-        let _ = writeln!(out, "  {} {} = {};", value_const(&c.c), c.name, c.value);
-    }
-    for e in &abi.enums {
-        let _ = writeln!(out, "\n  // {}: {}", e.name, summary(&e.doc));
-        for m in &e.members {
-            javadoc(&mut out, "  ", &m.doc);
-            let _ = writeln!(
-                out,
-                "  {} {} = {};",
-                value_const(&e.repr.c()),
-                m.constant,
-                m.value
-            );
-        }
+    for d in defines(abi) {
+        javadoc(&mut out, "  ", d.doc);
+        let _ = writeln!(out, "  {} {} = {};", value_const(d.ty), d.name, d.value);
     }
     out.push_str(
         "\n  /** C {@code size_t}. */\n  final class SizeT extends IntegerType {\n    private static final long serialVersionUID = 1L;\n\n    public SizeT() {\n      this(0);\n    }\n\n    public SizeT(long value) {\n      super(Native.SIZE_T_SIZE, value, true);\n    }\n  }\n",
@@ -117,17 +104,9 @@ pub(super) fn render(abi: &Abi) -> Result<String> {
         out.push_str("  }\n");
     }
     for f in &abi.functions {
-        let params = f
-            .params
-            .iter()
-            .map(|p| {
-                Ok(format!(
-                    "{} {}",
-                    param(&p.ty, &format!("{}({})", f.name, p.name))?,
-                    camel(&p.name)
-                ))
-            })
-            .collect::<Result<Vec<_>>>()?;
+        let params = params(f, |p, what| {
+            Ok(format!("{} {}", param(&p.ty, what)?, camel(&p.name)))
+        })?;
         out.push('\n');
         javadoc(&mut out, "  ", &f.doc);
         let ret = value(&f.returns.ty, &format!("{} result", f.name))?;
@@ -138,6 +117,10 @@ pub(super) fn render(abi: &Abi) -> Result<String> {
 }
 
 /// Constants are Java `int`s (or `long`s for 64-bit values).
-fn value_const(c: &str) -> &'static str {
-    if c.contains("64") { "long" } else { "int" }
+fn value_const(ty: &Type) -> &'static str {
+    if matches!(ty.resolved(), Type::Int { size: 8, .. }) {
+        "long"
+    } else {
+        "int"
+    }
 }

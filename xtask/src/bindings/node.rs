@@ -6,7 +6,7 @@
 
 use std::fmt::Write as _;
 
-use super::{GENERATED, unsupported};
+use super::{GENERATED, defines, members, unsupported};
 use crate::Result;
 use crate::abi::{Abi, Param, Type};
 
@@ -64,27 +64,15 @@ pub(super) fn render(abi: &Abi) -> Result<String> {
     let mut out = format!(
         "'use strict';\n// {GENERATED}\n// The raw layer: libtopt's C ABI declared for koffi, one to one, and nothing else.\n\nconst koffi = require('koffi');\n\n/** The header's #define constants. */\nconst constants = Object.freeze({{\n"
     );
-    for c in &abi.constants {
-        let _ = writeln!(out, "  {}: {},", c.name, c.value);
-    }
-    for e in &abi.enums {
-        for m in &e.members {
-            let _ = writeln!(out, "  {}: {},", m.constant, m.value);
-        }
+    for d in defines(abi) {
+        let _ = writeln!(out, "  {}: {},", d.name, d.value);
     }
     out.push_str("});\n\n/** Enums: typedef -> { member in lower case: value }. */\nconst enums = Object.freeze({\n");
     for e in &abi.enums {
-        let members: Vec<String> = e
-            .members
-            .iter()
-            .map(|m| format!("{}: {}", m.name.to_ascii_lowercase(), m.value))
-            .collect();
-        let _ = writeln!(
-            out,
-            "  {}: Object.freeze({{ {} }}),",
-            e.name,
-            members.join(", ")
-        );
+        let table = members(e, |name, value| {
+            format!("{}: {value}", name.to_ascii_lowercase())
+        });
+        let _ = writeln!(out, "  {}: Object.freeze({{ {table} }}),", e.name);
     }
     out.push_str(
         "});\n\n// Types are registered once per process by name, so they live at module level.\n",

@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use super::{GENERATED, doc_lines, unsupported};
+use super::{GENERATED, defines, doc_lines, members, params, unsupported};
 use crate::Result;
 use crate::abi::{Abi, Type};
 
@@ -30,22 +30,13 @@ pub(super) fn render(abi: &Abi) -> Result<String> {
         "\"\"\"ctypes declarations of libtopt's C ABI, one to one.\n\n{GENERATED}\n\"\"\"\n\nimport ctypes\n"
     );
     out.push_str("\n# Constants (#define)\n");
-    for c in &abi.constants {
-        let _ = writeln!(out, "{} = {}", c.name, c.value);
-    }
-    for e in &abi.enums {
-        for m in &e.members {
-            let _ = writeln!(out, "{} = {}", m.constant, m.value);
-        }
+    for d in defines(abi) {
+        let _ = writeln!(out, "{} = {}", d.name, d.value);
     }
     out.push_str("\n# Enums: typedef -> {member: value}; a member is its constant without the prefix.\nENUMS = {\n");
     for e in &abi.enums {
-        let members: Vec<String> = e
-            .members
-            .iter()
-            .map(|m| format!("\"{}\": {}", m.name, m.value))
-            .collect();
-        let _ = writeln!(out, "    \"{}\": {{{}}},", e.name, members.join(", "));
+        let table = members(e, |name, value| format!("\"{name}\": {value}"));
+        let _ = writeln!(out, "    \"{}\": {{{table}}},", e.name);
     }
     out.push_str("}\n");
     for o in &abi.opaque {
@@ -67,11 +58,7 @@ pub(super) fn render(abi: &Abi) -> Result<String> {
     }
     out.push_str("\n\n# name -> (restype, argtypes)\nFUNCTIONS = {\n");
     for f in &abi.functions {
-        let args = f
-            .params
-            .iter()
-            .map(|p| ctype(&p.ty, &format!("{}({})", f.name, p.name)))
-            .collect::<Result<Vec<_>>>()?;
+        let args = params(f, |p, what| ctype(&p.ty, what))?;
         let _ = writeln!(
             out,
             "    \"{}\": ({}, [{}]),",

@@ -6,7 +6,7 @@
 
 use std::fmt::Write as _;
 
-use super::{GENERATED, doc_lines, short, unsupported};
+use super::{GENERATED, defines, doc_lines, members, params, short, unsupported};
 use crate::Result;
 use crate::abi::{Abi, Type};
 
@@ -39,28 +39,15 @@ pub(super) fn render(abi: &Abi) -> Result<String> {
     let mut out = format!(
         "# frozen_string_literal: true\n\n# {GENERATED}\n\nrequire \"ffi\"\n\nmodule Topt\n  # The raw layer: libtopt's C ABI declared for the ffi gem, one to one, with no logic. The\n  # functions are attached by Raw.bind once discovery has chosen the library file.\n  module Raw\n    extend FFI::Library\n\n"
     );
-    for c in &abi.constants {
-        let _ = writeln!(out, "    {} = {}", constant(&c.name), c.value);
-    }
-    for e in &abi.enums {
-        out.push('\n');
-        for m in &e.members {
-            let _ = writeln!(out, "    {} = {}", constant(&m.constant), m.value);
-        }
+    for d in defines(abi) {
+        let _ = writeln!(out, "    {} = {}", constant(d.name), d.value);
     }
     out.push_str("\n    # Enums: typedef -> { member in lower case => value }.\n    ENUMS = {\n");
     for e in &abi.enums {
-        let members: Vec<String> = e
-            .members
-            .iter()
-            .map(|m| format!("{}: {}", m.name.to_ascii_lowercase(), m.value))
-            .collect();
-        let _ = writeln!(
-            out,
-            "      \"{}\" => {{ {} }}.freeze,",
-            e.name,
-            members.join(", ")
-        );
+        let table = members(e, |name, value| {
+            format!("{}: {value}", name.to_ascii_lowercase())
+        });
+        let _ = writeln!(out, "      \"{}\" => {{ {table} }}.freeze,", e.name);
     }
     out.push_str("    }.freeze\n");
     for s in &abi.structs {
@@ -101,11 +88,7 @@ pub(super) fn render(abi: &Abi) -> Result<String> {
         "\n    # Attaches every function from the library at `path` (raises LoadError if it cannot load).\n    def self.bind(path)\n      ffi_lib path\n",
     );
     for f in &abi.functions {
-        let params = f
-            .params
-            .iter()
-            .map(|p| param(&p.ty, &format!("{}({})", f.name, p.name)))
-            .collect::<Result<Vec<_>>>()?;
+        let params = params(f, |p, what| param(&p.ty, what))?;
         let ret = match f.returns.ty.pointee() {
             Some(Type::Char) => ":string".to_owned(),
             _ => value(&f.returns.ty, &format!("{} result", f.name))?,

@@ -22,8 +22,6 @@ interface LibTopt extends Library {
   int TOPT_ABI_VERSION_MAJOR = 1;
   /** The ABI minor version: bumped when functions, constants or struct fields are appended. */
   int TOPT_ABI_VERSION_MINOR = 0;
-
-  // topt_CacheFile: A synced cache file under `cache/http/`.
   /** `settings.json` (never narrowed to a module). */
   int TOPT_CACHE_FILE_SETTINGS = 0;
   /** `known_tests.json`. */
@@ -34,8 +32,6 @@ interface LibTopt extends Library {
   int TOPT_CACHE_FILE_FLAKY_TESTS = 3;
   /** `skippable_tests.json`: never synced, always `TOPT_STATUS_NOT_FOUND`. */
   int TOPT_CACHE_FILE_SKIPPABLE_TESTS = 4;
-
-  // topt_Source: Which candidate answered a cache read.
   /** The file at its canonical path, already narrowed to the module (or read without a module). */
   int TOPT_SOURCE_CANONICAL = 1;
   /** The module's own split file. */
@@ -44,16 +40,12 @@ interface LibTopt extends Library {
   int TOPT_SOURCE_FILTERED_BUNDLE = 3;
   /** The full bundle unchanged (the module is not in it). */
   int TOPT_SOURCE_FULL_BUNDLE = 4;
-
-  // topt_RunfilesMode: How runfiles are found in this process.
   /** No runfiles were found; only absolute paths resolve. */
   int TOPT_RUNFILES_MODE_NONE = 0;
   /** A runfiles `MANIFEST` file maps runfiles paths to real paths. */
   int TOPT_RUNFILES_MODE_MANIFEST = 1;
   /** A runfiles directory tree exists. */
   int TOPT_RUNFILES_MODE_DIRECTORY = 2;
-
-  // topt_Status: A status code.
   /** Success (only returned by `topt_error_code(NULL)`). */
   int TOPT_STATUS_OK = 0;
   /** An argument is unusable: bad UTF-8, a malformed runfiles path, an unknown enum value, an empty or `{}` test payload, or a JSON argument (a selection request, a label list) that is malformed or of the wrong shape. */
@@ -74,16 +66,12 @@ interface LibTopt extends Library {
   int TOPT_STATUS_STRUCT_SIZE = 8;
   /** A required pointer argument is NULL. */
   int TOPT_STATUS_NULL_POINTER = 9;
-
-  // topt_PayloadKind: The kind of a payload file; selects `payloads/{tests,coverage,telemetry}/`.
   /** Test events (citestcycle envelope). */
   int TOPT_PAYLOAD_KIND_TESTS = 0;
   /** Code coverage. */
   int TOPT_PAYLOAD_KIND_COVERAGE = 1;
   /** One raw telemetry request body. */
   int TOPT_PAYLOAD_KIND_TELEMETRY = 2;
-
-  // topt_PayloadFormat: How the payload bytes are encoded.
   /** JSON: validated, then written byte for byte. */
   int TOPT_PAYLOAD_FORMAT_JSON = 0;
   /** msgpack: transcoded to JSON (binary as base64, 64-bit integers exact). */
