@@ -366,7 +366,8 @@ struct topt_Error *topt_payload_write(const struct topt_Context *ctx,
 // major part with the header's before calling anything else.
 uint32_t topt_abi_version(void);
 
-// The library's semantic version (`"0.1.0"`). Static; never free it.
+// The library's semantic version, the workspace's `version` (`"MAJOR.MINOR.PATCH"`). Static;
+// never free it.
 const char *topt_version(void);
 
 #ifdef __cplusplus

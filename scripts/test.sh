@@ -17,7 +17,7 @@ run_suite() {
       cargo fmt --all -- --check &&
         cargo clippy --workspace --all-targets -- -D warnings &&
         cargo test --workspace ;;
-    header) cargo xtask header --check ;;
+    header) cargo xtask header --check && cargo xtask manifests --check ;;
     c) cargo xtask c-test ;;
     symbols) cargo xtask symbols ;;
     go | python | java | nodejs | dotnet | ruby) bash "lang/$1/test.sh" ;;

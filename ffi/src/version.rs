@@ -19,7 +19,8 @@ pub extern "C" fn topt_abi_version() -> u32 {
     )
 }
 
-/// The library's semantic version (`"0.1.0"`). Static; never free it.
+/// The library's semantic version, the workspace's `version` (`"MAJOR.MINOR.PATCH"`). Static;
+/// never free it.
 #[unsafe(no_mangle)]
 pub extern "C" fn topt_version() -> *const c_char {
     ffi_boundary(

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 )
 
 // LibraryEnv names the environment variable that points at libtopt: an absolute path, or a
@@ -30,69 +32,83 @@ type osEnv struct{}
 
 func (osEnv) Getenv(k string) string { return os.Getenv(k) }
 
-// discover finds and opens libtopt by the discovery contract shared by all bindings. Runfiles
-// are looked up minimally (directories, then an exact manifest key) because libtopt, which knows
-// the full algorithm, is not loaded yet. It returns the path that opened.
-func discover(explicit string, e env, open func(string) error) (string, error) {
+// discovery is the process's libtopt, found and opened by the first load and kept afterwards,
+// by the rule every topt binding follows (testdata/vectors/discovery.json holds the cases): an
+// explicit path is the only candidate; else TOPT_LIBRARY is the only source, absolute as is,
+// relative as a runfiles path; else the platform's search. open dlopens and installs a path.
+type discovery struct {
+	env    env
+	open   func(path string) error
+	mu     sync.Mutex
+	loaded atomic.Bool // set once; libtopt is never unloaded
+	path   string
+}
+
+func (d *discovery) load(explicit string) (string, error) {
+	if explicit == "" && d.loaded.Load() {
+		return d.path, nil
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.loaded.Load() {
+		if explicit != "" && explicit != d.path {
+			return "", fmt.Errorf("topt: libtopt is already loaded from %s; cannot also load %s", d.path, explicit)
+		}
+		return d.path, nil
+	}
 	var tried []string
-	try := func(where, path string) bool {
-		err := open(path)
-		if err != nil {
-			tried = append(tried, fmt.Sprintf("%s %s: %v", where, path, err))
+	for _, c := range candidates(explicit, d.env, &tried) {
+		if err := d.open(c.path); err != nil {
+			reason, _, _ := strings.Cut(err.Error(), "\n")
+			tried = append(tried, c.where+" "+c.path+": "+reason)
+			continue
 		}
-		return err == nil
+		d.path = c.path
+		d.loaded.Store(true)
+		return c.path, nil
 	}
-	fail := func() (string, error) {
-		return "", fmt.Errorf("topt: cannot load libtopt; set %s to its path. Tried:\n  %s",
-			LibraryEnv, strings.Join(tried, "\n  "))
-	}
-	// An explicit setting is authoritative: a wrong one is reported, not replaced by another libtopt.
-	if explicit != "" {
-		if try("explicit path", explicit) {
-			return explicit, nil
-		}
-		return fail()
-	}
-	name := libraryFileName()
-	candidates := []string{"topt+/" + name, "topt/" + name, "_main/" + name}
+	return "", fmt.Errorf("topt: cannot load libtopt; tried:\n  %s\nset %s to the library's absolute path",
+		strings.Join(tried, "\n  "), LibraryEnv)
+}
+
+type candidate struct{ where, path string }
+
+// candidates lists where to look, in order; places that yield none are noted in tried.
+func candidates(explicit string, e env, tried *[]string) []candidate {
 	v := e.Getenv(LibraryEnv)
-	if filepath.IsAbs(v) {
-		if try("$"+LibraryEnv, v) {
-			return v, nil
-		}
-		return fail()
+	switch {
+	case explicit != "":
+		return []candidate{{"explicit path", explicit}}
+	case v == "":
+		return []candidate{{"platform search", libraryFileName()}}
+	case filepath.IsAbs(v):
+		return []candidate{{LibraryEnv, v}}
 	}
-	if v != "" {
-		candidates = []string{v} // a runfiles path is the only candidate
-	}
-	for _, p := range candidates {
-		for _, root := range []string{"RUNFILES_DIR", "TEST_SRCDIR"} {
-			dir := e.Getenv(root)
-			if dir == "" {
-				continue
-			}
-			path := filepath.Join(dir, p)
-			if _, err := os.Stat(path); err != nil {
-				tried = append(tried, fmt.Sprintf("$%s %s: not found", root, path))
-			} else if try("$"+root, path) {
-				return path, nil
-			}
+	// A runfiles path, looked up minimally: libtopt, which knows Bazel's whole algorithm, is
+	// not loaded yet.
+	var out []candidate
+	for _, root := range []string{"RUNFILES_DIR", "TEST_SRCDIR"} {
+		dir := e.Getenv(root)
+		if dir == "" {
+			*tried = append(*tried, root+" is not set")
+			continue
 		}
-		if manifest := e.Getenv("RUNFILES_MANIFEST_FILE"); manifest != "" {
-			path, err := manifestLookup(manifest, p)
-			if err != nil {
-				tried = append(tried, fmt.Sprintf("$RUNFILES_MANIFEST_FILE %s key %s: %v", manifest, p, err))
-			} else if try("$RUNFILES_MANIFEST_FILE key "+p+" ->", path) {
-				return path, nil
-			}
+		path := filepath.Join(dir, v)
+		if info, err := os.Stat(path); err == nil && !info.IsDir() {
+			out = append(out, candidate{root, path})
+		} else {
+			*tried = append(*tried, root+" "+path+": no such file")
 		}
 	}
-	if v != "" {
-		tried = append(tried, fmt.Sprintf("$%s %s: no runfile loaded; nothing else is tried", LibraryEnv, v))
-	} else if try("default search", name) {
-		return name, nil
+	manifest := e.Getenv("RUNFILES_MANIFEST_FILE")
+	if manifest == "" {
+		*tried = append(*tried, "RUNFILES_MANIFEST_FILE is not set")
+	} else if path, err := manifestLookup(manifest, v); err != nil {
+		*tried = append(*tried, "RUNFILES_MANIFEST_FILE "+manifest+": "+err.Error())
+	} else {
+		out = append(out, candidate{"RUNFILES_MANIFEST_FILE", path})
 	}
-	return fail()
+	return out
 }
 
 // manifestLookup finds key in a runfiles manifest (lines "<key> <path>", split at the first space).
@@ -112,5 +128,5 @@ func manifestLookup(manifest, key string) (string, error) {
 	if err := s.Err(); err != nil {
 		return "", err
 	}
-	return "", fmt.Errorf("no such key")
+	return "", fmt.Errorf("no entry %s", key)
 }

@@ -29,7 +29,7 @@ const (
 // String is libtopt's stable name for the status ("NOT_FOUND", ...), or "STATUS_<n>" while
 // the library is not loaded.
 func (s Status) String() string {
-	if !loaded.Load() {
+	if !lib.loaded.Load() {
 		return fmt.Sprintf("STATUS_%d", uint32(s))
 	}
 	return C.GoString(C.raw_status_name(C.topt_Status(s)))

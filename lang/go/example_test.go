@@ -4,7 +4,7 @@ import (
 	"errors"
 	"log"
 
-	topt "github.com/DataDog/topt/lang/go"
+	topt "example.invalid/topt/lang/go"
 )
 
 // A tracer opens one context per process, reads what it needs and writes its payloads.

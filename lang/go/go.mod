@@ -1,3 +1,3 @@
-module github.com/DataDog/topt/lang/go
+module example.invalid/topt/lang/go
 
 go 1.22

@@ -5,45 +5,28 @@ import "C"
 
 import (
 	"errors"
-	"sync"
-	"sync/atomic"
 	"unsafe"
 )
 
 // ABIMajor is the ABI major version this binding was written against (TOPT_ABI_VERSION_MAJOR).
 const ABIMajor = C.TOPT_ABI_VERSION_MAJOR
 
-var (
-	loadMu     sync.Mutex
-	loaded     atomic.Bool // set once the raw table is filled; never reset (libtopt is never unloaded)
-	loadedPath string
-)
+// lib is the process's libtopt.
+var lib = discovery{env: osEnv{}, open: openLibrary}
 
-// Load loads libtopt once per process. path is an explicit library path, the only candidate if
-// given; with "", $TOPT_LIBRARY (absolute, or a runfiles path) is the only source if set, else the
-// runfiles candidates topt+/, topt/ and _main/, then the dynamic linker's default search.
-// The error lists every place tried. Once a library is loaded, Load does nothing.
+// Load loads libtopt once per process and returns nil once it is loaded. path is an explicit
+// library path, the only candidate if given; with "", $TOPT_LIBRARY (absolute, or a runfiles
+// path) is the only source if set, else the dynamic linker's search for libtopt.so. The error
+// lists every place tried. Once a library is loaded, Load("") does nothing and Load of another
+// path is an error naming both.
 //
 // Calling Load is optional: every other function loads with path "" on first use.
 func Load(path string) error {
-	if loaded.Load() {
-		return nil
-	}
-	loadMu.Lock()
-	defer loadMu.Unlock()
-	if loaded.Load() {
-		return nil
-	}
-	found, err := discover(path, osEnv{}, openLibrary)
-	if err != nil {
-		return err
-	}
-	loadedPath = found
-	loaded.Store(true)
-	return nil
+	_, err := lib.load(path)
+	return err
 }
 
-// openLibrary is discover's opener: it dlopens path and, on success, installs it.
+// openLibrary is the discovery's opener: it dlopens path and, on success, installs it.
 func openLibrary(path string) error {
 	cpath := C.CString(path)
 	defer C.free(unsafe.Pointer(cpath))
@@ -56,10 +39,10 @@ func openLibrary(path string) error {
 
 // LibraryPath is the path libtopt was loaded from, or "" before it is loaded.
 func LibraryPath() string {
-	if !loaded.Load() {
+	if !lib.loaded.Load() {
 		return ""
 	}
-	return loadedPath
+	return lib.path
 }
 
 // ABIVersion is the loaded library's (major << 16) | minor.

@@ -2,13 +2,7 @@
 # Builds libtopt and runs the Go binding's tests against it. Works from any directory.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
-root="$(cd ../.. && pwd)"
-
-# An absolute TOPT_LIBRARY already set (say, a release build) is tested as is.
-if [[ "${TOPT_LIBRARY:-}" != /* ]]; then
-  (cd "$root" && cargo build -q -p topt-ffi)
-  export TOPT_LIBRARY="$root/target/debug/libtopt.so"
-fi
+source ../testenv.sh
 # Standard library only: stay offline and on the installed toolchain.
 export GOFLAGS=-mod=mod GOPROXY=off GOTOOLCHAIN=local CGO_ENABLED=1
 

@@ -1,16 +1,14 @@
 package topt
 
-// The shared conformance vectors (testdata/vectors/*.json) driven through the binding, with the
-// semantics of the Rust reference harness (crates/topt-core/tests/vectors_*.rs).
+// testdata/vectors/context.json through the binding: every topt_Config field in, every topt_Info
+// field, cache source and runfiles path out. The other vector files exercise only libtopt's own
+// logic (Rust and the C test run them); marshalling_test.go covers their functions.
 
 import (
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
-	"reflect"
-	"regexp"
 	"strings"
 	"testing"
 )
@@ -32,6 +30,20 @@ func loadVectors(t *testing.T, name string, v any) {
 	}
 }
 
+// writeFiles writes a case's files (path relative to root -> content, placeholders replaced by sub).
+func writeFiles(t *testing.T, root string, files map[string]string, sub func(string) string) {
+	t.Helper()
+	for rel, content := range files {
+		path := filepath.Join(root, rel)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(sub(content)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // ran reports how many cases a vector test ran and fails if there were none.
 func ran(t *testing.T, file string, n int) {
 	t.Helper()
@@ -48,93 +60,6 @@ func statusName(err error) string {
 		return e.Name
 	}
 	return ""
-}
-
-func TestVectorsLabels(t *testing.T) {
-	var v struct {
-		Sanitize []struct{ Input, Output string }
-		Dedup    []struct{ Input, Output []string }
-		LabelMap []struct {
-			Name string
-			LabelSources
-			Labels map[string]string
-		} `json:"label_map"`
-	}
-	loadVectors(t, "labels.json", &v)
-	n := 0
-	for _, c := range v.Sanitize {
-		n++
-		t.Run("sanitize/"+c.Input, func(t *testing.T) {
-			if got, err := SanitizeLabel(c.Input); err != nil || got != c.Output {
-				t.Errorf("SanitizeLabel(%q) = %q, %v; want %q", c.Input, got, err, c.Output)
-			}
-		})
-	}
-	for _, c := range v.Dedup {
-		n++
-		t.Run("dedup/"+strings.Join(c.Input, ","), func(t *testing.T) {
-			if got, err := DedupLabels(c.Input); err != nil || !reflect.DeepEqual(got, c.Output) {
-				t.Errorf("DedupLabels(%q) = %q, %v; want %q", c.Input, got, err, c.Output)
-			}
-		})
-	}
-	for _, c := range v.LabelMap {
-		n++
-		t.Run("label_map/"+c.Name, func(t *testing.T) {
-			if got, err := LabelMap(c.LabelSources); err != nil || !reflect.DeepEqual(got, c.Labels) {
-				t.Errorf("LabelMap = %v, %v; want %v", got, err, c.Labels)
-			}
-		})
-	}
-	ran(t, "labels.json", n)
-}
-
-func TestVectorsSelection(t *testing.T) {
-	var v struct{ Cases []map[string]json.RawMessage }
-	loadVectors(t, "selection.json", &v)
-	for _, c := range v.Cases {
-		var name string
-		if err := json.Unmarshal(c["name"], &name); err != nil {
-			t.Fatal(err)
-		}
-		t.Run(name, func(t *testing.T) {
-			var expect map[string]any
-			if err := json.Unmarshal(c["expect"], &expect); err != nil {
-				t.Fatal(err)
-			}
-			request := map[string]json.RawMessage{}
-			for k, raw := range c {
-				if k != "name" && k != "expect" {
-					request[k] = raw
-				}
-			}
-			body, err := json.Marshal(request)
-			if err != nil {
-				t.Fatal(err)
-			}
-			out, err := SelectModule(body)
-			if want, ok := expect["error_contains"].(string); ok {
-				var e *Error
-				if !errors.As(err, &e) || !strings.Contains(e.Message, want) {
-					t.Errorf("got %s, %v; want error containing %q", out, err, want)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			var got map[string]any
-			if err := json.Unmarshal(out, &got); err != nil {
-				t.Fatalf("%v in %s", err, out)
-			}
-			for k, want := range expect {
-				if !reflect.DeepEqual(got[k], want) {
-					t.Errorf("%s = %v, want %v (result %s)", k, got[k], want, out)
-				}
-			}
-		})
-	}
-	ran(t, "selection.json", len(v.Cases))
 }
 
 type contextVectors struct {
@@ -203,15 +128,7 @@ func TestVectorsContext(t *testing.T) {
 		t.Run(c.Name, func(t *testing.T) {
 			root := t.TempDir()
 			sub := func(s string) string { return strings.ReplaceAll(s, "${F}", root) }
-			for rel, content := range c.Files {
-				path := filepath.Join(root, rel)
-				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(path, []byte(sub(content)), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
+			writeFiles(t, root, c.Files, sub)
 			ctx, err := Open(vectorConfig(t, v.ConfigFields, c.Config, sub))
 			if err == nil {
 				defer ctx.Close()
@@ -306,9 +223,6 @@ func checkInfo(t *testing.T, ctx *Context, want map[string]any, sub func(string)
 	}
 }
 
-var payloadKinds = map[string]PayloadKind{"tests": PayloadTests, "coverage": PayloadCoverage, "telemetry": PayloadTelemetry}
-var payloadFormats = map[string]PayloadFormat{"json": FormatJSON, "msgpack": FormatMsgpack}
-
 // payloadConfig turns payload files on into dir and unsets everything else.
 func payloadConfig(dir string) *Config {
 	empty := String("")
@@ -317,60 +231,4 @@ func payloadConfig(dir string) *Config {
 		ManifestFile: empty, RunfilesManifestFile: empty, RunfilesDir: empty, TestSrcdir: empty,
 		JavaRunfiles: empty, Argv0: empty, SourceRepository: empty,
 	}
-}
-
-func TestVectorsPayloads(t *testing.T) {
-	var v struct {
-		NamePattern string `json:"name_pattern"`
-		Cases       []struct {
-			Name, Kind, Format, Input, Output string
-			InputHex                          string `json:"input_hex"`
-			Error                             *string
-		}
-	}
-	loadVectors(t, "payloads.json", &v)
-	pattern := regexp.MustCompile(v.NamePattern)
-	for _, c := range v.Cases {
-		t.Run(c.Name, func(t *testing.T) {
-			kind, knownKind := payloadKinds[c.Kind]
-			format, knownFormat := payloadFormats[c.Format]
-			if !knownKind || !knownFormat {
-				t.Fatalf("unknown kind %q or format %q", c.Kind, c.Format)
-			}
-			input := []byte(c.Input)
-			if c.InputHex != "" {
-				var err error
-				if input, err = hex.DecodeString(c.InputHex); err != nil {
-					t.Fatal(err)
-				}
-			}
-			dir := t.TempDir()
-			ctx, err := Open(payloadConfig(dir))
-			if err != nil {
-				t.Fatal(err)
-			}
-			path, err := ctx.WritePayload(kind, format, input)
-			ctx.Close()
-			kindDir := filepath.Join(dir, "payloads", c.Kind)
-			entries, _ := os.ReadDir(kindDir)
-			var files []string
-			for _, e := range entries {
-				files = append(files, e.Name())
-			}
-			if c.Error != nil {
-				if statusName(err) != *c.Error || len(files) != 0 {
-					t.Errorf("got %q, %v, files %v; want %s and no file", path, err, files, *c.Error)
-				}
-				return
-			}
-			if err != nil || len(files) != 1 || !pattern.MatchString(files[0]) || !strings.HasPrefix(files[0], c.Kind) ||
-				filepath.Dir(path) != kindDir {
-				t.Fatalf("got %q, %v, files %v", path, err, files)
-			}
-			if data, err := os.ReadFile(path); err != nil || string(data) != c.Output {
-				t.Errorf("wrote %q, %v; want %q", data, err, c.Output)
-			}
-		})
-	}
-	ran(t, "payloads.json", len(v.Cases))
 }

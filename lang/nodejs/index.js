@@ -18,7 +18,7 @@ module.exports = {
   /** The ABI major version this binding was written against. */
   ABI_VERSION_MAJOR: constants.TOPT_ABI_VERSION_MAJOR,
 
-  /** Loads libtopt now, trying `explicitPath` first; returns where it was loaded from. */
+  /** Loads libtopt now, from `explicitPath` alone if given; returns where it was loaded from. */
   load: (explicitPath) => library.load(explicitPath),
   /** Where libtopt was loaded from (loading it if needed). */
   libraryPath: () => library.load(),

@@ -10,7 +10,7 @@ Gem::Specification.new do |spec|
                      "files through libtopt's C ABI, with the ffi gem."
   spec.authors = ["Datadog"]
   spec.license = "Apache-2.0"
-  spec.homepage = "https://github.com/DataDog/topt"
+  spec.homepage = "https://example.invalid/topt"
   spec.required_ruby_version = ">= 3.1"
   spec.files = Dir["lib/**/*.rb"] + ["README.md"]
   spec.require_paths = ["lib"]

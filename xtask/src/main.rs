@@ -3,16 +3,24 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+mod abi;
 mod bench;
+mod bindings;
 mod header;
+mod manifests;
 mod native;
 
 const USAGE: &str = "\
 usage: cargo xtask <task>
 
 tasks:
-  header [--check]   regenerate include/topt.h (and the Go module's copy) with cbindgen;
-                     --check fails if either is stale
+  header [--check]   regenerate everything derived from ffi/src with cbindgen: include/topt.h
+                     (and the Go module's copy), include/topt.abi.json and every binding's raw
+                     layer; --check fails if any is stale. Both compare the struct layouts with
+                     the C compiler's
+  manifests [--check] write the workspace's version and repository URL (root Cargo.toml) into
+                     every other manifest (pyproject, pom, package.json, gemspec, csproj, go.mod,
+                     MODULE.bazel); --check fails if one disagrees
   symbols            check libtopt's exported symbols against the header and the reserved list
   c-test             build and run tests/c against libtopt, plain, under ASan and under valgrind
   bench              run the benchmarks and print figures next to the machine's raw limits
@@ -22,6 +30,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("header") => header::run(args.iter().any(|a| a == "--check")),
+        Some("manifests") => manifests::run(args.iter().any(|a| a == "--check")),
         Some("symbols") => native::symbols(),
         Some("c-test") => native::c_test(),
         Some("bench") => bench::run(),

@@ -5,25 +5,25 @@ namespace Datadog.Topt
     /// <summary>A synced cache file under cache/http/ (TOPT_CACHE_FILE_*).</summary>
     public enum CacheFile : uint
     {
-        Settings = 0,
-        KnownTests = 1,
-        TestManagement = 2,
-        FlakyTests = 3,
+        Settings = Abi.TOPT_CACHE_FILE_SETTINGS,
+        KnownTests = Abi.TOPT_CACHE_FILE_KNOWN_TESTS,
+        TestManagement = Abi.TOPT_CACHE_FILE_TEST_MANAGEMENT,
+        FlakyTests = Abi.TOPT_CACHE_FILE_FLAKY_TESTS,
         /// <summary>Never synced: reading it always fails with NotFound.</summary>
-        SkippableTests = 4,
+        SkippableTests = Abi.TOPT_CACHE_FILE_SKIPPABLE_TESTS,
     }
 
     /// <summary>Which candidate answered a cache read (TOPT_SOURCE_*).</summary>
     public enum CacheSource : uint
     {
         /// <summary>The file at its canonical path, already narrowed to the module.</summary>
-        Canonical = 1,
+        Canonical = Abi.TOPT_SOURCE_CANONICAL,
         /// <summary>The module's own split file.</summary>
-        ModuleFile = 2,
+        ModuleFile = Abi.TOPT_SOURCE_MODULE_FILE,
         /// <summary>The full bundle, filtered to the module by libtopt.</summary>
-        FilteredBundle = 3,
+        FilteredBundle = Abi.TOPT_SOURCE_FILTERED_BUNDLE,
         /// <summary>The full bundle unchanged (the module is not in it).</summary>
-        FullBundle = 4,
+        FullBundle = Abi.TOPT_SOURCE_FULL_BUNDLE,
     }
 
     /// <summary>The JSON of a cache file and where it came from.</summary>

@@ -40,21 +40,16 @@ namespace Datadog.Topt
             Native n = Library.N;
             var handle = new ContextHandle();
             IntPtr raw;
-            if (config == null)
+            // A config whose fields are all NULL reads everything from the environment, as a
+            // NULL config would.
+            RawConfig c = ToRaw(config ?? new Config());
+            try
             {
-                Library.Check(n.topt_context_new_env(IntPtr.Zero, out raw));
+                Library.Check(n.topt_context_new(ref c, out raw));
             }
-            else
+            finally
             {
-                RawConfig c = ToRaw(config);
-                try
-                {
-                    Library.Check(n.topt_context_new(ref c, out raw));
-                }
-                finally
-                {
-                    FreeRaw(c);
-                }
+                FreeRaw(c);
             }
             handle.Adopt(raw);
             return new Context(handle);

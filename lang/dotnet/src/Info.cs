@@ -3,9 +3,9 @@ namespace Datadog.Topt
     /// <summary>How runfiles are found in this process (TOPT_RUNFILES_MODE_*).</summary>
     public enum RunfilesMode : uint
     {
-        None = 0,
-        Manifest = 1,
-        Directory = 2,
+        None = Abi.TOPT_RUNFILES_MODE_NONE,
+        Manifest = Abi.TOPT_RUNFILES_MODE_MANIFEST,
+        Directory = Abi.TOPT_RUNFILES_MODE_DIRECTORY,
     }
 
     /// <summary>What a context sees, for diagnostics. A snapshot copied out of libtopt.</summary>

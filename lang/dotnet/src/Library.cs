@@ -8,31 +8,32 @@ namespace Datadog.Topt
     /// <summary>libtopt itself: loading, versions and status names.</summary>
     public static class Library
     {
-        static readonly object Gate = new object();
-        static Native native;
-        static string loadedFrom;
+        static readonly LibraryDiscovery<Native> Discovery =
+            new LibraryDiscovery<Native>(Environment.GetEnvironmentVariable, Open);
+
+        // Discovery's opener: loads the file, binds every function and checks the ABI major.
+        static Native Open(string path)
+        {
+            NativeLoader.ILoader loader = NativeLoader.Loader;
+            IntPtr handle = loader.Open(path, out string error);
+            if (handle == IntPtr.Zero) throw new DllNotFoundException(error);
+            var n = new Native(name => loader.Symbol(handle, name));
+            uint major = n.topt_abi_version() >> 16;
+            if (major != Abi.TOPT_ABI_VERSION_MAJOR)
+                throw new BadImageFormatException("ABI major version " + major + "; this binding needs " + Abi.TOPT_ABI_VERSION_MAJOR);
+            return n;
+        }
 
         /// <summary>
-        /// Loads libtopt now. <paramref name="path"/> is the only candidate when given; else
-        /// TOPT_LIBRARY if set, else runfiles and the default search (see README). The first
-        /// successful load wins for the process; later calls return its path. Throws <see cref="DllNotFoundException"/> listing
-        /// every place tried, or <see cref="BadImageFormatException"/> for an incompatible ABI.
+        /// Loads libtopt now and returns where from. <paramref name="path"/> is the only candidate
+        /// when given; else TOPT_LIBRARY if set, else the platform's search (see README). A process
+        /// loads libtopt once: asking for another path then throws <see cref="InvalidOperationException"/>
+        /// naming both. Throws <see cref="DllNotFoundException"/> listing every place tried.
         /// </summary>
         public static string Load(string path = null)
         {
-            lock (Gate)
-            {
-                if (native != null) return loadedFrom;
-                IntPtr handle = LibraryDiscovery.Open(path, Environment.GetEnvironmentVariable, out string from);
-                var n = new Native(name => NativeLoader.Symbol(handle, name));
-                uint major = n.topt_abi_version() >> 16;
-                if (major != Abi.VersionMajor)
-                    throw new BadImageFormatException(
-                        "libtopt at " + from + " has ABI major version " + major + "; this binding needs " + Abi.VersionMajor);
-                loadedFrom = from;
-                native = n;
-                return from;
-            }
+            Discovery.Load(path);
+            return Discovery.Path;
         }
 
         /// <summary>Where libtopt was loaded from (loads it if needed).</summary>
@@ -42,7 +43,7 @@ namespace Datadog.Topt
         public static uint AbiVersion => N.topt_abi_version();
 
         /// <summary>The C ABI major version this binding was written against.</summary>
-        public static uint BindingAbiMajor => Abi.VersionMajor;
+        public static uint BindingAbiMajor => Abi.TOPT_ABI_VERSION_MAJOR;
 
         /// <summary>The library's semantic version, e.g. "0.1.0".</summary>
         public static string Version => Utf8.FromPtr(N.topt_version());
@@ -50,16 +51,7 @@ namespace Datadog.Topt
         /// <summary>The stable name of a status code ("NOT_FOUND"; "UNKNOWN" for codes this libtopt does not define).</summary>
         public static string StatusName(Status status) => Utf8.FromPtr(N.topt_status_name((uint)status));
 
-        internal static Native N
-        {
-            get
-            {
-                Native n = native;
-                if (n != null) return n;
-                Load();
-                return native;
-            }
-        }
+        internal static Native N => Discovery.Library ?? Discovery.Load(null);
 
         // Turns a topt_Error* into a ToptException (and frees it); NULL = success.
         internal static void Check(IntPtr error)
@@ -100,7 +92,9 @@ namespace Datadog.Topt
         }
 
         // The shape of topt_select_module and topt_label_*: a C string in, owned bytes out.
-        internal static string JsonCall(Native.JsonInJsonOutFn fn, string input)
+        internal delegate IntPtr TextFn(byte[] input, ref RawBytes output);
+
+        internal static string JsonCall(TextFn fn, string input)
         {
             if (input == null) throw new ArgumentNullException(nameof(input));
             var output = new RawBytes();

@@ -1,124 +1,116 @@
-// Finds and opens libtopt by the rules shared by every topt binding:
-//   1. an explicit path from the caller: if given, the only candidate;
-//   2. else TOPT_LIBRARY, if set, the only source: absolute = used as is; relative = a Bazel
-//      runfiles path (as $(rlocationpath) gives), resolved as below;
-//   3. else the default runfiles candidates topt+/, topt/, _main/ + the platform file name, then
-//      the platform's default search by file name.
-// A runfiles path <p> is RUNFILES_DIR/<p>, TEST_SRCDIR/<p> if the file exists, then the exact key
-// <p> in the RUNFILES_MANIFEST_FILE (libtopt is not loaded yet, so this is a minimal lookup).
-// An explicit setting is authoritative: if it fails, nothing else is tried. A failure lists every
-// place tried.
+// The process's libtopt, found and opened by the first Load and kept afterwards, by the rule
+// every topt binding follows (testdata/vectors/discovery.json holds the cases): an explicit path
+// is the only candidate; else TOPT_LIBRARY is the only source (absolute: opened as is; relative:
+// a runfiles path, looked up minimally because libtopt, which knows Bazel's whole algorithm, is
+// not loaded yet); else the platform's search. A later request for a different path is an error
+// naming both.
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Threading;
 
 namespace Datadog.Topt
 {
-    internal static class LibraryDiscovery
+    internal sealed class LibraryDiscovery<T> where T : class
     {
         internal const string EnvVar = "TOPT_LIBRARY";
-        internal static readonly string[] RunfilesRepos = { "topt+", "topt", "_main" };
 
-        internal struct Candidate
+        readonly Func<string, string> env;
+        readonly Func<string, T> open;
+        readonly object gate = new object();
+        T library;
+        string path;
+
+        // `open` returns the library or throws DllNotFoundException, BadImageFormatException or
+        // EntryPointNotFoundException saying why; `env` is read on each load.
+        internal LibraryDiscovery(Func<string, string> env, Func<string, T> open)
         {
-            internal string Where;
-            internal string Path;
+            this.env = env;
+            this.open = open;
         }
 
-        // Opens the first candidate that loads; throws DllNotFoundException listing every attempt.
-        internal static IntPtr Open(string explicitPath, Func<string, string> env, out string loadedFrom)
+        // The loaded library, or null before.
+        internal T Library => Volatile.Read(ref library);
+
+        // Where it was loaded from, or null before.
+        internal string Path => Library == null ? null : path;
+
+        // Loads the library unless already loaded. Throws DllNotFoundException listing every
+        // place tried, or InvalidOperationException when another path is already loaded.
+        internal T Load(string explicitPath)
         {
-            var tried = new List<string>();
-            foreach (Candidate c in Candidates(explicitPath, env, tried))
+            if (string.IsNullOrEmpty(explicitPath)) explicitPath = null;
+            lock (gate)
             {
-                IntPtr handle = NativeLoader.Open(c.Path, out string error);
-                if (handle != IntPtr.Zero)
+                if (library != null)
                 {
-                    loadedFrom = c.Path;
-                    return handle;
+                    if (explicitPath != null && explicitPath != path)
+                        throw new InvalidOperationException("libtopt is already loaded from " + path + "; cannot also load " + explicitPath);
+                    return library;
                 }
-                tried.Add(c.Where + " " + c.Path + ": " + error);
-            }
-            throw new DllNotFoundException(
-                "libtopt could not be loaded. Tried, in order:\n  " + string.Join("\n  ", tried) +
-                "\nSet " + EnvVar + " to the library's absolute path or runfiles path.");
-        }
-
-        // Yields loadable candidates in order; places that yield nothing are noted in `tried`.
-        internal static IEnumerable<Candidate> Candidates(string explicitPath, Func<string, string> env, List<string> tried)
-        {
-            if (!string.IsNullOrEmpty(explicitPath))
-            {
-                yield return new Candidate { Where = "explicit path", Path = explicitPath };
-                yield break; // authoritative: nothing else is tried
-            }
-
-            string fileName = NativeLoader.FileName;
-            string fromEnv = env(EnvVar);
-            var runfilesPaths = new List<string>();
-            if (string.IsNullOrEmpty(fromEnv))
-            {
-                tried.Add(EnvVar + " is not set");
-                foreach (string repo in RunfilesRepos) runfilesPaths.Add(repo + "/" + fileName);
-            }
-            else if (Path.IsPathRooted(fromEnv))
-            {
-                yield return new Candidate { Where = EnvVar, Path = fromEnv };
-                yield break; // authoritative: nothing else is tried
-            }
-            else
-                runfilesPaths.Add(fromEnv);
-
-            foreach (string p in runfilesPaths)
-            {
-                foreach (string root in new[] { "RUNFILES_DIR", "TEST_SRCDIR" })
+                var tried = new List<string>();
+                foreach (KeyValuePair<string, string> c in Candidates(explicitPath, tried))
                 {
-                    string dir = env(root);
-                    if (string.IsNullOrEmpty(dir)) { Note(tried, root + " is not set"); continue; }
-                    string full = Path.Combine(dir, p);
-                    if (File.Exists(full)) yield return new Candidate { Where = root, Path = full };
-                    else tried.Add(root + " " + full + ": no such file");
+                    try
+                    {
+                        T opened = open(c.Value);
+                        path = c.Value;
+                        Volatile.Write(ref library, opened);
+                        return opened;
+                    }
+                    catch (Exception e) when (e is DllNotFoundException || e is BadImageFormatException || e is EntryPointNotFoundException)
+                    {
+                        tried.Add(c.Key + " " + c.Value + ": " + e.Message.Split('\n')[0]);
+                    }
                 }
-                string manifest = env("RUNFILES_MANIFEST_FILE");
-                if (string.IsNullOrEmpty(manifest)) { Note(tried, "RUNFILES_MANIFEST_FILE is not set"); continue; }
-                string mapped = ManifestLookup(manifest, p, out string why);
-                if (mapped != null) yield return new Candidate { Where = "RUNFILES_MANIFEST_FILE " + manifest + " key " + p + " ->", Path = mapped };
-                else tried.Add("RUNFILES_MANIFEST_FILE " + manifest + ": " + why);
+                throw new DllNotFoundException("cannot load libtopt; tried:\n  " + string.Join("\n  ", tried) +
+                                               "\nSet " + EnvVar + " to the library's absolute path.");
             }
+        }
 
-            if (!string.IsNullOrEmpty(fromEnv))
+        // (where, path) pairs in order; places that yield none are noted in `tried`.
+        List<KeyValuePair<string, string>> Candidates(string explicitPath, List<string> tried)
+        {
+            var out_ = new List<KeyValuePair<string, string>>();
+            string value = env(EnvVar);
+            if (explicitPath != null) out_.Add(Pair("explicit path", explicitPath));
+            else if (string.IsNullOrEmpty(value)) out_.Add(Pair("platform search", NativeLoader.FileName));
+            else if (System.IO.Path.IsPathRooted(value)) out_.Add(Pair(EnvVar, value));
+            else Runfile(value, out_, tried);
+            return out_;
+        }
+
+        static KeyValuePair<string, string> Pair(string where, string p) => new KeyValuePair<string, string>(where, p);
+
+        void Runfile(string rpath, List<KeyValuePair<string, string>> out_, List<string> tried)
+        {
+            foreach (string root in new[] { "RUNFILES_DIR", "TEST_SRCDIR" })
             {
-                tried.Add(EnvVar + " " + fromEnv + ": no runfile loaded; nothing else is tried");
-                yield break;
+                string dir = env(root);
+                if (string.IsNullOrEmpty(dir)) { tried.Add(root + " is not set"); continue; }
+                string full = System.IO.Path.Combine(dir, rpath);
+                if (File.Exists(full)) out_.Add(Pair(root, full));
+                else tried.Add(root + " " + full + ": no such file");
             }
-            yield return new Candidate { Where = "default search", Path = fileName };
-        }
-
-        // Records a place once, however many candidate paths it was skipped for.
-        static void Note(List<string> tried, string place)
-        {
-            if (!tried.Contains(place)) tried.Add(place);
-        }
-
-        // Exact-key lookup: lines are "<key> <path>", split at the first space.
-        internal static string ManifestLookup(string manifest, string key, out string why)
-        {
-            why = null;
+            string manifest = env("RUNFILES_MANIFEST_FILE");
+            if (string.IsNullOrEmpty(manifest)) { tried.Add("RUNFILES_MANIFEST_FILE is not set"); return; }
             try
             {
                 foreach (string line in File.ReadLines(manifest))
                 {
                     int space = line.IndexOf(' ');
-                    if (space == key.Length && line.StartsWith(key, StringComparison.Ordinal))
-                        return line.Substring(space + 1);
+                    if (space == rpath.Length && line.StartsWith(rpath, StringComparison.Ordinal))
+                    {
+                        out_.Add(Pair("RUNFILES_MANIFEST_FILE", line.Substring(space + 1)));
+                        return;
+                    }
                 }
-                why = "no line for " + key;
+                tried.Add("RUNFILES_MANIFEST_FILE " + manifest + ": no entry " + rpath);
             }
             catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
             {
-                why = e.Message;
+                tried.Add("RUNFILES_MANIFEST_FILE " + manifest + ": " + e.Message);
             }
-            return null;
         }
     }
 }

@@ -4,18 +4,18 @@ namespace Datadog.Topt
     public enum PayloadKind : uint
     {
         /// <summary>Test events (citestcycle envelope).</summary>
-        Tests = 0,
-        Coverage = 1,
+        Tests = Abi.TOPT_PAYLOAD_KIND_TESTS,
+        Coverage = Abi.TOPT_PAYLOAD_KIND_COVERAGE,
         /// <summary>One raw telemetry request body.</summary>
-        Telemetry = 2,
+        Telemetry = Abi.TOPT_PAYLOAD_KIND_TELEMETRY,
     }
 
     /// <summary>How payload bytes are encoded.</summary>
     public enum PayloadFormat : uint
     {
         /// <summary>Validated, then written byte for byte.</summary>
-        Json = 0,
+        Json = Abi.TOPT_PAYLOAD_FORMAT_JSON,
         /// <summary>Transcoded to JSON (binary as base64, 64-bit integers exact).</summary>
-        Msgpack = 1,
+        Msgpack = Abi.TOPT_PAYLOAD_FORMAT_MSGPACK,
     }
 }

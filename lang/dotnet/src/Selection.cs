@@ -10,6 +10,6 @@ namespace Datadog.Topt
         /// A strict miss throws <see cref="ToptException"/> (InvalidArgument) with the macros' message.
         /// </summary>
         public static string SelectModule(string requestJson) =>
-            Library.JsonCall(Library.N.topt_select_module, requestJson);
+            Library.JsonCall((byte[] i, ref RawBytes o) => Library.N.topt_select_module(i, ref o), requestJson);
     }
 }

@@ -1,70 +1,58 @@
-// The raw layer is declared by hand; these checks keep it in step with include/topt.h.
+// The generated raw layer against include/topt.abi.json (whose layouts `cargo xtask header`
+// checks against the C compiler), and the public enums against the ABI's.
 using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
-using System.Reflection;
 using System.Runtime.InteropServices;
-using System.Text.RegularExpressions;
+using static Datadog.Topt.Tests.Json;
 
 namespace Datadog.Topt.Tests
 {
     static class AbiTests
     {
-        static string Header => File.ReadAllText(Path.Combine(Fixtures.VectorsDir, "..", "..", "include", "topt.h"));
+        static object Abi => Parse(File.ReadAllText(Path.Combine(Fixtures.VectorsDir, "..", "..", "include", "topt.abi.json")));
 
-        // TOPT_STATUS_INVALID_ARGUMENT -> (Status, "InvalidArgument").
-        static readonly Dictionary<string, Type> Prefixes = new Dictionary<string, Type>
+        // The public enum for each ABI enum (topt_Source is CacheSource here).
+        static readonly Dictionary<string, Type> Enums = new Dictionary<string, Type>
         {
-            ["STATUS_"] = typeof(Status), ["CACHE_FILE_"] = typeof(CacheFile), ["SOURCE_"] = typeof(CacheSource),
-            ["RUNFILES_MODE_"] = typeof(RunfilesMode), ["PAYLOAD_KIND_"] = typeof(PayloadKind),
-            ["PAYLOAD_FORMAT_"] = typeof(PayloadFormat),
+            ["topt_CacheFile"] = typeof(CacheFile), ["topt_Source"] = typeof(CacheSource),
+            ["topt_RunfilesMode"] = typeof(RunfilesMode), ["topt_Status"] = typeof(Status),
+            ["topt_PayloadKind"] = typeof(PayloadKind), ["topt_PayloadFormat"] = typeof(PayloadFormat),
         };
 
         static string Pascal(string snake) =>
-            string.Concat(snake.Split('_').Select(w => w.Substring(0, 1) + w.Substring(1).ToLowerInvariant()));
+            string.Concat(snake.Split(new[] { '_' }, StringSplitOptions.RemoveEmptyEntries)
+                .Select(w => w.Substring(0, 1).ToUpperInvariant() + w.Substring(1).ToLowerInvariant()));
 
         [Test]
-        public static void EveryHeaderConstantHasTheSameValue()
+        public static void StructLayoutsMatchTheAbi()
         {
-            var defines = Regex.Matches(Header, @"^#define TOPT_([A-Z_]+) (\d+)$", RegexOptions.Multiline).Cast<Match>().ToList();
-            Check.True(defines.Count > 20, "constants found: " + defines.Count);
-            foreach (Match m in defines)
+            Check.Equal(Convert.ToInt32(Get(Get(Abi, "data_model"), "pointer_size")), IntPtr.Size, "pointer size");
+            foreach (object s in Arr(Get(Abi, "structs")))
             {
-                string name = m.Groups[1].Value;
-                uint value = uint.Parse(m.Groups[2].Value);
-                if (name == "ABI_VERSION_MAJOR") { Check.Equal(value, Abi.VersionMajor, name); continue; }
-                if (name == "ABI_VERSION_MINOR") { Check.Equal(value, Abi.VersionMinor, name); continue; }
-                var prefix = Prefixes.Keys.Where(name.StartsWith).OrderByDescending(p => p.Length).FirstOrDefault();
-                Check.True(prefix != null, "no enum for TOPT_" + name);
-                Type type = Prefixes[prefix];
-                string member = Pascal(name.Substring(prefix.Length));
-                Check.True(Enum.IsDefined(type, member), type.Name + "." + member + " is missing");
-                Check.Equal(value, Convert.ToUInt32(Enum.Parse(type, member)), type.Name + "." + member);
+                string name = (string)Get(s, "name");
+                Type raw = typeof(Native).Assembly.GetType("Datadog.Topt.Raw" + name.Substring("topt_".Length), true);
+                Check.Equal(Convert.ToInt32(Get(s, "size")), Marshal.SizeOf(raw), "sizeof(" + name + ")");
+                foreach (object f in Arr(Get(s, "fields")))
+                {
+                    string field = Pascal((string)Get(f, "name"));
+                    Check.Equal(Convert.ToInt32(Get(f, "offset")), (int)Marshal.OffsetOf(raw, field), "offsetof(" + name + ", " + field + ")");
+                }
             }
         }
 
         [Test]
-        public static void EveryHeaderFunctionIsBound()
+        public static void EveryAbiEnumMemberIsPublic()
         {
-            Library.Load();
-            var functions = Regex.Matches(Header, @"\b(topt_[a-z_]+)\(").Cast<Match>().Select(m => m.Groups[1].Value).Distinct().ToList();
-            Check.Equal(17, functions.Count, "functions in the header");
-            var fields = typeof(Native).GetFields(BindingFlags.NonPublic | BindingFlags.Instance).Select(f => f.Name).ToList();
-            foreach (string f in functions) Check.True(fields.Contains(f), "Native." + f + " is missing");
-            foreach (FieldInfo f in typeof(Native).GetFields(BindingFlags.NonPublic | BindingFlags.Instance))
-                Check.True(f.GetValue(Library.N) != null, f.Name + " is bound");
-        }
-
-        [Test]
-        public static void StructLayoutsMatchTheCAbi()
-        {
-            int ptr = IntPtr.Size;
-            Check.Equal(8 + 9 * ptr, Marshal.SizeOf<RawConfig>(), "sizeof(topt_Config)");
-            Check.Equal(24 + 6 * ptr, Marshal.SizeOf<RawInfo>(), "sizeof(topt_Info)");
-            Check.Equal(3 * ptr, Marshal.SizeOf<RawBytes>(), "sizeof(topt_Bytes)");
-            Check.Equal(8, (int)Marshal.OffsetOf<RawConfig>("ManifestFile"), "offsetof(topt_Config, manifest_file)");
-            Check.Equal(24, (int)Marshal.OffsetOf<RawInfo>("ManifestGiven"), "offsetof(topt_Info, manifest_given)");
+            foreach (object e in Arr(Get(Abi, "enums")))
+            {
+                string name = (string)Get(e, "name");
+                Check.True(Enums.TryGetValue(name, out Type type), "no public enum for " + name);
+                var want = Arr(Get(e, "members")).ToDictionary(m => Pascal((string)Get(m, "name")), m => Convert.ToUInt32(Get(m, "value")));
+                var got = Enum.GetNames(type).ToDictionary(n => n, n => Convert.ToUInt32(Enum.Parse(type, n)));
+                Check.Equal(string.Join(",", want.OrderBy(kv => kv.Key)), string.Join(",", got.OrderBy(kv => kv.Key)), type.Name);
+            }
         }
     }
 }

@@ -1,21 +1,17 @@
 using System;
 using System.IO;
-using System.Text.RegularExpressions;
 
 namespace Datadog.Topt.Tests
 {
     static class SmokeTests
     {
         [Test]
-        public static void LoadsAndMatchesHeaderAbi()
+        public static void LoadsAndMatchesTheBindingAbi()
         {
             string from = Library.Load();
             Check.True(File.Exists(from) || from == "libtopt.so", "loaded from " + from);
-            string header = File.ReadAllText(Path.Combine(Fixtures.VectorsDir, "..", "..", "include", "topt.h"));
-            uint headerMajor = uint.Parse(Regex.Match(header, @"#define TOPT_ABI_VERSION_MAJOR (\d+)").Groups[1].Value);
-            Check.Equal(1u, Library.AbiVersion >> 16, "ABI major");
-            Check.Equal(headerMajor, Library.AbiVersion >> 16, "ABI major vs include/topt.h");
-            Check.Equal(headerMajor, Library.BindingAbiMajor, "binding's ABI major vs include/topt.h");
+            Check.Equal(1u, Library.BindingAbiMajor, "this binding was written for ABI major 1");
+            Check.Equal(Library.BindingAbiMajor, Library.AbiVersion >> 16, "the library's ABI major");
             Check.True(!string.IsNullOrEmpty(Library.Version), "version string");
         }
 

@@ -1,5 +1,6 @@
-// Every case of testdata/vectors/*.json through the binding, with the semantics of the Rust
-// reference harnesses (crates/topt-core/tests/vectors_*.rs). Failures are collected per file.
+// testdata/vectors/context.json through the binding: every topt_Config field in, every topt_Info
+// field, cache source and runfiles path out. The other vector files exercise only libtopt's own
+// logic (Rust and the C test run them); MarshallingTests covers their functions.
 using System;
 using System.Collections.Generic;
 using System.IO;
@@ -17,76 +18,6 @@ namespace Datadog.Topt.Tests
             Console.WriteLine("     " + file + ": ran " + ran + " cases");
             Check.True(ran > 0, file + " has no cases");
             Check.True(failures.Count == 0, failures.Count + " of " + ran + " cases failed:\n  " + string.Join("\n  ", failures));
-        }
-
-        [Test]
-        public static void LabelsSanitize()
-        {
-            var cases = Arr(Get(Fixtures.Vectors("labels.json"), "sanitize"));
-            var failures = new List<string>();
-            foreach (object c in cases)
-            {
-                string got = Labels.Sanitize((string)Get(c, "input"));
-                if (got != (string)Get(c, "output")) failures.Add("sanitize(" + Write(Get(c, "input")) + ") = " + got);
-            }
-            Report("labels.json sanitize", cases.Count, failures);
-        }
-
-        [Test]
-        public static void LabelsDedup()
-        {
-            var cases = Arr(Get(Fixtures.Vectors("labels.json"), "dedup"));
-            var failures = new List<string>();
-            foreach (object c in cases)
-            {
-                object got = Parse(Labels.Dedup(Write(Get(c, "input"))));
-                if (!DeepEquals(got, Get(c, "output"))) failures.Add(Write(c) + ": got " + Write(got));
-            }
-            Report("labels.json dedup", cases.Count, failures);
-        }
-
-        [Test]
-        public static void LabelsMap()
-        {
-            var cases = Arr(Get(Fixtures.Vectors("labels.json"), "label_map"));
-            var failures = new List<string>();
-            foreach (object c in cases)
-            {
-                var sources = new Dictionary<string, object>();
-                foreach (string key in new[] { "known_tests", "test_management", "flaky_tests" }) sources[key] = Get(c, key);
-                object got = Parse(Labels.Map(Write(sources)));
-                if (!DeepEquals(got, Get(c, "labels"))) failures.Add(Get(c, "name") + ": got " + Write(got));
-            }
-            Report("labels.json label_map", cases.Count, failures);
-        }
-
-        [Test]
-        public static void SelectionCases()
-        {
-            var cases = Arr(Get(Fixtures.Vectors("selection.json"), "cases"));
-            var failures = new List<string>();
-            foreach (object c in cases)
-            {
-                var request = new Dictionary<string, object>(Obj(c));
-                request.Remove("name");
-                request.Remove("expect");
-                object expect = Get(c, "expect");
-                string outcome;
-                try
-                {
-                    outcome = Datadog.Topt.Selection.SelectModule(Write(request));
-                }
-                catch (ToptException e)
-                {
-                    if (!Has(expect, "error_contains") || !e.Message.Contains((string)Get(expect, "error_contains")))
-                        failures.Add(Get(c, "name") + ": unexpected " + e);
-                    continue;
-                }
-                object got = Parse(outcome);
-                bool ok = !Has(expect, "error_contains") && Obj(expect).All(kv => Has(got, kv.Key) && DeepEquals(Get(got, kv.Key), kv.Value));
-                if (!ok) failures.Add(Get(c, "name") + ": expected " + Write(expect) + ", got " + outcome);
-            }
-            Report("selection.json", cases.Count, failures);
         }
 
         static string Sub(string text, string root) => text.Replace("${F}", root);
@@ -242,59 +173,6 @@ namespace Datadog.Topt.Tests
                 object expected = kv.Value is string s ? Sub(s, root) : kv.Value;
                 if (!DeepEquals(got, expected)) errs.Add(kv.Key + ": got " + Write(got) + ", want " + Write(expected));
             }
-        }
-
-        static byte[] Hex(string text) =>
-            Enumerable.Range(0, text.Length / 2).Select(i => Convert.ToByte(text.Substring(2 * i, 2), 16)).ToArray();
-
-        static readonly Dictionary<string, PayloadKind> Kinds = new Dictionary<string, PayloadKind>
-        {
-            ["tests"] = PayloadKind.Tests, ["coverage"] = PayloadKind.Coverage, ["telemetry"] = PayloadKind.Telemetry,
-        };
-
-        static readonly Dictionary<string, PayloadFormat> Formats = new Dictionary<string, PayloadFormat>
-        {
-            ["json"] = PayloadFormat.Json, ["msgpack"] = PayloadFormat.Msgpack,
-        };
-
-        [Test]
-        public static void PayloadCases()
-        {
-            object v = Fixtures.Vectors("payloads.json");
-            var pattern = new Regex((string)Get(v, "name_pattern"));
-            var cases = Arr(Get(v, "cases"));
-            var failures = new List<string>();
-            foreach (object c in cases)
-            {
-                string dir = Fixtures.TempDir();
-                try
-                {
-                    string kindName = (string)Get(c, "kind");
-                    byte[] input = Has(c, "input_hex") ? Hex((string)Get(c, "input_hex")) : Encoding.UTF8.GetBytes((string)Get(c, "input"));
-                    string path = null;
-                    ToptException error = null;
-                    using (Context ctx = Fixtures.PayloadContext(dir))
-                    {
-                        try { path = ctx.WritePayload(Kinds[kindName], Formats[(string)Get(c, "format")], input); }
-                        catch (ToptException e) { error = e; }
-                    }
-                    string kindDir = Path.Combine(dir, "payloads", kindName);
-                    var files = Directory.Exists(kindDir)
-                        ? Directory.GetFileSystemEntries(kindDir).Select(Path.GetFileName).ToList()
-                        : new List<string>();
-                    bool ok = error != null
-                        ? error.CodeName == Get(c, "error") as string && files.Count == 0
-                        : !Has(c, "error") && files.Count == 1 && pattern.IsMatch(files[0]) && files[0].StartsWith(kindName)
-                          && Path.GetDirectoryName(path) == kindDir
-                          && File.ReadAllBytes(path).SequenceEqual(Encoding.UTF8.GetBytes((string)Get(c, "output")));
-                    if (!ok) failures.Add(Get(c, "name") + ": got " + (error?.ToString() ?? path) + ", files [" + string.Join(", ", files) + "]");
-                }
-                finally
-                {
-                    Directory.Delete(dir, true);
-                }
-            }
-            Report("payloads.json", cases.Count, failures);
         }
     }
 }

@@ -1,48 +1,24 @@
 'use strict';
 
-const { constants: C, types } = require('./raw');
+const { enums, types } = require('./raw');
 const library = require('./library');
 const { bytesCall, take } = require('./bytes');
 const { check, closedError } = require('./errors');
 
-// JS-side names of the header's enums; values are the TOPT_* constants.
-const CACHE_FILES = {
-  settings: C.TOPT_CACHE_FILE_SETTINGS,
-  known_tests: C.TOPT_CACHE_FILE_KNOWN_TESTS,
-  test_management: C.TOPT_CACHE_FILE_TEST_MANAGEMENT,
-  flaky_tests: C.TOPT_CACHE_FILE_FLAKY_TESTS,
-  skippable_tests: C.TOPT_CACHE_FILE_SKIPPABLE_TESTS,
-};
-const SOURCES = {
-  [C.TOPT_SOURCE_CANONICAL]: 'canonical',
-  [C.TOPT_SOURCE_MODULE_FILE]: 'module_file',
-  [C.TOPT_SOURCE_FILTERED_BUNDLE]: 'filtered_bundle',
-  [C.TOPT_SOURCE_FULL_BUNDLE]: 'full_bundle',
-};
-const RUNFILES_MODES = {
-  [C.TOPT_RUNFILES_MODE_NONE]: 'none',
-  [C.TOPT_RUNFILES_MODE_MANIFEST]: 'manifest',
-  [C.TOPT_RUNFILES_MODE_DIRECTORY]: 'directory',
-};
-const PAYLOAD_KINDS = {
-  tests: C.TOPT_PAYLOAD_KIND_TESTS,
-  coverage: C.TOPT_PAYLOAD_KIND_COVERAGE,
-  telemetry: C.TOPT_PAYLOAD_KIND_TELEMETRY,
-};
-const PAYLOAD_FORMATS = { json: C.TOPT_PAYLOAD_FORMAT_JSON, msgpack: C.TOPT_PAYLOAD_FORMAT_MSGPACK };
+// The header's enums by their lower-case names ('known_tests'), and back.
+const CACHE_FILES = enums.topt_CacheFile;
+const PAYLOAD_KINDS = enums.topt_PayloadKind;
+const PAYLOAD_FORMATS = enums.topt_PayloadFormat;
+const invert = (table) => Object.fromEntries(Object.entries(table).map(([name, value]) => [value, name]));
+const SOURCES = invert(enums.topt_Source);
+const RUNFILES_MODES = invert(enums.topt_RunfilesMode);
 
-// Config keys (camelCase, as JS options are) -> topt_Config fields.
-const CONFIG_FIELDS = {
-  manifestFile: 'manifest_file',
-  payloadsInFiles: 'payloads_in_files',
-  undeclaredOutputsDir: 'undeclared_outputs_dir',
-  runfilesManifestFile: 'runfiles_manifest_file',
-  runfilesDir: 'runfiles_dir',
-  testSrcdir: 'test_srcdir',
-  javaRunfiles: 'java_runfiles',
-  argv0: 'argv0',
-  sourceRepository: 'source_repository',
-};
+// Config keys (camelCase, as JS options are) -> topt_Config's string fields.
+const CONFIG_FIELDS = Object.fromEntries(
+  Object.keys(types.topt_Config.members)
+    .filter((field) => field !== 'struct_size' && !field.startsWith('_'))
+    .map((field) => [field.replace(/_(.)/g, (_, c) => c.toUpperCase()), field]),
+);
 
 function pick(table, name, what) {
   if (!Object.prototype.hasOwnProperty.call(table, name)) {

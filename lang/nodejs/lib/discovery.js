@@ -1,10 +1,10 @@
 'use strict';
-// Finds libtopt by the contract every topt binding uses: (1) an explicit path, if given, is the
-// only candidate; (2) else TOPT_LIBRARY, if set, is the only source (absolute: as is; relative: a
-// runfiles path); (3) else the default runfiles candidates, then the platform's default search. An
-// explicit setting is authoritative: if it fails, nothing else is tried. The first candidate that
-// loads wins; if none does, the error lists every place tried. Runfiles are resolved by hand
-// because libtopt, which implements the full algorithm, is not loaded yet.
+// The process's libtopt, found and opened by the first load() and kept afterwards, by the rule
+// every topt binding follows (testdata/vectors/discovery.json holds the cases): an explicit path
+// is the only candidate; else TOPT_LIBRARY is the only source (absolute: opened as is; relative: a
+// runfiles path, looked up minimally because libtopt, which knows Bazel's whole algorithm, is not
+// loaded yet); else the platform's search. A later request for a different path is an error
+// naming both.
 
 const fs = require('node:fs');
 const path = require('node:path');
@@ -17,77 +17,81 @@ function fileName(platform = process.platform) {
   return 'libtopt.so';
 }
 
-/** RUNFILES_DIR, TEST_SRCDIR, then RUNFILES_MANIFEST_FILE; records each miss in `tried`. */
+/** Candidates for runfiles path `rpath` as [where, path]; misses are noted in `tried`. */
 function runfile(rpath, env, tried) {
-  const note = (what) => { if (!tried.includes(what)) tried.push(what); };
+  const out = [];
   for (const name of ['RUNFILES_DIR', 'TEST_SRCDIR']) {
-    const dir = env[name];
-    if (!dir) {
-      note(`${name}: unset`);
+    if (!env[name]) {
+      tried.push(`${name} is not set`);
       continue;
     }
-    const p = path.join(dir, rpath);
-    if (fs.statSync(p, { throwIfNoEntry: false })?.isFile()) return p;
-    tried.push(`${name} ${p}: no such file`);
+    const p = path.join(env[name], rpath);
+    if (fs.statSync(p, { throwIfNoEntry: false })?.isFile()) out.push([name, p]);
+    else tried.push(`${name} ${p}: no such file`);
   }
   const manifest = env.RUNFILES_MANIFEST_FILE;
   if (!manifest) {
-    note('RUNFILES_MANIFEST_FILE: unset');
-    return null;
+    tried.push('RUNFILES_MANIFEST_FILE is not set');
+    return out;
   }
   let text;
   try {
     text = fs.readFileSync(manifest, 'utf8');
   } catch (e) {
     tried.push(`RUNFILES_MANIFEST_FILE ${manifest}: ${e.message}`);
-    return null;
+    return out;
   }
-  for (const line of text.split('\n')) {
-    const space = line.indexOf(' ');
-    if (space > 0 && line.slice(0, space) === rpath) return line.slice(space + 1);
-  }
-  tried.push(`RUNFILES_MANIFEST_FILE ${manifest}: no entry ${rpath}`);
-  return null;
+  const line = text.split('\n').find((l) => l.indexOf(' ') > 0 && l.slice(0, l.indexOf(' ')) === rpath);
+  if (line === undefined) tried.push(`RUNFILES_MANIFEST_FILE ${manifest}: no entry ${rpath}`);
+  else out.push(['RUNFILES_MANIFEST_FILE', line.slice(line.indexOf(' ') + 1)]);
+  return out;
 }
 
-/**
- * Returns `{ library, from }` for the first candidate `loader(pathOrName)` accepts, or throws an
- * Error (code 'ERR_TOPT_NOT_FOUND') listing every place tried.
- */
-function discover(explicit, env, loader) {
-  const tried = [];
-  const candidates = []; // [description, path]
-  const fromEnv = env[ENV];
-  if (explicit) {
-    candidates.push(['explicit path', explicit]); // the only candidate
-  } else if (fromEnv && path.isAbsolute(fromEnv)) {
-    candidates.push([ENV, fromEnv]); // the only candidate
-  } else if (fromEnv) {
-    const found = runfile(fromEnv, env, tried); // the only runfiles path; no defaults
-    if (found) candidates.push([`${ENV} runfile ${fromEnv}`, found]);
-    else tried.push(`${ENV} ${fromEnv}: no such runfile; nothing else is tried`);
-  } else {
-    for (const repo of ['topt+', 'topt', '_main']) {
-      const rpath = `${repo}/${fileName()}`;
-      const found = runfile(rpath, env, tried);
-      if (found) candidates.push([`runfile ${rpath}`, found]);
-    }
-    candidates.push(['platform search', fileName()]);
-  }
-
-  for (const [what, where] of candidates) {
-    try {
-      return { library: loader(where), from: where };
-    } catch (e) {
-      tried.push(`${what} ${where}: ${String(e.message).split('\n')[0]}`);
-    }
-  }
-  const err = new Error(
-    `libtopt not found; tried:\n  ${tried.join('\n  ')}\n` +
-      `Set ${ENV} to the library's absolute path (or its runfiles path).`,
-  );
-  err.code = 'ERR_TOPT_NOT_FOUND';
-  throw err;
+function candidates(explicit, env, tried) {
+  const value = env[ENV];
+  if (explicit) return [['explicit path', explicit]];
+  if (!value) return [['platform search', fileName()]];
+  if (path.isAbsolute(value)) return [[ENV, value]];
+  return runfile(value, env, tried);
 }
 
-module.exports = { ENV, discover, fileName };
+function error(code, message) {
+  return Object.assign(new Error(message), { code });
+}
+
+class Discovery {
+  /** `open(path)` returns the library or throws; `env` is read on each load. */
+  constructor(env, open) {
+    this.env = env;
+    this.open = open;
+    this.library = null;
+    this.path = null;
+  }
+
+  /**
+   * Returns the library, loading it first if needed. Throws ERR_TOPT_NOT_FOUND listing every
+   * place tried, or ERR_TOPT_ALREADY_LOADED when another path is loaded.
+   */
+  load(explicit) {
+    if (this.library !== null) {
+      if (explicit && explicit !== this.path) {
+        throw error('ERR_TOPT_ALREADY_LOADED', `libtopt is already loaded from ${this.path}; cannot also load ${explicit}`);
+      }
+      return this.library;
+    }
+    const tried = [];
+    for (const [where, p] of candidates(explicit, this.env, tried)) {
+      try {
+        this.library = this.open(p);
+        this.path = p;
+        return this.library;
+      } catch (e) {
+        tried.push(`${where} ${p}: ${String(e.message).split('\n')[0]}`);
+      }
+    }
+    throw error('ERR_TOPT_NOT_FOUND',
+      `cannot load libtopt; tried:\n  ${tried.join('\n  ')}\nSet ${ENV} to the library's absolute path.`);
+  }
+}
+
+module.exports = { ENV, Discovery, fileName };

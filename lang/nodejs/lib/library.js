@@ -2,9 +2,7 @@
 // The process-wide libtopt: loaded once, on first use, by the discovery rules.
 
 const raw = require('./raw');
-const { discover } = require('./discovery');
-
-let loaded = null; // { library, from }
+const { Discovery } = require('./discovery');
 
 function open(pathOrName) {
   const lib = raw.bind(pathOrName);
@@ -15,25 +13,20 @@ function open(pathOrName) {
   return lib;
 }
 
+const discovery = new Discovery(process.env, open);
+
 /**
- * Loads libtopt now, from `explicitPath` alone if given. Throws if it is already loaded from elsewhere.
- * Returns the path (or platform name) it was loaded from.
+ * Loads libtopt now, from `explicitPath` alone if given; returns the path (or platform file name)
+ * it was loaded from. Throws if it is already loaded from another path.
  */
 function load(explicitPath) {
-  if (loaded !== null) {
-    if (explicitPath && explicitPath !== loaded.from) {
-      throw new Error(`libtopt is already loaded from ${loaded.from}`);
-    }
-    return loaded.from;
-  }
-  loaded = discover(explicitPath, process.env, open);
-  return loaded.from;
+  discovery.load(explicitPath);
+  return discovery.path;
 }
 
 /** The bound raw functions, loading the library if needed. */
 function lib() {
-  if (loaded === null) load();
-  return loaded.library;
+  return discovery.library ?? discovery.load();
 }
 
 module.exports = { load, lib };

@@ -1,5 +1,5 @@
 'use strict';
-// Shared test plumbing: the repository's vectors and header, temp dirs, isolated configs.
+// Shared test plumbing: the repository's vectors and ABI description, temp dirs, isolated configs.
 
 const fs = require('node:fs');
 const os = require('node:os');
@@ -13,8 +13,9 @@ function vectors(name) {
   return JSON.parse(fs.readFileSync(path.join(REPO, 'testdata/vectors', name), 'utf8'));
 }
 
-function header() {
-  return fs.readFileSync(path.join(REPO, 'include/topt.h'), 'utf8');
+/** include/topt.abi.json, the ABI description the raw layer is generated from. */
+function abi() {
+  return JSON.parse(fs.readFileSync(path.join(REPO, 'include/topt.abi.json'), 'utf8'));
 }
 
 function tempDir() {
@@ -46,4 +47,4 @@ function payloadContext(outputs) {
   return topt.open(isolated({ payloadsInFiles: 'true', undeclaredOutputsDir: outputs }));
 }
 
-module.exports = { vectors, header, tempDir, removeDir, isolated, payloadContext };
+module.exports = { vectors, abi, tempDir, removeDir, isolated, payloadContext };

@@ -15,19 +15,13 @@ BAZEL_ENV = (
     "JAVA_RUNFILES",
 )
 
-# Vector cases run so far, per file; printed at the end of the session.
-VECTOR_COUNTS = {}
-
-
 def vectors(name):
-    """testdata/vectors/<name> ($TOPT_VECTORS_DIR overrides the directory). A missing file raises
-    at collection, which fails the run: skipping would hide that nothing ran."""
+    """testdata/vectors/<name> ($TOPT_VECTORS_DIR overrides the directory). A missing or empty
+    file raises at collection, which fails the run: skipping would hide that nothing ran."""
     directory = os.environ.get("TOPT_VECTORS_DIR") or pathlib.Path(__file__).resolve().parents[3] / "testdata" / "vectors"
-    return json.loads((pathlib.Path(directory) / name).read_text(encoding="utf-8"))
-
-
-def count_vector(name):
-    VECTOR_COUNTS[name] = VECTOR_COUNTS.get(name, 0) + 1
+    data = json.loads((pathlib.Path(directory) / name).read_text(encoding="utf-8"))
+    assert data["cases"], f"{name} has no cases"
+    return data
 
 
 def payload_config(directory):
@@ -50,8 +44,3 @@ def clean_env(monkeypatch):
     """No Bazel variables: a context from the environment sees "not Bazel"."""
     for name in BAZEL_ENV:
         monkeypatch.delenv(name, raising=False)
-
-
-def pytest_terminal_summary(terminalreporter):
-    for name, n in sorted(VECTOR_COUNTS.items()):
-        terminalreporter.write_line(f"vectors: {name}: ran {n} cases")

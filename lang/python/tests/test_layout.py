@@ -1,32 +1,34 @@
-"""The generated ctypes structs have the C compiler's layout (sizes and every field offset)."""
+"""The generated ctypes layer against include/topt.abi.json (whose layouts `cargo xtask header`
+checks against the C compiler), and the idiomatic enums against the ABI's."""
 
 import ctypes
+import json
 import pathlib
-import shutil
-import subprocess
 
 import pytest
 
+import topt
 from topt import _raw
 
-HEADER_DIR = pathlib.Path(__file__).resolve().parents[3] / "include"
-STRUCTS = [_raw.topt_Bytes, _raw.topt_Config, _raw.topt_Info]
+ABI = pathlib.Path(__file__).resolve().parents[3] / "include" / "topt.abi.json"
 
 
-def test_struct_layout_matches_c(tmp_path):
-    cc = shutil.which("cc") or shutil.which("gcc")
-    if not cc or not (HEADER_DIR / "topt.h").exists():
-        pytest.skip("needs a C compiler and include/topt.h")
-    lines = ["#include <stddef.h>", "#include <stdio.h>", '#include "topt.h"', "int main(void) {"]
-    expected = []
-    for s in STRUCTS:
-        lines.append(f'printf("%zu\\n", sizeof({s.__name__}));')
-        expected.append(ctypes.sizeof(s))
-        for name, _ in s._fields_:
-            lines.append(f'printf("%zu\\n", offsetof({s.__name__}, {name}));')
-            expected.append(getattr(s, name).offset)
-    lines.append("return 0; }")
-    (tmp_path / "layout.c").write_text("\n".join(lines))
-    subprocess.run([cc, "-I", str(HEADER_DIR), "-o", str(tmp_path / "layout"), str(tmp_path / "layout.c")], check=True)
-    out = subprocess.run([str(tmp_path / "layout")], check=True, capture_output=True, text=True).stdout
-    assert [int(x) for x in out.split()] == expected
+@pytest.fixture(scope="module")
+def abi():
+    if not ABI.exists():
+        pytest.skip("not in the topt repository")
+    return json.loads(ABI.read_text())
+
+
+def test_struct_layouts_match_the_abi(abi):
+    assert ctypes.sizeof(ctypes.c_void_p) == abi["data_model"]["pointer_size"]
+    for s in abi["structs"]:
+        cls = getattr(_raw, s["name"])
+        assert ctypes.sizeof(cls) == s["size"], s["name"]
+        assert [(f["name"], f["offset"]) for f in s["fields"]] == [(n, getattr(cls, n).offset) for n, _ in cls._fields_]
+
+
+def test_every_abi_enum_member_is_exposed(abi):
+    for e in abi["enums"]:
+        cls = getattr(topt, e["name"].removeprefix("topt_"))
+        assert {m["name"]: m["value"] for m in e["members"]} == {m.name: int(m) for m in cls}, cls

@@ -1,15 +1,16 @@
-"""Finding libtopt: the discovery contract shared by every topt binding.
+"""Finding libtopt, once per process, by the rule every topt binding follows.
 
-1. an explicit path, if given, is the only candidate; 2. else $TOPT_LIBRARY, if set, is the only
-source (absolute as is, relative = a runfiles path); 3. else the default runfiles candidates
-topt+/, topt/, _main/ + file name, then the platform's default search. A runfiles path p is
-$RUNFILES_DIR/<p>, $TEST_SRCDIR/<p> if the file exists, then the exact key <p> in
-$RUNFILES_MANIFEST_FILE. An explicit setting is authoritative: if it fails, nothing else is tried.
-Runfiles are looked up minimally because libtopt, which knows the full algorithm, is not loaded yet.
+An explicit path is the only candidate. Else TOPT_LIBRARY, if set, is the only source: an
+absolute path is opened as is; a relative one is a runfiles path, tried as $RUNFILES_DIR/<p> and
+$TEST_SRCDIR/<p> when that file exists, then as the exact key <p> of $RUNFILES_MANIFEST_FILE
+(libtopt, which knows Bazel's whole runfiles algorithm, is not loaded yet). Else the platform's
+own search for libtopt's file name. A later request for a different path is an error naming
+both. testdata/vectors/discovery.json holds the cases.
 """
 
 import os
 import sys
+import threading
 
 LIBRARY_ENV = "TOPT_LIBRARY"
 
@@ -28,68 +29,82 @@ class LibraryNotFoundError(OSError):
     def __init__(self, tried):
         self.tried = list(tried)
         super().__init__(
-            f"cannot load libtopt; set {LIBRARY_ENV} to its path. Tried:\n  " + "\n  ".join(self.tried)
+            "cannot load libtopt; tried:\n  " + "\n  ".join(self.tried)
+            + f"\nSet {LIBRARY_ENV} to the library's absolute path."
         )
 
 
-def _manifest_lookup(manifest, key):
-    """The path for `key` in a runfiles manifest (lines "<key> <path>", split at the first space)."""
-    with open(manifest, encoding="utf-8", errors="surrogateescape") as f:
-        for line in f:
-            k, sep, path = line.rstrip("\n").partition(" ")
-            if sep and k == key:
-                return path
-    raise LookupError("no such key")
+def _runfile(environ, rpath, tried):
+    """The candidates for runfiles path `rpath`, as (where, path); misses are noted in `tried`."""
+    for var in ("RUNFILES_DIR", "TEST_SRCDIR"):
+        if not (base := environ.get(var)):
+            tried.append(f"{var} is not set")
+            continue
+        path = os.path.join(base, rpath)
+        if os.path.isfile(path):
+            yield var, path
+        else:
+            tried.append(f"{var} {path}: no such file")
+    if not (manifest := environ.get("RUNFILES_MANIFEST_FILE")):
+        tried.append("RUNFILES_MANIFEST_FILE is not set")
+        return
+    found = None
+    try:
+        with open(manifest, encoding="utf-8", errors="surrogateescape") as f:
+            for line in f:
+                key, sep, path = line.rstrip("\n").partition(" ")
+                if sep and key == rpath:
+                    found = path
+                    break
+    except OSError as e:
+        tried.append(f"RUNFILES_MANIFEST_FILE {manifest}: {e}")
+        return
+    if found is None:
+        tried.append(f"RUNFILES_MANIFEST_FILE {manifest}: no entry {rpath}")
+    else:
+        yield "RUNFILES_MANIFEST_FILE", found
 
 
-def find_library(explicit, environ, open_library):
-    """Opens libtopt with `open_library(path)` at the first place that works.
-
-    Returns (handle, path); raises LibraryNotFoundError listing every attempt.
-    """
-    tried = []
-
-    def attempt(where, path):
-        try:
-            return open_library(path)
-        except OSError as e:
-            tried.append(f"{where} {path}: {e}")
-            return None
-
-    # An explicit setting is authoritative: a wrong one is reported, not replaced by another libtopt.
+def _candidates(explicit, environ, tried):
     if explicit:
-        explicit = os.fspath(explicit)
-        if (lib := attempt("explicit path", explicit)) is not None:
-            return lib, explicit
-        raise LibraryNotFoundError(tried)
-    name = library_file_name()
-    candidates = [f"topt+/{name}", f"topt/{name}", f"_main/{name}"]
-    value = environ.get(LIBRARY_ENV, "")
-    if os.path.isabs(value):
-        if (lib := attempt(f"${LIBRARY_ENV}", value)) is not None:
-            return lib, value
-        raise LibraryNotFoundError(tried)
-    if value:
-        candidates = [value]  # a runfiles path is the only candidate
-    for p in candidates:
-        for root in ("RUNFILES_DIR", "TEST_SRCDIR"):
-            if not (base := environ.get(root)):
-                continue
-            path = os.path.join(base, p)
-            if not os.path.exists(path):
-                tried.append(f"${root} {path}: not found")
-            elif (lib := attempt(f"${root}", path)) is not None:
-                return lib, path
-        if manifest := environ.get("RUNFILES_MANIFEST_FILE"):
-            try:
-                path = _manifest_lookup(manifest, p)
-            except (OSError, LookupError) as e:
-                tried.append(f"$RUNFILES_MANIFEST_FILE {manifest} key {p}: {e}")
-            else:
-                if (lib := attempt(f"$RUNFILES_MANIFEST_FILE key {p} ->", path)) is not None:
-                    return lib, path
-    if value:
-        tried.append(f"${LIBRARY_ENV} {value}: no runfile loaded; nothing else is tried")
-    elif (lib := attempt("default search", name)) is not None:
-        return lib, name
-    raise LibraryNotFoundError(tried)
+        yield "explicit path", explicit
+    elif not (value := environ.get(LIBRARY_ENV, "")):
+        yield "platform search", library_file_name()
+    elif os.path.isabs(value):
+        yield LIBRARY_ENV, value
+    else:
+        yield from _runfile(environ, value, tried)
+
+
+class Discovery:
+    """The process's libtopt: found and opened by the first load(), kept afterwards.
+
+    `open_library(path)` returns the library or raises OSError; `environ` is read on each load.
+    """
+
+    def __init__(self, environ, open_library):
+        self._environ = environ
+        self._open = open_library
+        self._lock = threading.Lock()
+        self.library = None
+        self.path = None
+
+    def load(self, explicit=None):
+        """Returns (library, path); raises LibraryNotFoundError, or RuntimeError when another
+        path is already loaded."""
+        explicit = os.fspath(explicit) if explicit else None
+        with self._lock:
+            if self.library is not None:
+                if explicit and explicit != self.path:
+                    raise RuntimeError(f"libtopt is already loaded from {self.path}; cannot also load {explicit}")
+                return self.library, self.path
+            tried = []
+            for where, path in _candidates(explicit, self._environ, tried):
+                try:
+                    library = self._open(path)
+                except OSError as e:
+                    tried.append(f"{where} {path}: {str(e).splitlines()[0] if str(e) else 'failed'}")
+                    continue
+                self.library, self.path = library, path
+                return library, path
+            raise LibraryNotFoundError(tried)

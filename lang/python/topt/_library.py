@@ -4,15 +4,10 @@ from __future__ import annotations
 
 import ctypes
 import os
-import threading
 from typing import Optional
 
 from . import _raw
-from ._discovery import find_library
-
-_lock = threading.Lock()
-_lib = None
-_path = None
+from ._discovery import Discovery
 
 
 def _open(path):
@@ -31,31 +26,28 @@ def _open(path):
     return lib
 
 
+_discovery = Discovery(os.environ, _open)
+
+
 def load_library(path: Optional[str | os.PathLike[str]] = None) -> str:
     """Loads libtopt (once per process) and returns the path it was loaded from.
 
-    `path` is an explicit library path, the only candidate if given; without it (and for every
-    call after the first successful one) the discovery rules apply: $TOPT_LIBRARY if set, else
-    runfiles and the default search.
-    Calling it is optional: the first use of the binding loads the library.
+    `path` is an explicit library path, the only candidate if given; without it, $TOPT_LIBRARY if
+    set, else the platform's search. Once loaded, asking for a different path raises
+    RuntimeError. Calling it is optional: the first use of the binding loads the library.
     """
-    global _lib, _path
-    with _lock:
-        if _lib is None:
-            _lib, _path = find_library(path, os.environ, _open)
-        return _path
+    return _discovery.load(path)[1]
 
 
 def lib():
     """The loaded library (loading it on first use)."""
-    if _lib is None:
-        load_library()
-    return _lib
+    library = _discovery.library
+    return library if library is not None else _discovery.load()[0]
 
 
 def library_path() -> Optional[str]:
     """Where libtopt was loaded from, or None before it is loaded."""
-    return _path
+    return _discovery.path
 
 
 def abi_version() -> int:

@@ -5,14 +5,11 @@ require_relative "test_helper"
 class SmokeTest < Minitest::Test
   include TestHelper
 
-  def test_loads_and_matches_header_abi
+  def test_loads_and_matches_the_binding_abi
     from = Topt.load
     assert(File.exist?(from) || from == "libtopt.so", "loaded from #{from}")
-    header = File.read(File.join(VECTORS_DIR, "..", "..", "include", "topt.h"))
-    header_major = header[/#define TOPT_ABI_VERSION_MAJOR (\d+)/, 1].to_i
-    assert_equal 1, Topt.abi_version >> 16
-    assert_equal header_major, Topt.abi_version >> 16
-    assert_equal header_major, Topt::Raw::ABI_VERSION_MAJOR
+    assert_equal 1, Topt::Raw::ABI_VERSION_MAJOR, "this binding was written for ABI major 1"
+    assert_equal Topt::Raw::ABI_VERSION_MAJOR, Topt.abi_version >> 16
     refute_empty Topt.version
   end
 

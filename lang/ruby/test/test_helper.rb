@@ -13,7 +13,7 @@ module TestHelper
   def vectors(name) = JSON.parse(File.read(File.join(VECTORS_DIR, name)))
 
   # Every config field explicitly unset, so the process environment never leaks in.
-  def isolated = Topt::Raw::Config::FIELDS.to_h { |f| [f, ""] }
+  def isolated = Topt::Raw::Config::STRINGS.to_h { |f| [f, ""] }
 
   def payload_context(outputs, &block)
     Topt::Context.open(**isolated, payloads_in_files: "true", undeclared_outputs_dir: outputs, &block)

@@ -2,8 +2,9 @@
 
 require_relative "test_helper"
 
-# Every case of testdata/vectors/*.json through the binding, with the semantics of the Rust
-# reference harnesses (crates/topt-core/tests/vectors_*.rs). Failures are collected per file.
+# testdata/vectors/context.json through the binding: every topt_Config field in, every topt_Info
+# field, cache source and runfiles path out. The other vector files exercise only libtopt's own
+# logic (Rust and the C test run them); marshalling_test.rb covers their functions.
 class VectorsTest < Minitest::Test
   include TestHelper
 
@@ -13,57 +14,12 @@ class VectorsTest < Minitest::Test
     assert_empty failures, "#{failures.size} of #{ran} cases failed:\n  #{failures.join("\n  ")}"
   end
 
-  def test_labels_sanitize
-    cases = vectors("labels.json").fetch("sanitize")
-    failures = cases.filter_map do |c|
-      got = Topt::Labels.sanitize(c["input"])
-      "sanitize(#{c["input"].inspect}) = #{got.inspect}" unless got == c["output"]
-    end
-    report("labels.json sanitize", cases.size, failures)
-  end
-
-  def test_labels_dedup
-    cases = vectors("labels.json").fetch("dedup")
-    failures = cases.filter_map do |c|
-      got = Topt::Labels.dedup(c["input"])
-      "#{c.to_json}: got #{got.to_json}" unless got == c["output"]
-    end
-    report("labels.json dedup", cases.size, failures)
-  end
-
-  def test_labels_map
-    cases = vectors("labels.json").fetch("label_map")
-    failures = cases.filter_map do |c|
-      got = Topt::Labels.map(known_tests: c["known_tests"], test_management: c["test_management"],
-                             flaky_tests: c["flaky_tests"])
-      "#{c["name"]}: got #{got.to_json}" unless got == c["labels"]
-    end
-    report("labels.json label_map", cases.size, failures)
-  end
-
-  def test_selection
-    cases = vectors("selection.json").fetch("cases")
-    failures = cases.filter_map do |c|
-      expect = c["expect"]
-      request = c.reject { |k, _| %w[name expect].include?(k) }
-      begin
-        got = Topt.select_module(request)
-        ok = !expect.key?("error_contains") && expect.all? { |k, v| got.key?(k) && got[k] == v }
-        "#{c["name"]}: expected #{expect.to_json}, got #{got.to_json}" unless ok
-      rescue Topt::Error => e
-        want = expect["error_contains"]
-        "#{c["name"]}: unexpected #{e.message}" unless want && e.detail.include?(want)
-      end
-    end
-    report("selection.json", cases.size, failures)
-  end
-
   CACHE_FILES = %w[settings known_tests test_management flaky_tests skippable_tests].freeze
 
   def test_context
     v = vectors("context.json")
     fields = v.fetch("config_fields").map(&:to_sym)
-    assert_empty fields - Topt::Raw::Config::FIELDS, "unknown config fields"
+    assert_empty fields - Topt::Raw::Config::STRINGS, "unknown config fields"
     cases = v.fetch("cases")
     failures = cases.filter_map do |c|
       errs = Dir.mktmpdir { |root| context_case(c, fields, root) }
@@ -132,34 +88,5 @@ class VectorsTest < Minitest::Test
       expected = sub(expected, root) if expected.is_a?(String)
       errs << "#{key}: got #{got.inspect}, want #{expected.inspect}" unless got == expected
     end
-  end
-
-  def test_payloads
-    v = vectors("payloads.json")
-    pattern = Regexp.new(v.fetch("name_pattern"))
-    cases = v.fetch("cases")
-    failures = cases.filter_map do |c|
-      Dir.mktmpdir do |dir|
-        input = c.key?("input_hex") ? [c["input_hex"]].pack("H*") : c["input"]
-        kind = c["kind"]
-        result =
-          begin
-            payload_context(dir) { |ctx| ctx.write_payload(kind.to_sym, input, format: c["format"].to_sym) }
-          rescue Topt::Error => e
-            e
-          end
-        kind_dir = File.join(dir, "payloads", kind)
-        files = Dir.exist?(kind_dir) ? Dir.children(kind_dir) : []
-        ok =
-          if result.is_a?(Topt::Error)
-            result.code_name == c["error"] && files.empty?
-          else
-            !c.key?("error") && files.size == 1 && pattern.match?(files[0]) && files[0].start_with?(kind) &&
-              File.dirname(result) == kind_dir && File.binread(result) == c["output"].b
-          end
-        "#{c["name"]}: got #{result.inspect}, files #{files.inspect}" unless ok
-      end
-    end
-    report("payloads.json", cases.size, failures)
   end
 end

@@ -17,16 +17,11 @@ module Topt
   # process. #close frees it (twice is harmless); an FFI::AutoPointer frees it on GC otherwise.
   # A #close racing with calls on other threads waits for them to return.
   class Context
-    CACHE_FILES = { settings: Raw::CACHE_FILE_SETTINGS, known_tests: Raw::CACHE_FILE_KNOWN_TESTS,
-                    test_management: Raw::CACHE_FILE_TEST_MANAGEMENT, flaky_tests: Raw::CACHE_FILE_FLAKY_TESTS,
-                    skippable_tests: Raw::CACHE_FILE_SKIPPABLE_TESTS }.freeze
-    SOURCES = { Raw::SOURCE_CANONICAL => :canonical, Raw::SOURCE_MODULE_FILE => :module_file,
-                Raw::SOURCE_FILTERED_BUNDLE => :filtered_bundle, Raw::SOURCE_FULL_BUNDLE => :full_bundle }.freeze
-    RUNFILES_MODES = { Raw::RUNFILES_MODE_NONE => :none, Raw::RUNFILES_MODE_MANIFEST => :manifest,
-                       Raw::RUNFILES_MODE_DIRECTORY => :directory }.freeze
-    PAYLOAD_KINDS = { tests: Raw::PAYLOAD_KIND_TESTS, coverage: Raw::PAYLOAD_KIND_COVERAGE,
-                      telemetry: Raw::PAYLOAD_KIND_TELEMETRY }.freeze
-    PAYLOAD_FORMATS = { json: Raw::PAYLOAD_FORMAT_JSON, msgpack: Raw::PAYLOAD_FORMAT_MSGPACK }.freeze
+    CACHE_FILES = Raw::ENUMS.fetch("topt_CacheFile")
+    SOURCES = Raw::ENUMS.fetch("topt_Source").invert.freeze
+    RUNFILES_MODES = Raw::ENUMS.fetch("topt_RunfilesMode").invert.freeze
+    PAYLOAD_KINDS = Raw::ENUMS.fetch("topt_PayloadKind")
+    PAYLOAD_FORMATS = Raw::ENUMS.fetch("topt_PayloadFormat")
 
     @freed = 0
     @freed_lock = Mutex.new
@@ -63,7 +58,7 @@ module Topt
 
     def initialize(config)
       Topt.load
-      unknown = config.keys - Raw::Config::FIELDS
+      unknown = config.keys - Raw::Config::STRINGS
       raise ArgumentError, "unknown config field(s): #{unknown.join(", ")}" unless unknown.empty?
 
       out = FFI::MemoryPointer.new(:pointer)

@@ -5,26 +5,20 @@ require_relative "discovery"
 require_relative "error"
 
 module Topt
-  LOAD_LOCK = Mutex.new
-  private_constant :LOAD_LOCK
+  # The process's libtopt: each candidate is bound, then refused if its ABI major differs.
+  DISCOVERY = Discovery.new(ENV) do |path|
+    Raw.bind(path)
+    major = Raw.topt_abi_version >> 16
+    raise LoadError, "ABI major version #{major}; this binding needs #{Raw::ABI_VERSION_MAJOR}" if major != Raw::ABI_VERSION_MAJOR
+  end
+  private_constant :DISCOVERY
 
   class << self
-    # Loads libtopt now: `path` alone when given, else TOPT_LIBRARY if set, else runfiles and the
-    # default search (see README). The first successful load wins for the process; later calls return its
-    # path. Raises LoadError listing every place tried, or for an incompatible ABI.
-    def load(path = nil)
-      LOAD_LOCK.synchronize do
-        return @loaded_from if @loaded_from
-
-        from = Discovery.open(path) { |candidate| Raw.bind(candidate) }
-        major = Raw.topt_abi_version >> 16
-        if major != Raw::ABI_VERSION_MAJOR
-          raise LoadError, "libtopt at #{from} has ABI major version #{major}; this binding needs #{Raw::ABI_VERSION_MAJOR}"
-        end
-
-        @loaded_from = from
-      end
-    end
+    # Loads libtopt now: `path` alone when given, else TOPT_LIBRARY if set, else the platform's
+    # search (see README), and returns where it was loaded from. A process loads libtopt once;
+    # asking for another path then raises LoadError naming both, as does a failure (listing
+    # every place tried).
+    def load(path = nil) = DISCOVERY.load(path)
 
     # Where libtopt was loaded from (loads it if needed).
     def loaded_from = load
@@ -65,7 +59,7 @@ module Topt
       return if error.null?
 
       code = Raw.topt_error_code(error)
-      message = Raw.topt_error_message(error).read_string.force_encoding(Encoding::UTF_8)
+      message = Raw.topt_error_message(error).force_encoding(Encoding::UTF_8)
       Raw.topt_error_free(error)
       raise Error.new(code, Raw.topt_status_name(code), message)
     end

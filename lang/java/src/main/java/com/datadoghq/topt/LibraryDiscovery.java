@@ -10,122 +10,115 @@ import java.util.List;
 import java.util.function.Function;
 
 /**
- * Finds libtopt by the contract every topt binding uses: (1) an explicit path, if given, is the
- * only candidate; (2) else {@code TOPT_LIBRARY}, if set, is the only source (absolute: as is;
- * relative: a runfiles path); (3) else the default runfiles candidates, then the platform's default
- * search. An explicit setting is authoritative: if it fails, nothing else is tried. The first
- * candidate that loads wins; if none does, the error lists every place tried. Runfiles are
- * resolved here by hand because libtopt, which implements the full algorithm, is not loaded yet.
+ * The process's libtopt, found and opened by the first {@link #load} and kept afterwards, by the
+ * rule every topt binding follows ({@code testdata/vectors/discovery.json} holds the cases): an
+ * explicit path is the only candidate; else {@code TOPT_LIBRARY} is the only source (absolute:
+ * opened as is; relative: a runfiles path, looked up minimally because libtopt, which knows
+ * Bazel's whole algorithm, is not loaded yet); else the platform's search. A later request for a
+ * different path is an error naming both.
  */
-final class LibraryDiscovery {
+final class LibraryDiscovery<T> {
   static final String ENV = "TOPT_LIBRARY";
 
-  /** Loads one candidate: an absolute path, or a bare name for the platform search. */
+  /** Opens one candidate: a path, or the bare file name for the platform search. */
   interface Loader<T> {
-    T load(String pathOrName) throws Exception;
+    T load(String path) throws Exception;
   }
 
-  /** The loaded library and where it came from. */
-  static final class Found<T> {
-    final T library;
-    final String from;
+  private final Function<String, String> env;
+  private final Loader<T> loader;
+  private T library; // guarded by this
+  private String path;
 
-    Found(T library, String from) {
-      this.library = library;
-      this.from = from;
-    }
+  LibraryDiscovery(Function<String, String> env, Loader<T> loader) {
+    this.env = env;
+    this.loader = loader;
   }
-
-  private LibraryDiscovery() {}
 
   static String fileName() {
     return System.mapLibraryName("topt");
   }
 
-  static <T> Found<T> discover(String explicit, Function<String, String> env, Loader<T> loader) {
-    List<String> tried = new ArrayList<>();
-    List<String[]> candidates = new ArrayList<>(); // {description, path}
-    String fromEnv = env.apply(ENV);
-    if (explicit != null && !explicit.isEmpty()) {
-      candidates.add(new String[] {"explicit path", explicit}); // the only candidate
-    } else if (fromEnv != null && !fromEnv.isEmpty()) {
-      if (Paths.get(fromEnv).isAbsolute()) {
-        candidates.add(new String[] {ENV, fromEnv}); // the only candidate
-      } else {
-        String found = runfile(fromEnv, env, tried); // the only runfiles path; no defaults
-        if (found != null) {
-          candidates.add(new String[] {ENV + " runfile " + fromEnv, found});
-        } else {
-          tried.add(ENV + " " + fromEnv + ": no such runfile; nothing else is tried");
-        }
-      }
-    } else {
-      for (String repo : new String[] {"topt+", "topt", "_main"}) {
-        String rpath = repo + "/" + fileName();
-        String found = runfile(rpath, env, tried);
-        if (found != null) {
-          candidates.add(new String[] {"runfile " + rpath, found});
-        }
-      }
-      candidates.add(new String[] {"platform search", "topt"});
-    }
+  /** Where the library was loaded from; null before. */
+  synchronized String path() {
+    return path;
+  }
 
-    for (String[] c : candidates) {
+  /**
+   * The library, loading it on the first call. Throws {@link UnsatisfiedLinkError} listing every
+   * place tried, or {@link IllegalStateException} when another path is already loaded.
+   */
+  synchronized T load(String explicit) {
+    explicit = explicit == null || explicit.isEmpty() ? null : explicit;
+    if (library != null) {
+      if (explicit != null && !explicit.equals(path)) {
+        throw new IllegalStateException(
+            "libtopt is already loaded from " + path + "; cannot also load " + explicit);
+      }
+      return library;
+    }
+    List<String> tried = new ArrayList<>();
+    for (String[] c : candidates(explicit, tried)) {
       try {
-        return new Found<>(loader.load(c[1]), c[1]);
+        library = loader.load(c[1]);
+        path = c[1];
+        return library;
       } catch (Exception | LinkageError e) {
-        tried.add(c[0] + " " + c[1] + ": " + firstLine(e.getMessage()));
+        String m = e.getMessage() == null ? "failed" : e.getMessage();
+        tried.add(c[0] + " " + c[1] + ": " + m.split("\n", 2)[0]);
       }
     }
     throw new UnsatisfiedLinkError(
-        "libtopt not found; tried:\n  " + String.join("\n  ", tried)
-            + "\nSet " + ENV + " to the library's absolute path (or its runfiles path).");
+        "cannot load libtopt; tried:\n  " + String.join("\n  ", tried)
+            + "\nSet " + ENV + " to the library's absolute path.");
   }
 
-  /** RUNFILES_DIR, TEST_SRCDIR, then RUNFILES_MANIFEST_FILE; records each miss in {@code tried}. */
-  private static String runfile(String rpath, Function<String, String> env, List<String> tried) {
+  /** {where, path} pairs in order; places that yield none are noted in {@code tried}. */
+  private List<String[]> candidates(String explicit, List<String> tried) {
+    List<String[]> out = new ArrayList<>();
+    String value = env.apply(ENV);
+    if (explicit != null) {
+      out.add(new String[] {"explicit path", explicit});
+    } else if (value == null || value.isEmpty()) {
+      out.add(new String[] {"platform search", fileName()});
+    } else if (Paths.get(value).isAbsolute()) {
+      out.add(new String[] {ENV, value});
+    } else {
+      runfile(value, out, tried);
+    }
+    return out;
+  }
+
+  private void runfile(String rpath, List<String[]> out, List<String> tried) {
     for (String var : new String[] {"RUNFILES_DIR", "TEST_SRCDIR"}) {
       String dir = env.apply(var);
       if (dir == null || dir.isEmpty()) {
-        note(tried, var + ": unset");
+        tried.add(var + " is not set");
         continue;
       }
       Path p = Paths.get(dir, rpath);
       if (Files.isRegularFile(p)) {
-        return p.toString();
+        out.add(new String[] {var, p.toString()});
+      } else {
+        tried.add(var + " " + p + ": no such file");
       }
-      tried.add(var + " " + p + ": no such file");
     }
     String manifest = env.apply("RUNFILES_MANIFEST_FILE");
     if (manifest == null || manifest.isEmpty()) {
-      note(tried, "RUNFILES_MANIFEST_FILE: unset");
-      return null;
+      tried.add("RUNFILES_MANIFEST_FILE is not set");
+      return;
     }
     try {
       for (String line : Files.readAllLines(Paths.get(manifest), StandardCharsets.UTF_8)) {
         int space = line.indexOf(' ');
         if (space > 0 && line.substring(0, space).equals(rpath)) {
-          return line.substring(space + 1);
+          out.add(new String[] {"RUNFILES_MANIFEST_FILE", line.substring(space + 1)});
+          return;
         }
       }
       tried.add("RUNFILES_MANIFEST_FILE " + manifest + ": no entry " + rpath);
     } catch (IOException e) {
       tried.add("RUNFILES_MANIFEST_FILE " + manifest + ": " + e);
     }
-    return null;
-  }
-
-  private static void note(List<String> tried, String what) {
-    if (!tried.contains(what)) {
-      tried.add(what);
-    }
-  }
-
-  private static String firstLine(String s) {
-    if (s == null) {
-      return "failed";
-    }
-    int nl = s.indexOf('\n');
-    return nl < 0 ? s : s.substring(0, nl);
   }
 }

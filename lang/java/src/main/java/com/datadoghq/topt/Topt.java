@@ -14,39 +14,32 @@ public final class Topt {
   /** The ABI major version this binding was written against ({@code TOPT_ABI_VERSION_MAJOR}). */
   public static final int ABI_VERSION_MAJOR = LibTopt.TOPT_ABI_VERSION_MAJOR;
 
-  private static volatile LibTopt lib; // volatile: lib() skips the lock once loaded
-  private static String loadedFrom;
+  private static final LibraryDiscovery<LibTopt> DISCOVERY =
+      new LibraryDiscovery<>(System::getenv, Topt::open);
+  private static volatile LibTopt lib; // lib() skips the discovery's lock once loaded
 
   private Topt() {}
 
   /**
    * Loads libtopt now from {@code explicitPath} alone if given (else the usual discovery). Throws
-   * {@link IllegalStateException} if it is already loaded from somewhere else.
+   * {@link UnsatisfiedLinkError} listing every place tried, or {@link IllegalStateException} if
+   * it is already loaded from another path.
    */
-  public static synchronized void load(String explicitPath) {
-    if (lib != null) {
-      if (explicitPath != null && !explicitPath.equals(loadedFrom)) {
-        throw new IllegalStateException("libtopt is already loaded from " + loadedFrom);
-      }
-      return;
-    }
-    LibraryDiscovery.Found<LibTopt> found =
-        LibraryDiscovery.discover(explicitPath, System::getenv, Topt::open);
-    loadedFrom = found.from;
-    lib = found.library;
+  public static void load(String explicitPath) {
+    lib = DISCOVERY.load(explicitPath);
   }
 
-  /** Where libtopt was loaded from (a path, or {@code "topt"} for the platform search). */
-  public static synchronized String libraryPath() {
-    load(null);
-    return loadedFrom;
+  /** Where libtopt was loaded from (a path, or its file name for the platform search). */
+  public static String libraryPath() {
+    lib();
+    return DISCOVERY.path();
   }
 
   static LibTopt lib() {
     LibTopt l = lib;
     if (l == null) {
-      load(null);
-      l = lib;
+      l = DISCOVERY.load(null);
+      lib = l;
     }
     return l;
   }

@@ -4,143 +4,104 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
+import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
 
-/** The discovery order, with a fake environment and a loader that records what it was asked. */
+/** testdata/vectors/discovery.json with a fake opener, and the real loader's error. */
 class DiscoveryTest {
-  private final Map<String, String> env = new HashMap<>();
-  private final List<String> asked = new ArrayList<>();
-
-  /** Loads only {@code good}; everything else fails like a missing library. */
-  private String discover(String explicit, String good) {
-    return LibraryDiscovery.discover(
-            explicit,
-            env::get,
-            p -> {
-              asked.add(p);
-              if (!p.equals(good)) {
-                throw new UnsatisfiedLinkError("cannot open " + p);
-              }
-              return p;
-            })
-        .library;
+  @TestFactory
+  Stream<DynamicTest> vectors() throws Exception {
+    return StreamSupport.stream(
+            Fixtures.vectors("discovery.json").getAsJsonObject().getAsJsonArray("cases").spliterator(),
+            false)
+        .map(JsonElement::getAsJsonObject)
+        .map(c -> DynamicTest.dynamicTest(c.get("name").getAsString(), () -> run(c)));
   }
 
-  @Test
-  void explicitPathComesFirst() {
-    env.put("TOPT_LIBRARY", "/env/libtopt.so");
-    assertEquals("/x/libtopt.so", discover("/x/libtopt.so", "/x/libtopt.so"));
-    assertEquals(List.of("/x/libtopt.so"), asked);
+  private static List<String> strings(JsonObject o, String key, UnaryOperator<String> sub) {
+    List<String> out = new ArrayList<>();
+    if (o.has(key)) {
+      o.getAsJsonArray(key).forEach(e -> out.add(sub.apply(e.getAsString())));
+    }
+    return out;
   }
 
-  @Test
-  void explicitPathIsTheOnlyCandidate() {
-    env.put("TOPT_LIBRARY", "/env/libtopt.so");
-    UnsatisfiedLinkError e =
-        assertThrows(UnsatisfiedLinkError.class, () -> discover("/x/libtopt.so", "topt"));
-    assertEquals(List.of("/x/libtopt.so"), asked);
-    assertTrue(e.getMessage().contains("explicit path /x/libtopt.so"), e.getMessage());
-  }
-
-  @Test
-  void missingAbsoluteEnvironmentValueFailsWithoutTryingDefaults() throws Exception {
-    Path dir = Fixtures.tempDir();
+  private static void run(JsonObject c) throws Exception {
+    Path root = Fixtures.tempDir();
     try {
-      Path lib = dir.resolve("topt+/" + LibraryDiscovery.fileName());
-      Files.createDirectories(lib.getParent());
-      Files.write(lib, new byte[0]);
-      env.put("TOPT_LIBRARY", "/missing/libtopt.so");
-      env.put("RUNFILES_DIR", dir.toString());
-      UnsatisfiedLinkError e =
-          assertThrows(UnsatisfiedLinkError.class, () -> discover(null, lib.toString()));
-      assertEquals(List.of("/missing/libtopt.so"), asked);
-      assertTrue(e.getMessage().contains("TOPT_LIBRARY /missing/libtopt.so"), e.getMessage());
+      UnaryOperator<String> sub =
+          s -> s.replace("{T}", root.toString()).replace("{NAME}", LibraryDiscovery.fileName());
+      for (Map.Entry<String, JsonElement> f : c.getAsJsonObject("files").entrySet()) {
+        Path p = root.resolve(f.getKey());
+        Files.createDirectories(p.getParent());
+        Files.write(p, sub.apply(f.getValue().getAsString()).getBytes(StandardCharsets.UTF_8));
+      }
+      Map<String, String> env = new HashMap<>();
+      c.getAsJsonObject("env").entrySet().forEach(e -> env.put(e.getKey(), sub.apply(e.getValue().getAsString())));
+      Set<String> loadable = new HashSet<>(strings(c, "loadable", sub));
+      List<String> attempts = new ArrayList<>();
+      LibraryDiscovery<String> discovery =
+          new LibraryDiscovery<>(
+              env::get,
+              p -> {
+                attempts.add(p);
+                if (!loadable.contains(p)) {
+                  throw new UnsatisfiedLinkError("refused");
+                }
+                return "library";
+              });
+      for (JsonElement e : c.getAsJsonArray("loads")) {
+        JsonObject step = e.getAsJsonObject();
+        attempts.clear();
+        String explicit =
+            step.has("explicit") && !step.get("explicit").isJsonNull()
+                ? sub.apply(step.get("explicit").getAsString())
+                : null;
+        if (step.has("loaded")) {
+          assertEquals("library", discovery.load(explicit));
+          assertEquals(sub.apply(step.get("loaded").getAsString()), discovery.path());
+        } else {
+          Throwable t = assertThrows(Throwable.class, () -> discovery.load(explicit));
+          assertTrue(t instanceof UnsatisfiedLinkError || t instanceof IllegalStateException, t.toString());
+          List<String> want = strings(step, "tried", sub);
+          want.addAll(strings(step, "error_contains", sub));
+          for (String w : want) {
+            assertTrue(t.getMessage().contains(w), t.getMessage() + "\nlacks " + w);
+          }
+        }
+        assertEquals(strings(step, "attempts", sub), attempts, "opened");
+      }
     } finally {
-      Fixtures.deleteTree(dir);
+      Fixtures.deleteTree(root);
     }
   }
 
   @Test
-  void relativeEnvironmentValueThroughTheManifest() throws Exception {
+  void theRealLoaderSaysWhy() throws Exception {
     Path dir = Fixtures.tempDir();
     try {
-      Path manifest = dir.resolve("MANIFEST");
-      String lines = "_main/lib/libtopt.so.x /no\n_main/lib/libtopt.so /real/libtopt.so\n";
-      Files.write(manifest, lines.getBytes(StandardCharsets.UTF_8));
-      env.put("TOPT_LIBRARY", "_main/lib/libtopt.so");
-      env.put("RUNFILES_MANIFEST_FILE", manifest.toString());
-      assertEquals("/real/libtopt.so", discover(null, "/real/libtopt.so"));
+      String missing = dir.resolve("nope.so").toString();
+      LibraryDiscovery<Object> discovery =
+          new LibraryDiscovery<>(k -> null, p -> com.sun.jna.NativeLibrary.getInstance(p));
+      UnsatisfiedLinkError e = assertThrows(UnsatisfiedLinkError.class, () -> discovery.load(missing));
+      assertTrue(e.getMessage().contains("explicit path " + missing + ": "), e.getMessage());
     } finally {
       Fixtures.deleteTree(dir);
-    }
-  }
-
-  @Test
-  void unresolvedRelativeEnvironmentValueFailsWithoutTryingDefaults() {
-    env.put("TOPT_LIBRARY", "_main/lib/libtopt.so");
-    UnsatisfiedLinkError e = assertThrows(UnsatisfiedLinkError.class, () -> discover(null, "topt"));
-    assertEquals(List.of(), asked);
-    assertTrue(e.getMessage().contains("TOPT_LIBRARY _main/lib/libtopt.so"), e.getMessage());
-  }
-
-  @Test
-  void absoluteEnvironmentValueIsUsedAsIs() {
-    env.put("TOPT_LIBRARY", "/env/libtopt.so");
-    assertEquals("/env/libtopt.so", discover(null, "/env/libtopt.so"));
-  }
-
-  @Test
-  void relativeEnvironmentValueIsARunfile() throws Exception {
-    Path dir = Fixtures.tempDir();
-    try {
-      Path lib = dir.resolve("_main/lib/libtopt.so");
-      Files.createDirectories(lib.getParent());
-      Files.write(lib, new byte[0]);
-      env.put("TOPT_LIBRARY", "_main/lib/libtopt.so");
-      env.put("RUNFILES_DIR", dir.toString());
-      assertEquals(lib.toString(), discover(null, lib.toString()));
-    } finally {
-      Fixtures.deleteTree(dir);
-    }
-  }
-
-  @Test
-  void defaultRunfilesPathsThroughTheManifest() throws Exception {
-    Path dir = Fixtures.tempDir();
-    try {
-      Path manifest = dir.resolve("MANIFEST");
-      String name = LibraryDiscovery.fileName();
-      Files.write(manifest, ("other x\ntopt+/" + name + " /real/" + name + "\n").getBytes(StandardCharsets.UTF_8));
-      env.put("RUNFILES_MANIFEST_FILE", manifest.toString());
-      assertEquals("/real/" + name, discover(null, "/real/" + name));
-    } finally {
-      Fixtures.deleteTree(dir);
-    }
-  }
-
-  @Test
-  void platformSearchIsLast() {
-    assertEquals("topt", discover(null, "topt"));
-  }
-
-  @Test
-  void failureListsEveryPlace() {
-    env.put("TEST_SRCDIR", "/nonexistent-srcdir");
-    UnsatisfiedLinkError e = assertThrows(UnsatisfiedLinkError.class, () -> discover(null, "none"));
-    for (String place :
-        new String[] {
-          "RUNFILES_DIR: unset", "TEST_SRCDIR /nonexistent-srcdir/topt+/",
-          "TEST_SRCDIR /nonexistent-srcdir/_main/", "RUNFILES_MANIFEST_FILE: unset",
-          "platform search topt", "TOPT_LIBRARY"
-        }) {
-      assertTrue(e.getMessage().contains(place), place + " missing from:\n" + e.getMessage());
     }
   }
 }

@@ -1,6 +1,7 @@
 package com.datadoghq.topt;
 
 import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -11,7 +12,7 @@ import java.nio.file.Paths;
 import java.util.Comparator;
 import java.util.stream.Stream;
 
-/** Shared test plumbing: the repository's vectors and header, temp dirs, isolated configs. */
+/** Shared test plumbing: the repository's vectors and ABI description, temp dirs, isolated configs. */
 final class Fixtures {
   private Fixtures() {}
 
@@ -25,8 +26,11 @@ final class Fixtures {
         Files.readString(Paths.get(dir, name), StandardCharsets.UTF_8));
   }
 
-  static String header() throws IOException {
-    return Files.readString(Paths.get(System.getProperty("topt.header")), StandardCharsets.UTF_8);
+  /** include/topt.abi.json, the ABI description the raw layer is generated from. */
+  static JsonObject abi() throws IOException {
+    return JsonParser.parseString(
+            Files.readString(Paths.get(System.getProperty("topt.abi")), StandardCharsets.UTF_8))
+        .getAsJsonObject();
   }
 
   static Path tempDir() throws IOException {

@@ -4,21 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 class SmokeTest {
   @Test
-  void abiMajorMatchesTheHeader() throws Exception {
-    Matcher m = Pattern.compile("#define TOPT_ABI_VERSION_MAJOR (\\d+)").matcher(Fixtures.header());
-    assertTrue(m.find(), "TOPT_ABI_VERSION_MAJOR in topt.h");
-    int headerMajor = Integer.parseInt(m.group(1));
-    assertEquals(1, Topt.abiVersion() >>> 16);
-    assertEquals(headerMajor, Topt.abiVersion() >>> 16);
-    assertEquals(headerMajor, Topt.ABI_VERSION_MAJOR);
+  void abiMajorMatchesTheBinding() {
+    assertEquals(1, Topt.ABI_VERSION_MAJOR, "this binding was written for ABI major 1");
+    assertEquals(Topt.ABI_VERSION_MAJOR, Topt.abiVersion() >>> 16);
   }
 
   @Test
