@@ -27,6 +27,16 @@ impl Meta {
         self.fields.insert(field.to_owned(), value.to_owned());
     }
 
+    /// The non-empty fields in name order (what a test compares whole).
+    #[cfg(test)]
+    pub fn non_empty(&self) -> BTreeMap<&str, &str> {
+        self.fields
+            .iter()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect()
+    }
+
     fn fill_if_empty(&mut self, field: &str, value: &str) {
         if self.get(field).is_empty() && !value.is_empty() {
             self.set(field, value);
