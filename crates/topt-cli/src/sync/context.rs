@@ -3,46 +3,13 @@
 //! The order is the reference's: CI provider, GitHub event file, normalise, local git fallback,
 //! `DD_GIT_*` overrides, normalise, then a git-log backfill in the CI workspace.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde_json::{Map, Value};
 
 use super::env::Env;
+use super::meta::{Meta, normalize_ref, strip_userinfo};
 use super::{git, providers};
-
-/// Collected metadata fields (`repository_url`, `branch`, `commit_author_name`, …), all strings;
-/// an absent field reads as `""`.
-#[derive(Debug, Clone, Default)]
-pub struct Meta {
-    fields: BTreeMap<String, String>,
-}
-
-impl Meta {
-    pub fn get(&self, field: &str) -> &str {
-        self.fields.get(field).map(String::as_str).unwrap_or("")
-    }
-
-    pub fn set(&mut self, field: &str, value: &str) {
-        self.fields.insert(field.to_owned(), value.to_owned());
-    }
-
-    /// The non-empty fields in name order (what a test compares whole).
-    #[cfg(test)]
-    pub fn non_empty(&self) -> BTreeMap<&str, &str> {
-        self.fields
-            .iter()
-            .filter(|(_, v)| !v.is_empty())
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect()
-    }
-
-    fn fill_if_empty(&mut self, field: &str, value: &str) {
-        if self.get(field).is_empty() && !value.is_empty() {
-            self.set(field, value);
-        }
-    }
-}
 
 /// Metadata field → `context.json` key, in the spec's table order.
 const CONTEXT_KEYS: &[(&str, &str)] = &[
@@ -278,32 +245,6 @@ fn fill_revision(meta: &mut Meta, dir: &Path, rev_field: &str, prefix: &str) {
     }
 }
 
-/// Strips `refs/heads/`, `origin/`, … prefixes, up to 8 passes (spec §1.4.3).
-pub fn normalize_ref(raw: &str) -> String {
-    const PREFIXES: [&str; 7] = [
-        "refs/remotes/origin/",
-        "refs/heads/",
-        "refs/tags/",
-        "refs/",
-        "remotes/origin/",
-        "origin/",
-        "tags/",
-    ];
-    let mut s = raw;
-    for _ in 0..8 {
-        match PREFIXES.iter().find_map(|p| s.strip_prefix(p)) {
-            Some(rest) => s = rest,
-            None => break,
-        }
-    }
-    s.to_owned()
-}
-
-/// Removes `user:password@` from a URL's authority (the last `@` wins); non-URLs unchanged.
-pub fn strip_userinfo(url: &str) -> String {
-    super::site::redact_url(url)
-}
-
 /// The host as the reference reports it: platform, kernel version, machine architecture.
 #[derive(Debug, Clone, Default)]
 pub struct HostOs {
@@ -419,20 +360,6 @@ pub fn context_json(meta: &Meta, input: &ContextInput<'_>) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn refs_and_urls_normalise() {
-        assert_eq!(normalize_ref("origin/refs/heads/main"), "main");
-        assert_eq!(normalize_ref("refs/pull/42/merge"), "pull/42/merge");
-        assert_eq!(
-            strip_userinfo("https://user:pa@ss@host/repo.git"),
-            "https://host/repo.git"
-        );
-        assert_eq!(
-            strip_userinfo("git@github.com:org/repo.git"),
-            "git@github.com:org/repo.git"
-        );
-    }
 
     #[test]
     fn github_pull_request_with_event_and_overrides() {

@@ -7,15 +7,19 @@
 
 mod context;
 mod env;
+mod fetch;
 mod generate;
 mod git;
 mod http;
 mod inputs;
+mod meta;
 mod multi;
+mod plan;
 mod providers;
 mod requests;
 mod run;
 mod runtimes;
+mod service;
 mod site;
 mod split;
 pub mod tree;

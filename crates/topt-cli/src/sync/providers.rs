@@ -3,8 +3,8 @@
 
 use serde_json::{Map, Value};
 
-use super::context::{Meta, normalize_ref};
 use super::env::Env;
+use super::meta::{Meta, normalize_ref};
 
 /// Fills `meta` from the first detected provider. Returns the provider id, or `None`.
 pub fn extract(env: &Env, meta: &mut Meta) -> Option<&'static str> {

@@ -13,6 +13,20 @@ pub enum Endpoint {
 }
 
 impl Endpoint {
+    pub const ALL: [Endpoint; 4] = [
+        Endpoint::Settings,
+        Endpoint::KnownTests,
+        Endpoint::TestManagement,
+        Endpoint::FlakyTests,
+    ];
+
+    /// The three feature endpoints, whose responses are bundles split per module.
+    pub const BUNDLES: [Endpoint; 3] = [
+        Endpoint::KnownTests,
+        Endpoint::TestManagement,
+        Endpoint::FlakyTests,
+    ];
+
     pub fn path(self) -> &'static str {
         match self {
             Endpoint::Settings => "api/v2/libraries/tests/services/setting",
@@ -190,11 +204,7 @@ fn ensure_object(value: &mut Value) -> Option<&mut Map<String, Value>> {
 /// every feature off, exactly what the kill-switch rewrite makes of an empty response.
 pub fn stub_settings() -> Value {
     let mut settings = json!({});
-    for endpoint in [
-        Endpoint::KnownTests,
-        Endpoint::TestManagement,
-        Endpoint::FlakyTests,
-    ] {
+    for endpoint in Endpoint::BUNDLES {
         disable_feature(&mut settings, endpoint);
     }
     settings
