@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 
 use super::env::Env;
 use super::meta::{Meta, normalize_ref, strip_userinfo};
-use super::{git, providers};
+use super::{git, github_event, providers};
 
 /// Metadata field → `context.json` key, in the spec's table order.
 const CONTEXT_KEYS: &[(&str, &str)] = &[
@@ -160,7 +160,7 @@ const DETAILS: &[(&str, &str)] = &[
 pub fn collect(env: &Env, workspace_root: Option<&Path>) -> Meta {
     let mut meta = Meta::default();
     providers::extract(env, &mut meta);
-    providers::github_event(env, &mut meta);
+    github_event::apply(env, &mut meta);
     normalize(&mut meta);
     if let Some(root) = workspace_root {
         local_git(&mut meta, root);

@@ -10,6 +10,7 @@ mod env;
 mod fetch;
 mod generate;
 mod git;
+mod github_event;
 mod http;
 mod inputs;
 mod meta;

@@ -929,3 +929,95 @@ fn author_parsing() {
         ("a > b < c".into(), String::new())
     );
 }
+
+#[test]
+fn templates_fill_or_stay_empty() {
+    let env = Env::from_pairs(&[("A", "a"), ("B", "b"), ("C", "")]);
+    assert_eq!(render("x/{A}/{B}", &env), "x/a/b");
+    assert_eq!(render("{C|B}-{A|B}", &env), "b-a");
+    assert_eq!(render("{A}{C}", &env), "");
+    assert_eq!(render("{A}&j={?C}&k={?B}", &env), "a&j=&k=b");
+    assert_eq!(render("no placeholders", &env), "no placeholders");
+    assert_eq!(render("x{A", &env), "x{A");
+}
+
+/// How one source reads in the documentation.
+fn describe(source: &Source) -> String {
+    let names = |vars: &[&str]| {
+        vars.iter()
+            .map(|v| format!("`{v}`"))
+            .collect::<Vec<_>>()
+            .join(", else ")
+    };
+    match source {
+        Var(vars) => names(vars),
+        Template(text) => format!("`{text}`"),
+        EnvSubset(vars) => format!(
+            "JSON object of {}",
+            vars.iter()
+                .map(|v| format!("`{v}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        Or(sources) => sources
+            .iter()
+            .map(describe)
+            .collect::<Vec<_>>()
+            .join(", else "),
+        Computed(rule) => rule.doc.to_owned(),
+    }
+}
+
+/// The provider table of docs/sync.md, rendered from `PROVIDERS`.
+fn markdown_table() -> String {
+    let mut out = String::from("| Provider (detected by) | Fields |\n|---|---|\n");
+    for provider in PROVIDERS {
+        let detect = match provider.detect {
+            (var, "") => format!("`{var}`"),
+            (var, prefix) => format!(
+                "`{var}` starting with `{prefix}` (any other value ends detection with no provider)"
+            ),
+        };
+        let fields: Vec<String> = provider
+            .fields
+            .iter()
+            .map(|(field, source)| format!("{field}: {}", describe(source)))
+            .collect();
+        out.push_str(&format!(
+            "| `{}` ({detect}) | {} |\n",
+            provider.id,
+            fields.join("; ").replace('|', "\\|")
+        ));
+    }
+    out
+}
+
+/// docs/sync.md holds the table between two markers; `TOPT_UPDATE_DOCS=1` rewrites it.
+#[test]
+fn docs_list_every_provider_mapping() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/sync.md");
+    let doc = std::fs::read_to_string(&path).unwrap_or_default();
+    let (begin, end) = (
+        "<!-- providers table: begin -->\n",
+        "<!-- providers table: end -->",
+    );
+    let (start, stop) = (doc.find(begin), doc.find(end));
+    assert!(
+        start.is_some() && stop.is_some(),
+        "docs/sync.md lacks the table markers"
+    );
+    let (Some(start), Some(stop)) = (start, stop) else {
+        return;
+    };
+    let current = &doc[start + begin.len()..stop];
+    let table = markdown_table();
+    if std::env::var_os("TOPT_UPDATE_DOCS").is_some() && current != table {
+        let updated = format!("{}{table}{}", &doc[..start + begin.len()], &doc[stop..]);
+        assert!(std::fs::write(&path, updated).is_ok());
+        return;
+    }
+    assert_eq!(
+        current, table,
+        "TOPT_UPDATE_DOCS=1 rewrites docs/sync.md's table"
+    );
+}
