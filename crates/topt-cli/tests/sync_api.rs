@@ -389,8 +389,31 @@ fn invalid_inputs_are_rejected_before_any_request() {
         &[("DD_API_KEY", "  ")],
     );
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("--repo_env=DD_API_KEY"));
     assert!(api.endpoints().is_empty());
+    assert_key_hint(&text(&out.stderr));
+}
+
+/// The missing-key hint points at the Bazel guide's section and never suggests the value-less
+/// `--repo_env=DD_API_KEY`, which crashes Bazel before 5.3 with a NullPointerException.
+fn assert_key_hint(message: &str) {
+    assert!(
+        message.contains("docs/bazel.md#the-api-key"),
+        "no pointer to the guide: {message}"
+    );
+    let valueless = message
+        .match_indices("--repo_env=DD_API_KEY")
+        .any(|(at, m)| message[at + m.len()..].chars().next() != Some('='));
+    assert!(!valueless, "suggests a value-less --repo_env: {message}");
+}
+
+#[test]
+fn help_gives_a_key_hint_that_works_on_every_bazel() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_topt"))
+        .args(["sync", "--help"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_key_hint(&text(&out.stdout));
 }
 
 #[test]

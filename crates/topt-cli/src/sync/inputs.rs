@@ -57,12 +57,14 @@ pub fn validate_service(raw: &str) -> Result<(String, Option<String>), String> {
 /// The API key, by the rules every command shares ([`ApiKey::parse`]). Errors never echo it.
 pub fn validate_api_key(raw: &str) -> Result<ApiKey, String> {
     ApiKey::parse(raw).map_err(|e| {
+        // No value-less `--repo_env=DD_API_KEY` here: Bazel before 5.3 crashes on it.
         e.message(
             "DD_API_KEY is not set.\n\
              topt sync needs a Datadog API key to fetch test optimization metadata.\n\
              - In a shell: export DD_API_KEY=<your key>\n\
-             - Under Bazel: pass it to repository rules with --repo_env=DD_API_KEY \
-             (e.g. in a user .bazelrc); do not use --test_env, tests never see the key.",
+             - Under Bazel: set DD_API_KEY for the repository rule; see \
+             docs/bazel.md#the-api-key for the form that works on your Bazel version. Never \
+             pass it with --test_env: tests never need the key.",
         )
     })
 }
@@ -144,7 +146,7 @@ mod tests {
         );
         let err = validate_api_key(" \n").err().unwrap_or_default();
         assert!(
-            err.contains("DD_API_KEY is not set") && err.contains("--repo_env"),
+            err.contains("DD_API_KEY is not set") && err.contains("docs/bazel.md#the-api-key"),
             "{err}"
         );
     }
