@@ -402,7 +402,7 @@ fn assert_key_hint(message: &str) {
     );
     let valueless = message
         .match_indices("--repo_env=DD_API_KEY")
-        .any(|(at, m)| message[at + m.len()..].chars().next() != Some('='));
+        .any(|(at, m)| !message[at + m.len()..].starts_with('='));
     assert!(!valueless, "suggests a value-less --repo_env: {message}");
 }
 

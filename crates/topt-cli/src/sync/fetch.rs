@@ -8,7 +8,8 @@ use serde_json::Value;
 
 use super::http::{Client, Failure};
 use super::plan::Plan;
-use super::requests::{self, Endpoint, RequestMeta, Telemetry};
+use super::requests::{self, Endpoint, RequestMeta};
+use super::telemetry::Telemetry;
 use super::tree::write_atomic;
 use super::{Log, OnError, SyncError};
 use crate::http::{FailureKind, client::REDIRECT_HINT, redact};

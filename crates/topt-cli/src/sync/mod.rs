@@ -21,8 +21,10 @@ mod requests;
 mod run;
 mod runtimes;
 mod service;
+mod settings;
 mod site;
 mod split;
+mod telemetry;
 pub mod tree;
 
 use std::path::PathBuf;

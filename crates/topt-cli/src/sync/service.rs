@@ -12,9 +12,10 @@ use super::generate::{self, ExportData};
 use super::http::Client;
 use super::meta::Meta;
 use super::plan::Plan;
-use super::requests::{self, Endpoint, RequestMeta, Telemetry};
+use super::requests::{Endpoint, RequestMeta};
+use super::telemetry::Telemetry;
 use super::tree::{self, Bundle, TreeInput, TreeSummary, write_atomic};
-use super::{Log, SyncError, inputs, runtimes};
+use super::{Log, SyncError, inputs, runtimes, settings};
 
 /// What every service of one `topt sync` shares.
 #[derive(Debug)]
@@ -78,23 +79,23 @@ fn fetch(shared: &Shared<'_>, target: &Target<'_>) -> Result<Fetched, SyncError>
     };
     let mut settings = match fetcher.request(Endpoint::Settings, &request_meta)? {
         Some((_, parsed)) => parsed,
-        None => requests::stub_settings(),
+        None => settings::stub(),
     };
     for (endpoint, enabled) in plan.switches {
         if !enabled {
-            requests::disable_feature(&mut settings, endpoint);
+            settings::disable_feature(&mut settings, endpoint);
         }
     }
     let mut bundles = [Bundle::Stub, Bundle::Stub, Bundle::Stub];
     for ((endpoint, _), bundle) in plan.switches.into_iter().zip(&mut bundles) {
-        if !requests::feature_enabled(&settings, endpoint) {
+        if !settings::feature_enabled(&settings, endpoint) {
             log.debug(&format!("{} is off; writing its stub", endpoint.name()));
             continue;
         }
         match fetcher.request(endpoint, &request_meta)? {
             Some((raw, _)) => *bundle = Bundle::Fetched(raw),
             // A tracer told "feature on" with empty data would treat every test as new.
-            None => requests::disable_feature(&mut settings, endpoint),
+            None => settings::disable_feature(&mut settings, endpoint),
         }
     }
     telemetry.retag_settings(&settings);

@@ -1,0 +1,131 @@
+//! `settings.json`: which features the backend settings enable, the local kill-switches that
+//! turn one off, and the settings written when the settings request itself failed.
+
+use serde_json::{Map, Value, json};
+
+use super::requests::Endpoint;
+
+fn attributes(settings: &Value) -> Option<&Map<String, Value>> {
+    settings.get("data")?.get("attributes")?.as_object()
+}
+
+fn is_true(value: Option<&Value>) -> bool {
+    value == Some(&Value::Bool(true))
+}
+
+/// Whether the backend settings enable a feature: strictly `true` (`"true"` or `1` are off).
+pub fn feature_enabled(settings: &Value, endpoint: Endpoint) -> bool {
+    let Some(attrs) = attributes(settings) else {
+        return false;
+    };
+    match endpoint {
+        Endpoint::Settings => true,
+        Endpoint::KnownTests => is_true(attrs.get("known_tests_enabled")),
+        Endpoint::TestManagement => {
+            is_true(attrs.get("test_management").and_then(|t| t.get("enabled")))
+        }
+        Endpoint::FlakyTests => is_true(attrs.get("flaky_test_retries_enabled")),
+    }
+}
+
+/// Turns a feature off in the settings (`known_tests_enabled`, `test_management.enabled`,
+/// `flaky_test_retries_enabled` = `false`), creating missing objects and keeping other members,
+/// so tracers reading settings.json agree with the stub they get.
+pub fn disable_feature(settings: &mut Value, endpoint: Endpoint) {
+    let Some(attrs) = ensure_object(settings)
+        .and_then(|root| ensure_object(root.entry("data").or_insert(Value::Null)))
+        .and_then(|data| ensure_object(data.entry("attributes").or_insert(Value::Null)))
+    else {
+        return;
+    };
+    match endpoint {
+        Endpoint::Settings => {}
+        Endpoint::KnownTests => {
+            attrs.insert("known_tests_enabled".to_owned(), Value::Bool(false));
+        }
+        Endpoint::FlakyTests => {
+            attrs.insert("flaky_test_retries_enabled".to_owned(), Value::Bool(false));
+        }
+        Endpoint::TestManagement => {
+            let slot = attrs.entry("test_management").or_insert(Value::Null);
+            if let Some(tm) = ensure_object(slot) {
+                tm.insert("enabled".to_owned(), Value::Bool(false));
+            }
+        }
+    }
+}
+
+/// `value` as an object, replacing a non-object with `{}` as the reference does.
+fn ensure_object(value: &mut Value) -> Option<&mut Map<String, Value>> {
+    if !value.is_object() {
+        *value = Value::Object(Map::new());
+    }
+    value.as_object_mut()
+}
+
+/// The settings a sync writes when the settings request itself failed under `--on-error=stub`:
+/// every feature off, exactly what the kill-switch rewrite makes of an empty response.
+pub fn stub() -> Value {
+    let mut settings = json!({});
+    for endpoint in Endpoint::BUNDLES {
+        disable_feature(&mut settings, endpoint);
+    }
+    settings
+}
+
+/// The `git_requests.settings_response` telemetry tags of the features the settings enable.
+pub fn telemetry_tags(settings: &Value) -> Vec<String> {
+    let Some(attrs) = attributes(settings) else {
+        return vec![];
+    };
+    let mut tags = Vec::new();
+    if is_true(attrs.get("code_coverage")) {
+        tags.push("coverage_enabled".to_owned());
+    }
+    if is_true(attrs.get("tests_skipping")) {
+        tags.push("itrskip_enabled".to_owned());
+    }
+    if is_true(
+        attrs
+            .get("early_flake_detection")
+            .and_then(|e| e.get("enabled")),
+    ) {
+        tags.push("early_flake_detection_enabled:true".to_owned());
+    }
+    if is_true(attrs.get("flaky_test_retries_enabled")) {
+        tags.push("flaky_test_retries_enabled:true".to_owned());
+    }
+    if is_true(attrs.get("test_management").and_then(|t| t.get("enabled"))) {
+        tags.push("test_management_enabled:true".to_owned());
+    }
+    tags
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kill_switch_creates_missing_objects() {
+        let mut s = json!({"data": {"id": "x", "attributes": {"test_management": {"attempt_to_fix_retries": 3}}}});
+        disable_feature(&mut s, Endpoint::TestManagement);
+        disable_feature(&mut s, Endpoint::KnownTests);
+        assert_eq!(
+            s,
+            json!({"data": {"id": "x", "attributes": {"known_tests_enabled": false,
+                "test_management": {"attempt_to_fix_retries": 3, "enabled": false}}}})
+        );
+        assert_eq!(
+            stub().to_string(),
+            r#"{"data":{"attributes":{"flaky_test_retries_enabled":false,"known_tests_enabled":false,"test_management":{"enabled":false}}}}"#
+        );
+    }
+
+    #[test]
+    fn gating_is_strict_true() {
+        let s = json!({"data": {"attributes": {"known_tests_enabled": "true", "flaky_test_retries_enabled": true}}});
+        assert!(!feature_enabled(&s, Endpoint::KnownTests));
+        assert!(feature_enabled(&s, Endpoint::FlakyTests));
+        assert!(!feature_enabled(&s, Endpoint::TestManagement));
+    }
+}
