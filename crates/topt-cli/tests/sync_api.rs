@@ -326,10 +326,37 @@ fn settings_failure_under_stub_policy_turns_everything_off() {
     assert!(out.status.success(), "stderr: {}", text(&out.stderr));
     assert_eq!(api.endpoints(), ["settings", "settings"]);
     let http = dir.path().join("repo/.testoptimization/cache/http");
+    // Every key a tracer requires is there, off: the Node.js tracer rejects a settings.json
+    // that lacks any of its eleven required keys and then calls the settings API itself.
     assert_eq!(
         std::fs::read_to_string(http.join("settings.json")).unwrap(),
-        "{\"data\":{\"attributes\":{\"flaky_test_retries_enabled\":false,\"known_tests_enabled\":false,\"test_management\":{\"enabled\":false}}}}\n"
+        concat!(
+            r#"{"data":{"attributes":{"code_coverage":false,"coverage_report_upload_enabled":false,"#,
+            r#""di_enabled":false,"early_flake_detection":{"enabled":false},"#,
+            r#""flaky_test_retries_enabled":false,"impacted_tests_enabled":false,"#,
+            r#""itr_enabled":false,"known_tests_enabled":false,"require_git":false,"#,
+            r#""test_management":{"enabled":false},"tests_skipping":false}}}"#,
+            "\n"
+        )
     );
+    let settings = read_json(&http.join("settings.json"));
+    let attributes = settings["data"]["attributes"].as_object().unwrap();
+    // dd-trace-js's REQUIRED_SETTINGS_KEYS, in its order.
+    for key in [
+        "code_coverage",
+        "tests_skipping",
+        "itr_enabled",
+        "require_git",
+        "early_flake_detection",
+        "flaky_test_retries_enabled",
+        "di_enabled",
+        "known_tests_enabled",
+        "test_management",
+        "impacted_tests_enabled",
+        "coverage_report_upload_enabled",
+    ] {
+        assert!(attributes.contains_key(key), "stub settings lack {key}");
+    }
     assert_no_key(dir.path(), &out);
 }
 

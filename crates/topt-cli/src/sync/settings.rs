@@ -63,14 +63,50 @@ fn ensure_object(value: &mut Value) -> Option<&mut Map<String, Value>> {
     value.as_object_mut()
 }
 
+/// How a required key is written when it is off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Off {
+    /// `false`.
+    Flag,
+    /// `{"enabled": false}`.
+    Object,
+}
+
+/// Every `data.attributes` key that some tracer requires in `settings.json`, with the tracers
+/// whose sources require it. dd-trace-js (`test-optimization-http-cache-schema.js`,
+/// `REQUIRED_SETTINGS_KEYS`) rejects a file that lacks any of the eleven, or an `enabled` in
+/// either object, and then calls the settings API over the network; dd-trace-py
+/// (`settings_data.py`, `Settings.from_attributes`) reads into both objects without checking
+/// that they exist. dd-trace-go, dd-trace-java and datadog-ci (Ruby) require none: a missing
+/// key reads as off.
+const REQUIRED: [(&str, Off, &str); 11] = [
+    ("code_coverage", Off::Flag, "js"),
+    ("tests_skipping", Off::Flag, "js"),
+    ("itr_enabled", Off::Flag, "js"),
+    ("require_git", Off::Flag, "js"),
+    ("early_flake_detection", Off::Object, "js, py"),
+    ("flaky_test_retries_enabled", Off::Flag, "js"),
+    ("di_enabled", Off::Flag, "js"),
+    ("known_tests_enabled", Off::Flag, "js"),
+    ("test_management", Off::Object, "js, py"),
+    ("impacted_tests_enabled", Off::Flag, "js"),
+    ("coverage_report_upload_enabled", Off::Flag, "js"),
+];
+
 /// The settings a sync writes when the settings request itself failed under `--on-error=stub`:
-/// every feature off, exactly what the kill-switch rewrite makes of an empty response.
+/// every key a tracer requires, off, so that no tracer rejects the file or turns a feature on.
 pub fn stub() -> Value {
-    let mut settings = json!({});
-    for endpoint in Endpoint::BUNDLES {
-        disable_feature(&mut settings, endpoint);
-    }
-    settings
+    let attributes: Map<String, Value> = REQUIRED
+        .iter()
+        .map(|(key, off, _)| {
+            let value = match off {
+                Off::Flag => Value::Bool(false),
+                Off::Object => json!({"enabled": false}),
+            };
+            ((*key).to_owned(), value)
+        })
+        .collect();
+    json!({"data": {"attributes": attributes}})
 }
 
 /// The `git_requests.settings_response` telemetry tags of the features the settings enable.
@@ -115,10 +151,30 @@ mod tests {
             json!({"data": {"id": "x", "attributes": {"known_tests_enabled": false,
                 "test_management": {"attempt_to_fix_retries": 3, "enabled": false}}}})
         );
-        assert_eq!(
-            stub().to_string(),
-            r#"{"data":{"attributes":{"flaky_test_retries_enabled":false,"known_tests_enabled":false,"test_management":{"enabled":false}}}}"#
-        );
+    }
+
+    /// The stub turns every feature off, and the kill-switches leave it as it is.
+    #[test]
+    fn stub_is_all_off_and_a_fixed_point_of_the_kill_switches() {
+        let stub = stub();
+        let attributes = stub["data"]["attributes"]
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(attributes.len(), REQUIRED.len());
+        for (key, value) in &attributes {
+            let off = value == &json!(false) || value == &json!({"enabled": false});
+            assert!(off, "{key}: {value}");
+        }
+        for endpoint in Endpoint::BUNDLES {
+            assert!(!feature_enabled(&stub, endpoint));
+        }
+        assert!(telemetry_tags(&stub).is_empty());
+        let mut switched = stub.clone();
+        for endpoint in Endpoint::BUNDLES {
+            disable_feature(&mut switched, endpoint);
+        }
+        assert_eq!(switched, stub);
     }
 
     #[test]
