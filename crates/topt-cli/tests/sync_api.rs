@@ -408,6 +408,15 @@ fn invalid_inputs_are_rejected_before_any_request() {
     );
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("DD_SITE") && text(&out.stderr).contains("hostname"));
+    // Hostname length limits: a label of 3,000 characters, a name of 308.
+    let long_label = format!("{}.com", "a".repeat(3000));
+    let long_name = format!("{}com", format!("{}.", "a".repeat(60)).repeat(5));
+    for (site, needle) in [(long_label.as_str(), "63"), (long_name.as_str(), "253")] {
+        let out = sync(dir.path(), "", &["--service", "s"], &[("DD_SITE", site)]);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(err.contains("DD_SITE") && err.contains(needle), "{err}");
+    }
     let api = Api::start(fixtures());
     let out = sync(
         dir.path(),
