@@ -225,7 +225,7 @@ fn features_off_in_backend_settings_get_stubs_and_no_module_targets() {
     let dir = tempfile::tempdir().unwrap();
     let api = Api::start(Arc::new(|endpoint, _| {
         match endpoint {
-        "settings" => Reply::Json(200, r#"{"data":{"id":"x","type":"ci_app_test_service_libraries_settings","attributes":{"known_tests_enabled":"true","flaky_test_retries_enabled":1}}}"#.into()),
+        "settings" => Reply::Json(200, r#"{"data":{"id":"x","type":"ci_app_test_service_libraries_settings","attributes":{"known_tests_enabled":false,"flaky_test_retries_enabled":null,"test_management":{}}}}"#.into()),
         other => fixture_reply(other),
     }
     }));
@@ -581,17 +581,19 @@ fn help_documents_every_flag_with_default_and_env() {
 fn dedup_suffix_hazard_and_nested_out_dir() {
     // A module literally named like a dedup suffix loses its name (spec §3.3): Foo, foo, foo_2.
     let dir = tempfile::tempdir().unwrap();
-    let api = Api::start(Arc::new(|endpoint, _| match endpoint {
+    let api = Api::start(Arc::new(|endpoint, _| {
+        match endpoint {
         "known_tests" => Reply::Json(
             200,
             r#"{"data":{"attributes":{"tests":{"foo":{"s":["a"]},"foo_2":{"s":["b"]}}}}}"#.into(),
         ),
         "test_management" => Reply::Json(
             200,
-            r#"{"data":{"attributes":{"modules":{"Foo":{"suites":{"s":{"tests":{"c":{}}}}}}}}}"#
+            r#"{"data":{"attributes":{"modules":{"Foo":{"suites":{"s":{"tests":{"c":{"properties":{}}}}}}}}}}"#
                 .into(),
         ),
         other => fixture_reply(other),
+    }
     }));
     let out = sync(
         dir.path(),

@@ -6,9 +6,10 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use super::http::{Client, Failure};
+use super::http::{Client, Failure, Response};
 use super::plan::Plan;
 use super::requests::{self, Endpoint, RequestMeta};
+use super::response::{self, Invalid};
 use super::telemetry::Telemetry;
 use super::tree::write_atomic;
 use super::{Log, OnError, SyncError};
@@ -21,6 +22,15 @@ pub struct Fetcher<'a> {
     pub repo_root: &'a Path,
     pub log: &'a Log,
     pub telemetry: &'a mut Telemetry,
+}
+
+/// Why a request gave nothing usable.
+enum Problem {
+    /// The exchange failed (after retries): transport error or HTTP status.
+    Transport(Failure),
+    /// A 2xx whose body may not be written: why, its status, the attempts it took, and the
+    /// start of the body.
+    Invalid(Invalid, u16, u32, String),
 }
 
 impl Fetcher<'_> {
@@ -39,41 +49,19 @@ impl Fetcher<'_> {
             .debug(&format!("POST {} body {body}", redact::url(&url)));
         let log = self.log;
         let mut warn = |line: String| log.warn(&line);
-        let outcome = self.client.post_json(&url, body.as_bytes(), &mut warn);
-        let failure = match outcome {
-            Ok(response) => {
-                // Settings are decoded here; bundles are only checked and then split module by
-                // module by the tree writer.
-                let checked = if endpoint == Endpoint::Settings {
-                    requests::parse_object(&response.body)
-                } else {
-                    requests::check_object(&response.body).map(|()| Value::Null)
-                };
-                match checked {
-                    Ok(parsed) => {
-                        self.log.debug(&format!(
-                            "{} response ({} bytes): {}",
-                            endpoint.name(),
-                            response.body.len(),
-                            String::from_utf8_lossy(&response.body)
-                        ));
-                        let ms = u64::try_from(response.elapsed.as_millis()).unwrap_or(u64::MAX);
-                        let bytes = response.body.len() as u64;
-                        self.telemetry.record(endpoint, ms, bytes, &parsed);
-                        return Ok(Some((response.body, parsed)));
-                    }
-                    Err(why) => Failure {
-                        kind: FailureKind::Answer,
-                        status: Some(response.status),
-                        reason: why,
-                        attempts: response.attempts,
-                        excerpt: redact::excerpt(&response.body),
-                    },
-                }
-            }
-            Err(failure) => failure,
+        let problem = match self.client.post_json(&url, body.as_bytes(), &mut warn) {
+            Ok(response) => match self.accept(endpoint, &response) {
+                Ok(parsed) => return Ok(Some((response.body, parsed))),
+                Err(invalid) => Problem::Invalid(
+                    invalid,
+                    response.status,
+                    response.attempts,
+                    redact::excerpt(&response.body),
+                ),
+            },
+            Err(failure) => Problem::Transport(failure),
         };
-        let message = failure_message(endpoint, &url, &failure, &body, self.plan);
+        let message = failure_message(endpoint, &url, &problem, &body, self.plan);
         match self.plan.on_error {
             OnError::Fail => Err(SyncError::Failed(message)),
             OnError::Stub => {
@@ -86,44 +74,78 @@ impl Fetcher<'_> {
             }
         }
     }
+
+    /// Checks a 200 response and records it; the decoded settings (`Null` for a bundle, which
+    /// the tree writer splits module by module).
+    fn accept(&mut self, endpoint: Endpoint, response: &Response) -> Result<Value, Invalid> {
+        let text = response::check(endpoint, &response.body)?;
+        let parsed = if endpoint == Endpoint::Settings {
+            serde_json::from_str(text).map_err(|e| Invalid::NotJson(e.to_string()))?
+        } else {
+            Value::Null
+        };
+        self.log.debug(&format!(
+            "{} response ({} bytes): {text}",
+            endpoint.name(),
+            response.body.len(),
+        ));
+        let ms = u64::try_from(response.elapsed.as_millis()).unwrap_or(u64::MAX);
+        let bytes = response.body.len() as u64;
+        self.telemetry.record(endpoint, ms, bytes, &parsed);
+        Ok(parsed)
+    }
 }
 
 fn failure_message(
     endpoint: Endpoint,
     url: &str,
-    failure: &Failure,
+    problem: &Problem,
     body: &str,
     plan: &Plan,
 ) -> String {
-    let status = failure
-        .status
-        .map_or("no HTTP status".to_owned(), |s| format!("HTTP {s}"));
-    let fix = match failure.status {
-        _ if matches!(failure.kind, FailureKind::Redirect { .. }) => REDIRECT_HINT.to_owned(),
-        _ if matches!(failure.kind, FailureKind::TooLarge { .. }) => format!(
+    let (status, reason, attempts, body_start) = match problem {
+        Problem::Transport(f) => (f.status, f.reason.as_str(), f.attempts, f.excerpt.as_str()),
+        Problem::Invalid(invalid, status, attempts, start) => {
+            (Some(*status), invalid.reason(), *attempts, start.as_str())
+        }
+    };
+    let fix = match (problem, status) {
+        (Problem::Transport(f), _) if matches!(f.kind, FailureKind::Redirect { .. }) => {
+            REDIRECT_HINT.to_owned()
+        }
+        (Problem::Transport(f), _) if matches!(f.kind, FailureKind::TooLarge { .. }) => format!(
             "raise --http-max-response-mb (now {}) if a response this large is expected",
             plan.policy.max_body >> 20
         ),
-        Some(200..=299) => "the endpoint did not answer with a JSON object; check that DD_SITE / \
+        (Problem::Invalid(Invalid::NotJson(_), ..), _) => {
+            "the endpoint did not answer with a JSON object; check that DD_SITE / \
              DD_TEST_OPTIMIZATION_AGENTLESS_URL point at the Datadog API and not at a proxy page"
-            .to_owned(),
-        Some(401 | 403) => {
+                .to_owned()
+        }
+        (Problem::Invalid(Invalid::Shape(_), ..), _) => {
+            "the response is JSON but not of the shape the tracers read, so it is not written \
+             where they would read it; check that DD_TEST_OPTIMIZATION_AGENTLESS_URL points at the \
+             Datadog API, and report the response if it does"
+                .to_owned()
+        }
+        (_, Some(401 | 403)) => {
             "check that DD_API_KEY is a valid API key of the organisation on this DD_SITE"
                 .to_owned()
         }
-        Some(404) => "check DD_SITE / DD_TEST_OPTIMIZATION_AGENTLESS_URL".to_owned(),
-        Some(408 | 429 | 500..=599) => format!(
+        (_, Some(404)) => "check DD_SITE / DD_TEST_OPTIMIZATION_AGENTLESS_URL".to_owned(),
+        (_, Some(408 | 429 | 500..=599)) => format!(
             "the backend is unavailable or rate limiting; retry later or raise \
              --http-retry-attempts (now {}) / --http-retry-delay-seconds",
             plan.policy.retries
         ),
-        Some(_) => "check the request below and the service/env values".to_owned(),
-        None => format!(
+        (_, Some(_)) => "check the request below and the service/env values".to_owned(),
+        (_, None) => format!(
             "check network access to {} (proxy variables HTTPS_PROXY/NO_PROXY, firewall) and \
              --http-connect-timeout-seconds / --http-max-time-seconds",
             redact::url(&plan.base_url)
         ),
     };
+    let status = status.map_or("no HTTP status".to_owned(), |s| format!("HTTP {s}"));
     let mut body_shown = body.to_owned();
     if !plan.debug && body_shown.len() > 500 {
         let mut cut = 500;
@@ -139,13 +161,10 @@ fn failure_message(
         format!(", skip this feature with {}=false", endpoint.switch_flag())
     };
     format!(
-        "the {} request failed: POST {} → {status} ({}) after {} attempt(s).\n  response starts \
-         with: {:?}\n  request body: {body_shown}\n  fix: {fix}{skip}, or pass --on-error=stub to \
-         continue with empty metadata.",
+        "the {} request failed: POST {} → {status} ({reason}) after {attempts} attempt(s).\n  \
+         response starts with: {body_start:?}\n  request body: {body_shown}\n  fix: {fix}{skip}, \
+         or pass --on-error=stub to continue with empty metadata.",
         endpoint.name(),
         redact::url(url),
-        failure.reason,
-        failure.attempts,
-        failure.excerpt,
     )
 }

@@ -107,32 +107,6 @@ fn first_non_empty<'a>(a: &'a str, b: &'a str) -> &'a str {
     if a.is_empty() { b } else { a }
 }
 
-/// Checks that a response is one JSON object (spec §2.5 wording) without building it: the
-/// large bundles are decoded module by module later.
-pub fn check_object(bytes: &[u8]) -> Result<(), String> {
-    let start = bytes.iter().position(|b| !b.is_ascii_whitespace());
-    let Some(start) = start else {
-        return Err("response is empty; expected JSON object".to_owned());
-    };
-    let first = bytes.get(start).copied().unwrap_or(b' ');
-    if !matches!(first, b'{' | b'[') {
-        let head = String::from_utf8_lossy(&bytes[start..bytes.len().min(start + 40)]);
-        return Err(format!("response is not JSON (starts with {head:?})"));
-    }
-    serde_json::from_slice::<serde::de::IgnoredAny>(bytes)
-        .map_err(|e| format!("response is not valid JSON: {e}"))?;
-    if first != b'{' {
-        return Err("response must be a JSON object".to_owned());
-    }
-    Ok(())
-}
-
-/// Decodes a response that must be a JSON object (the settings).
-pub fn parse_object(bytes: &[u8]) -> Result<Value, String> {
-    check_object(bytes)?;
-    serde_json::from_slice(bytes).map_err(|e| format!("response is not valid JSON: {e}"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -165,13 +139,5 @@ mod tests {
             body(Endpoint::TestManagement, &meta),
             r#"{"data":{"attributes":{"commit_message":"m","repository_url":"","sha":"head"},"id":"1","type":"ci_app_libraries_tests_request"}}"#
         );
-    }
-
-    #[test]
-    fn response_validation_messages() {
-        assert!(parse_object(b"  ").is_err_and(|e| e.contains("empty")));
-        assert!(parse_object(b"<html>").is_err_and(|e| e.contains("not JSON")));
-        assert!(parse_object(b"[1]").is_err_and(|e| e.contains("must be a JSON object")));
-        assert!(parse_object(b"{\"a\":1}").is_ok());
     }
 }

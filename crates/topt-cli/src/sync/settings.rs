@@ -153,6 +153,33 @@ mod tests {
         );
     }
 
+    /// The required keys are the settings attributes the response check types, flags as flags.
+    #[test]
+    fn required_keys_are_the_checked_attributes() {
+        use super::super::response::SETTINGS_ATTRIBUTES;
+        use super::super::shape::Shape;
+        let members = match &SETTINGS_ATTRIBUTES {
+            Shape::Object(members, _) => *members,
+            _ => &[],
+        };
+        let checked: Vec<(&str, Off)> = members
+            .iter()
+            .filter(|(name, _, _)| *name != "default_branch")
+            .map(|(name, _, shape)| {
+                let off = match shape {
+                    Shape::Object(..) => Off::Object,
+                    _ => Off::Flag,
+                };
+                (*name, off)
+            })
+            .collect();
+        let mut required: Vec<(&str, Off)> = REQUIRED.iter().map(|(k, o, _)| (*k, *o)).collect();
+        let mut checked = checked;
+        required.sort_by_key(|(k, _)| *k);
+        checked.sort_by_key(|(k, _)| *k);
+        assert_eq!(required, checked);
+    }
+
     /// The stub turns every feature off, and the kill-switches leave it as it is.
     #[test]
     fn stub_is_all_off_and_a_fixed_point_of_the_kill_switches() {
