@@ -4,8 +4,6 @@
 
 use std::path::Path;
 
-use serde_json::Value;
-
 use super::http::{Client, Failure, Response};
 use super::plan::Plan;
 use super::requests::{self, Endpoint, RequestMeta};
@@ -34,12 +32,12 @@ enum Problem {
 }
 
 impl Fetcher<'_> {
-    /// The raw and decoded response; `None` when it failed and `--on-error=stub` applies.
+    /// The response, checked; `None` when it failed and `--on-error=stub` applies.
     pub fn request(
         &mut self,
         endpoint: Endpoint,
         meta: &RequestMeta,
-    ) -> Result<Option<(Vec<u8>, Value)>, SyncError> {
+    ) -> Result<Option<String>, SyncError> {
         let body = requests::body(endpoint, meta);
         let body_file = self.repo_root.join(endpoint.request_file());
         write_atomic(&body_file, body.as_bytes())
@@ -50,9 +48,9 @@ impl Fetcher<'_> {
         let log = self.log;
         let mut warn = |line: String| log.warn(&line);
         let problem = match self.client.post_json(&url, body.as_bytes(), &mut warn) {
-            Ok(response) => match self.accept(endpoint, &response) {
-                Ok(parsed) => return Ok(Some((response.body, parsed))),
-                Err(invalid) => Problem::Invalid(
+            Ok(response) => match self.accept(endpoint, response) {
+                Ok(text) => return Ok(Some(text)),
+                Err((invalid, response)) => Problem::Invalid(
                     invalid,
                     response.status,
                     response.attempts,
@@ -75,24 +73,40 @@ impl Fetcher<'_> {
         }
     }
 
-    /// Checks a 200 response and records it; the decoded settings (`Null` for a bundle, which
-    /// the tree writer splits module by module).
-    fn accept(&mut self, endpoint: Endpoint, response: &Response) -> Result<Value, Invalid> {
-        let text = response::check(endpoint, &response.body)?;
-        let parsed = if endpoint == Endpoint::Settings {
-            serde_json::from_str(text).map_err(|e| Invalid::NotJson(e.to_string()))?
-        } else {
-            Value::Null
-        };
+    /// Checks a 200 response and records it; its text, or why not with the response back.
+    fn accept(
+        &mut self,
+        endpoint: Endpoint,
+        response: Response,
+    ) -> Result<String, (Invalid, Response)> {
+        if let Err(invalid) = response::check(endpoint, &response.body) {
+            return Err((invalid, response));
+        }
+        let bytes = response.body.len();
+        let Response {
+            status,
+            body,
+            elapsed,
+            attempts,
+        } = response;
+        let text = String::from_utf8(body).map_err(|e| {
+            let invalid = Invalid::NotJson("response is not valid UTF-8".to_owned());
+            let body = e.into_bytes();
+            let response = Response {
+                status,
+                body,
+                elapsed,
+                attempts,
+            };
+            (invalid, response)
+        })?;
         self.log.debug(&format!(
-            "{} response ({} bytes): {text}",
-            endpoint.name(),
-            response.body.len(),
+            "{} response ({bytes} bytes): {text}",
+            endpoint.name()
         ));
-        let ms = u64::try_from(response.elapsed.as_millis()).unwrap_or(u64::MAX);
-        let bytes = response.body.len() as u64;
-        self.telemetry.record(endpoint, ms, bytes, &parsed);
-        Ok(parsed)
+        let ms = u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX);
+        self.telemetry.record(endpoint, ms, bytes as u64);
+        Ok(text)
     }
 }
 

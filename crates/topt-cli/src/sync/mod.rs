@@ -13,6 +13,7 @@ mod git;
 mod github_event;
 mod http;
 mod inputs;
+mod json;
 mod meta;
 mod multi;
 mod plan;

@@ -10,6 +10,7 @@ use super::env::Env;
 use super::fetch::Fetcher;
 use super::generate::{self, ExportData};
 use super::http::Client;
+use super::json::Json;
 use super::meta::Meta;
 use super::plan::Plan;
 use super::requests::{Endpoint, RequestMeta};
@@ -46,7 +47,8 @@ impl Target<'_> {
 
 /// What the backend said for one service, kill-switches and failure policy applied.
 struct Fetched {
-    settings: Value,
+    /// `settings.json` as written.
+    settings: Vec<u8>,
     /// Known tests, test management, flaky tests.
     bundles: [Bundle; 3],
     telemetry: Telemetry,
@@ -77,8 +79,14 @@ fn fetch(shared: &Shared<'_>, target: &Target<'_>) -> Result<Fetched, SyncError>
         log,
         telemetry: &mut telemetry,
     };
-    let mut settings = match fetcher.request(Endpoint::Settings, &request_meta)? {
-        Some((_, parsed)) => parsed,
+    let text = fetcher.request(Endpoint::Settings, &request_meta)?;
+    let mut settings = match text.as_deref().map(Json::parse) {
+        Some(Ok(parsed)) => parsed,
+        Some(Err(e)) => {
+            return Err(SyncError::Failed(format!(
+                "cannot decode the settings response: {e}"
+            )));
+        }
         None => settings::stub(),
     };
     for (endpoint, enabled) in plan.switches {
@@ -93,14 +101,14 @@ fn fetch(shared: &Shared<'_>, target: &Target<'_>) -> Result<Fetched, SyncError>
             continue;
         }
         match fetcher.request(endpoint, &request_meta)? {
-            Some((raw, _)) => *bundle = Bundle::Fetched(raw),
+            Some(text) => *bundle = Bundle::Fetched(text),
             // A tracer told "feature on" with empty data would treat every test as new.
             None => settings::disable_feature(&mut settings, endpoint),
         }
     }
     telemetry.retag_settings(&settings);
     Ok(Fetched {
-        settings,
+        settings: settings.generated(),
         bundles,
         telemetry,
     })

@@ -1,20 +1,24 @@
 //! `settings.json`: which features the backend settings enable, the local kill-switches that
 //! turn one off, and the settings written when the settings request itself failed.
+//!
+//! The rewrite changes only the members it names; every other member, numbers included, is
+//! written back as the backend sent it (see `json.rs`).
 
-use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
 
+use super::json::Json;
 use super::requests::Endpoint;
 
-fn attributes(settings: &Value) -> Option<&Map<String, Value>> {
-    settings.get("data")?.get("attributes")?.as_object()
+fn attributes<'j, 'a>(settings: &'j Json<'a>) -> Option<&'j Json<'a>> {
+    settings.get("data")?.get("attributes")
 }
 
-fn is_true(value: Option<&Value>) -> bool {
-    value == Some(&Value::Bool(true))
+fn is_true(value: Option<&Json<'_>>) -> bool {
+    value == Some(&Json::Bool(true))
 }
 
-/// Whether the backend settings enable a feature: strictly `true` (`"true"` or `1` are off).
-pub fn feature_enabled(settings: &Value, endpoint: Endpoint) -> bool {
+/// Whether the backend settings enable a feature: strictly `true`.
+pub fn feature_enabled(settings: &Json<'_>, endpoint: Endpoint) -> bool {
     let Some(attrs) = attributes(settings) else {
         return false;
     };
@@ -29,38 +33,37 @@ pub fn feature_enabled(settings: &Value, endpoint: Endpoint) -> bool {
 }
 
 /// Turns a feature off in the settings (`known_tests_enabled`, `test_management.enabled`,
-/// `flaky_test_retries_enabled` = `false`), creating missing objects and keeping other members,
-/// so tracers reading settings.json agree with the stub they get.
-pub fn disable_feature(settings: &mut Value, endpoint: Endpoint) {
-    let Some(attrs) = ensure_object(settings)
-        .and_then(|root| ensure_object(root.entry("data").or_insert(Value::Null)))
-        .and_then(|data| ensure_object(data.entry("attributes").or_insert(Value::Null)))
+/// `flaky_test_retries_enabled` = `false`), creating missing objects (a value that is not an
+/// object becomes one) and keeping other members, so tracers reading settings.json agree with
+/// the stub they get.
+pub fn disable_feature(settings: &mut Json<'_>, endpoint: Endpoint) {
+    let Some(attrs) = settings
+        .object_mut()
+        .and_then(|root| root.entry("data".into()).or_insert(Json::Null).object_mut())
+        .and_then(|data| {
+            data.entry("attributes".into())
+                .or_insert(Json::Null)
+                .object_mut()
+        })
     else {
         return;
     };
+    let off = Json::Bool(false);
     match endpoint {
         Endpoint::Settings => {}
         Endpoint::KnownTests => {
-            attrs.insert("known_tests_enabled".to_owned(), Value::Bool(false));
+            attrs.insert("known_tests_enabled".into(), off);
         }
         Endpoint::FlakyTests => {
-            attrs.insert("flaky_test_retries_enabled".to_owned(), Value::Bool(false));
+            attrs.insert("flaky_test_retries_enabled".into(), off);
         }
         Endpoint::TestManagement => {
-            let slot = attrs.entry("test_management").or_insert(Value::Null);
-            if let Some(tm) = ensure_object(slot) {
-                tm.insert("enabled".to_owned(), Value::Bool(false));
+            let slot = attrs.entry("test_management".into()).or_insert(Json::Null);
+            if let Some(tm) = slot.object_mut() {
+                tm.insert("enabled".into(), off);
             }
         }
     }
-}
-
-/// `value` as an object, replacing a non-object with `{}` as the reference does.
-fn ensure_object(value: &mut Value) -> Option<&mut Map<String, Value>> {
-    if !value.is_object() {
-        *value = Value::Object(Map::new());
-    }
-    value.as_object_mut()
 }
 
 /// How a required key is written when it is off.
@@ -95,22 +98,31 @@ const REQUIRED: [(&str, Off, &str); 11] = [
 
 /// The settings a sync writes when the settings request itself failed under `--on-error=stub`:
 /// every key a tracer requires, off, so that no tracer rejects the file or turns a feature on.
-pub fn stub() -> Value {
-    let attributes: Map<String, Value> = REQUIRED
+pub fn stub() -> Json<'static> {
+    let attributes = REQUIRED
         .iter()
         .map(|(key, off, _)| {
             let value = match off {
-                Off::Flag => Value::Bool(false),
-                Off::Object => json!({"enabled": false}),
+                Off::Flag => Json::Bool(false),
+                Off::Object => object([("enabled", Json::Bool(false))]),
             };
-            ((*key).to_owned(), value)
+            ((*key).into(), value)
         })
         .collect();
-    json!({"data": {"attributes": attributes}})
+    object([("data", object([("attributes", Json::Object(attributes))]))])
+}
+
+fn object<const N: usize>(members: [(&'static str, Json<'static>); N]) -> Json<'static> {
+    Json::Object(
+        members
+            .into_iter()
+            .map(|(k, v)| (k.into(), v))
+            .collect::<BTreeMap<_, _>>(),
+    )
 }
 
 /// The `git_requests.settings_response` telemetry tags of the features the settings enable.
-pub fn telemetry_tags(settings: &Value) -> Vec<String> {
+pub fn telemetry_tags(settings: &Json<'_>) -> Vec<String> {
     let Some(attrs) = attributes(settings) else {
         return vec![];
     };
@@ -141,15 +153,31 @@ pub fn telemetry_tags(settings: &Value) -> Vec<String> {
 mod tests {
     use super::*;
 
+    fn json(text: &str) -> Json<'_> {
+        Json::parse(text).unwrap_or(Json::Null)
+    }
+
     #[test]
     fn kill_switch_creates_missing_objects() {
-        let mut s = json!({"data": {"id": "x", "attributes": {"test_management": {"attempt_to_fix_retries": 3}}}});
+        let mut s = json(
+            r#"{"data":{"id":"x","attributes":{"test_management":{"attempt_to_fix_retries":3}}}}"#,
+        );
         disable_feature(&mut s, Endpoint::TestManagement);
         disable_feature(&mut s, Endpoint::KnownTests);
         assert_eq!(
-            s,
-            json!({"data": {"id": "x", "attributes": {"known_tests_enabled": false,
-                "test_management": {"attempt_to_fix_retries": 3, "enabled": false}}}})
+            s.generated(),
+            concat!(
+                r#"{"data":{"attributes":{"known_tests_enabled":false,"#,
+                r#""test_management":{"attempt_to_fix_retries":3,"enabled":false}},"id":"x"}}"#,
+                "\n"
+            )
+            .as_bytes()
+        );
+        let mut odd = json(r#"{"data":[1],"x":1.50}"#);
+        disable_feature(&mut odd, Endpoint::FlakyTests);
+        assert_eq!(
+            odd.generated(),
+            b"{\"data\":{\"attributes\":{\"flaky_test_retries_enabled\":false}},\"x\":1.50}\n"
         );
     }
 
@@ -184,14 +212,14 @@ mod tests {
     #[test]
     fn stub_is_all_off_and_a_fixed_point_of_the_kill_switches() {
         let stub = stub();
-        let attributes = stub["data"]["attributes"]
-            .as_object()
+        let attributes = attributes(&stub)
+            .and_then(Json::as_object)
             .cloned()
             .unwrap_or_default();
         assert_eq!(attributes.len(), REQUIRED.len());
+        let off = [json("false"), json(r#"{"enabled":false}"#)];
         for (key, value) in &attributes {
-            let off = value == &json!(false) || value == &json!({"enabled": false});
-            assert!(off, "{key}: {value}");
+            assert!(off.contains(value), "{key}: {value}");
         }
         for endpoint in Endpoint::BUNDLES {
             assert!(!feature_enabled(&stub, endpoint));
@@ -206,7 +234,9 @@ mod tests {
 
     #[test]
     fn gating_is_strict_true() {
-        let s = json!({"data": {"attributes": {"known_tests_enabled": "true", "flaky_test_retries_enabled": true}}});
+        let s = json(
+            r#"{"data":{"attributes":{"known_tests_enabled":"true","flaky_test_retries_enabled":true}}}"#,
+        );
         assert!(!feature_enabled(&s, Endpoint::KnownTests));
         assert!(feature_enabled(&s, Endpoint::FlakyTests));
         assert!(!feature_enabled(&s, Endpoint::TestManagement));

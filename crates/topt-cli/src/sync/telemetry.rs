@@ -3,6 +3,7 @@
 
 use serde_json::{Value, json};
 
+use super::json::Json;
 use super::requests::Endpoint;
 use super::settings;
 
@@ -18,17 +19,14 @@ fn metric(name: String, tags: Vec<String>, value: u64) -> Value {
 }
 
 impl Telemetry {
-    /// Records a successful request: its duration, size and (for bundles) test count.
-    pub fn record(&mut self, endpoint: Endpoint, elapsed_ms: u64, bytes: u64, parsed: &Value) {
+    /// Records a successful request: its duration and size (and, for bundles, a test count and,
+    /// for the settings, tags that `retag_settings` fills in later).
+    pub fn record(&mut self, endpoint: Endpoint, elapsed_ms: u64, bytes: u64) {
         let m = metric_prefix(endpoint);
         match endpoint {
             Endpoint::Settings => {
                 self.counts.push(metric(m.to_owned(), vec![], 1));
-                self.counts.push(metric(
-                    format!("{m}_response"),
-                    settings::telemetry_tags(parsed),
-                    1,
-                ));
+                self.counts.push(metric(format!("{m}_response"), vec![], 1));
                 self.distributions
                     .push(metric(format!("{m}_ms"), vec![], elapsed_ms));
             }
@@ -56,7 +54,7 @@ impl Telemetry {
     }
 
     /// Retags `git_requests.settings_response` once the kill-switches have been applied.
-    pub fn retag_settings(&mut self, settings: &Value) {
+    pub fn retag_settings(&mut self, settings: &Json<'_>) {
         let name = format!("{}_response", metric_prefix(Endpoint::Settings));
         for count in &mut self.counts {
             if count.get("name").and_then(Value::as_str) == Some(name.as_str()) {
