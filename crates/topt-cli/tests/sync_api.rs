@@ -579,7 +579,8 @@ fn help_documents_every_flag_with_default_and_env() {
 
 #[test]
 fn dedup_suffix_hazard_and_nested_out_dir() {
-    // A module literally named like a dedup suffix loses its name (spec §3.3): Foo, foo, foo_2.
+    // A module literally named like a dedup suffix loses its name (docs/sync.md, "Module
+    // labels"): Foo, foo, foo_2.
     let dir = tempfile::tempdir().unwrap();
     let api = Api::start(Arc::new(|endpoint, _| {
         match endpoint {

@@ -1,4 +1,4 @@
-//! Git and CI metadata collection and `context.json` (spec §1.4).
+//! Git and CI metadata collection and `context.json` (docs/sync.md, "`context.json`").
 //!
 //! The order is the reference's: CI provider, GitHub event file, normalise, local git fallback,
 //! `DD_GIT_*` overrides, normalise, then a git-log backfill in the CI workspace.
@@ -11,7 +11,7 @@ use super::env::Env;
 use super::meta::{Meta, normalize_ref, strip_userinfo};
 use super::{git, github_event, providers};
 
-/// Metadata field → `context.json` key, in the spec's table order.
+/// Metadata field → `context.json` key.
 const CONTEXT_KEYS: &[(&str, &str)] = &[
     ("repository_url", "git.repository_url"),
     ("branch", "git.branch"),
@@ -318,7 +318,8 @@ pub struct ContextInput<'a> {
 pub const RULE_NAME: &str = "datadog-rules-test-optimization";
 pub const RULE_VERSION: &str = "1.1.0";
 
-/// The flat, string-valued `context.json` object (non-empty values only; spec §1.4.1).
+/// The flat, string-valued `context.json` object: non-empty values only, host and rule facts,
+/// the metadata fields, the service and env, and the API key's fingerprint.
 pub fn context_json(meta: &Meta, input: &ContextInput<'_>) -> Value {
     let mut map = Map::new();
     let mut put = |key: &str, value: &str| {

@@ -1,8 +1,10 @@
-//! Validation of user inputs, done before any request.
+//! Validation of user inputs, done before any request (a usage error exits 2).
 
 use crate::http::ApiKey;
 
-/// `out_dir` as a clean relative path inside the sync repository.
+/// `out_dir` as a clean relative path inside the sync repository: trimmed, `\` read as `/`,
+/// empty and `.` segments dropped; absolute paths, drive prefixes, `..` and control characters
+/// are errors.
 pub fn normalize_out_dir(raw: &str) -> Result<String, String> {
     let fix = "use a relative path inside the sync repository such as `.testoptimization`";
     let trimmed = raw.trim();
@@ -80,7 +82,7 @@ pub fn runtime_or_unknown(raw: &str) -> String {
 }
 
 /// One HTTP policy integer: the flag unless it is absent or `-1`, then the environment variable,
-/// then the default. Env values must be plain base-10 integers.
+/// then the default. Env values must be plain base-10 integers (an optional `-`, digits).
 pub fn policy_int(
     flag_name: &str,
     flag: Option<i64>,

@@ -1,4 +1,4 @@
-//! Several services (spec §7).
+//! Several services (docs/sync.md, "Multi-service aggregator").
 //!
 //! Two ways, both producing the reference's repository shapes:
 //! * one call, `topt sync --repo-name N --service a --service b`: every service is synced into

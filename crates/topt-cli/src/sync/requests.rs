@@ -1,5 +1,4 @@
-//! The four backend endpoints: request bodies, response validation, feature gating, the
-//! kill-switch settings rewrite and the telemetry facts (spec §1.5, §2.3–§2.5).
+//! The four backend endpoints, their paths and request bodies (docs/sync.md, "Requests").
 
 use serde_json::{Value, json};
 
@@ -72,7 +71,7 @@ pub struct RequestMeta {
     pub head_sha: String,
     pub commit_message: String,
     pub head_message: String,
-    /// `os.*` and `runtime.*` configuration tags (spec §2.3).
+    /// The `os.*` and `runtime.*` configuration tags of the known-tests and flaky-tests bodies.
     pub configurations: Value,
 }
 

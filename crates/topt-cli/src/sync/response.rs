@@ -254,6 +254,26 @@ mod tests {
         );
     }
 
+    /// Every object shape names at most 64 members (the checker's bit set).
+    #[test]
+    fn shapes_name_at_most_64_members() {
+        fn widest(shape: &Shape) -> usize {
+            match shape {
+                Object(members, others) => members
+                    .iter()
+                    .map(|(_, _, s)| widest(s))
+                    .chain([members.len(), widest(others)])
+                    .max()
+                    .unwrap_or(0),
+                Array(inner) | Nullable(inner) => widest(inner),
+                _ => 0,
+            }
+        }
+        for endpoint in Endpoint::ALL {
+            assert!(widest(shape_of(endpoint)) <= 64);
+        }
+    }
+
     /// The project's own realistic responses pass.
     #[test]
     fn the_fixtures_pass() {

@@ -269,13 +269,17 @@ impl<'de> Visitor<'de> for Walk<'_> {
             Shape::Object(members, others) => (members, others),
             _ => (&[], &Shape::Any),
         };
-        let mut seen = vec![false; members.len()];
+        // Bit i: member i was seen (a shape names at most 64 members; a test checks it).
+        let mut seen = 0u64;
         while let Some(key) = map.next_key_seed(Key)? {
-            let member = members.iter().position(|(name, _, _)| *name == key);
+            let member = members
+                .iter()
+                .enumerate()
+                .find(|(_, (name, _, _))| *name == key);
             let shape = match member {
-                Some(i) => {
-                    seen[i] = true;
-                    &members[i].2
+                Some((i, (_, _, shape))) => {
+                    seen |= 1 << (i % 64);
+                    shape
                 }
                 None => others,
             };
@@ -291,9 +295,9 @@ impl<'de> Visitor<'de> for Walk<'_> {
         }
         let missing = members
             .iter()
-            .zip(&seen)
-            .find(|((_, need, _), seen)| *need == Need::Required && !**seen);
-        if let Some(((name, _, _), _)) = missing {
+            .enumerate()
+            .find(|(i, (_, need, _))| *need == Need::Required && seen & (1 << (i % 64)) == 0);
+        if let Some((_, (name, _, _))) = missing {
             let path = Path {
                 parent: Some(self.path),
                 step: Step::Key(name),

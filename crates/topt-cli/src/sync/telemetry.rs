@@ -63,7 +63,7 @@ impl Telemetry {
         }
     }
 
-    /// `telemetry_facts.json` content (spec §1.5).
+    /// `telemetry_facts.json` content (docs/sync.md, "`telemetry_facts.json`").
     pub fn facts(&self, service: &str, runtime_name: &str, env: &str) -> Value {
         let mut facts = json!({
             "schema_version": 1,

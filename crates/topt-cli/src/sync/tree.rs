@@ -1,5 +1,5 @@
 //! The `<out_dir>` tree: manifest, context, the `cache/http` files and the per-module splits
-//! (spec §1.1–§1.7).
+//! (docs/sync.md, "What it writes").
 //!
 //! One deliberate difference from the reference: every per-module file, real split or filler
 //! stub, lives at `<out_dir>/cache/http/module_<label>/<file>.json` (the reference puts stubs in
@@ -286,7 +286,8 @@ fn remove_stale_module_dirs(dir: &Path) -> io::Result<()> {
     Ok(())
 }
 
-/// Generated JSON: compact, keys sorted, one trailing newline (spec §0.1). Same bytes as
+/// Generated JSON: compact, keys sorted by bytes, one trailing newline (what the reference's
+/// Starlark `json.encode` writes). Same bytes as
 /// `bundle::to_generated_json`, serialised straight into bytes (about twice as fast on the
 /// large test-management splits).
 pub fn write_generated(path: &Path, value: &Value) -> io::Result<()> {
