@@ -250,7 +250,7 @@ impl<'de> Visitor<'de> for Exact {
 }
 
 /// A string or key, borrowed from the text when it has no escapes.
-struct Text;
+pub struct Text;
 
 impl<'de> DeserializeSeed<'de> for Text {
     type Value = Cow<'de, str>;

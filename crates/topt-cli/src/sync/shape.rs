@@ -2,10 +2,11 @@
 //! and key valid (no lone surrogate escape), and each member of the type its readers decode.
 //! The caller has already checked that the text is UTF-8 (it is a `&str`).
 
-use std::borrow::Cow;
 use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+
+use super::json::Text;
 
 /// The deepest nesting accepted: 64 containers inside one another. Real responses nest about ten
 /// levels; the bound keeps a hostile one from exhausting the stack of whoever reads it next.
@@ -271,7 +272,7 @@ impl<'de> Visitor<'de> for Walk<'_> {
         };
         // Bit i: member i was seen (a shape names at most 64 members; a test checks it).
         let mut seen = 0u64;
-        while let Some(key) = map.next_key_seed(Key)? {
+        while let Some(key) = map.next_key_seed(Text)? {
             let member = members
                 .iter()
                 .enumerate()
@@ -305,33 +306,6 @@ impl<'de> Visitor<'de> for Walk<'_> {
             return Err(de::Error::custom(format!("{path} is missing")));
         }
         Ok(())
-    }
-}
-
-/// An object key, borrowed from the text when it has no escapes.
-struct Key;
-
-impl<'de> DeserializeSeed<'de> for Key {
-    type Value = Cow<'de, str>;
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        deserializer.deserialize_str(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Key {
-    type Value = Cow<'de, str>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an object key")
-    }
-
-    fn visit_borrowed_str<E: de::Error>(self, key: &'de str) -> Result<Self::Value, E> {
-        Ok(Cow::Borrowed(key))
-    }
-
-    fn visit_str<E: de::Error>(self, key: &str) -> Result<Self::Value, E> {
-        Ok(Cow::Owned(key.to_owned()))
     }
 }
 
