@@ -225,7 +225,7 @@ fn features_off_in_backend_settings_get_stubs_and_no_module_targets() {
     let dir = tempfile::tempdir().unwrap();
     let api = Api::start(Arc::new(|endpoint, _| {
         match endpoint {
-        "settings" => Reply::Json(200, r#"{"data":{"id":"x","type":"ci_app_test_service_libraries_settings","attributes":{"known_tests_enabled":"true","flaky_test_retries_enabled":1}}}"#.into()),
+        "settings" => Reply::Json(200, r#"{"data":{"id":"x","type":"ci_app_test_service_libraries_settings","attributes":{"known_tests_enabled":false,"flaky_test_retries_enabled":null,"test_management":{}}}}"#.into()),
         other => fixture_reply(other),
     }
     }));
@@ -326,10 +326,37 @@ fn settings_failure_under_stub_policy_turns_everything_off() {
     assert!(out.status.success(), "stderr: {}", text(&out.stderr));
     assert_eq!(api.endpoints(), ["settings", "settings"]);
     let http = dir.path().join("repo/.testoptimization/cache/http");
+    // Every key a tracer requires is there, off: the Node.js tracer rejects a settings.json
+    // that lacks any of its eleven required keys and then calls the settings API itself.
     assert_eq!(
         std::fs::read_to_string(http.join("settings.json")).unwrap(),
-        "{\"data\":{\"attributes\":{\"flaky_test_retries_enabled\":false,\"known_tests_enabled\":false,\"test_management\":{\"enabled\":false}}}}\n"
+        concat!(
+            r#"{"data":{"attributes":{"code_coverage":false,"coverage_report_upload_enabled":false,"#,
+            r#""di_enabled":false,"early_flake_detection":{"enabled":false},"#,
+            r#""flaky_test_retries_enabled":false,"impacted_tests_enabled":false,"#,
+            r#""itr_enabled":false,"known_tests_enabled":false,"require_git":false,"#,
+            r#""test_management":{"enabled":false},"tests_skipping":false}}}"#,
+            "\n"
+        )
     );
+    let settings = read_json(&http.join("settings.json"));
+    let attributes = settings["data"]["attributes"].as_object().unwrap();
+    // dd-trace-js's REQUIRED_SETTINGS_KEYS, in its order.
+    for key in [
+        "code_coverage",
+        "tests_skipping",
+        "itr_enabled",
+        "require_git",
+        "early_flake_detection",
+        "flaky_test_retries_enabled",
+        "di_enabled",
+        "known_tests_enabled",
+        "test_management",
+        "impacted_tests_enabled",
+        "coverage_report_upload_enabled",
+    ] {
+        assert!(attributes.contains_key(key), "stub settings lack {key}");
+    }
     assert_no_key(dir.path(), &out);
 }
 
@@ -381,6 +408,15 @@ fn invalid_inputs_are_rejected_before_any_request() {
     );
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("DD_SITE") && text(&out.stderr).contains("hostname"));
+    // Hostname length limits: a label of 3,000 characters, a name of 308.
+    let long_label = format!("{}.com", "a".repeat(3000));
+    let long_name = format!("{}com", format!("{}.", "a".repeat(60)).repeat(5));
+    for (site, needle) in [(long_label.as_str(), "63"), (long_name.as_str(), "253")] {
+        let out = sync(dir.path(), "", &["--service", "s"], &[("DD_SITE", site)]);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(err.contains("DD_SITE") && err.contains(needle), "{err}");
+    }
     let api = Api::start(fixtures());
     let out = sync(
         dir.path(),
@@ -389,8 +425,31 @@ fn invalid_inputs_are_rejected_before_any_request() {
         &[("DD_API_KEY", "  ")],
     );
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("--repo_env=DD_API_KEY"));
     assert!(api.endpoints().is_empty());
+    assert_key_hint(&text(&out.stderr));
+}
+
+/// The missing-key hint points at the Bazel guide's section and never suggests the value-less
+/// `--repo_env=DD_API_KEY`, which crashes Bazel before 5.3 with a NullPointerException.
+fn assert_key_hint(message: &str) {
+    assert!(
+        message.contains("docs/bazel.md#the-api-key"),
+        "no pointer to the guide: {message}"
+    );
+    let valueless = message
+        .match_indices("--repo_env=DD_API_KEY")
+        .any(|(at, m)| !message[at + m.len()..].starts_with('='));
+    assert!(!valueless, "suggests a value-less --repo_env: {message}");
+}
+
+#[test]
+fn help_gives_a_key_hint_that_works_on_every_bazel() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_topt"))
+        .args(["sync", "--help"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_key_hint(&text(&out.stdout));
 }
 
 #[test]
@@ -520,19 +579,22 @@ fn help_documents_every_flag_with_default_and_env() {
 
 #[test]
 fn dedup_suffix_hazard_and_nested_out_dir() {
-    // A module literally named like a dedup suffix loses its name (spec §3.3): Foo, foo, foo_2.
+    // A module literally named like a dedup suffix loses its name (docs/sync.md, "Module
+    // labels"): Foo, foo, foo_2.
     let dir = tempfile::tempdir().unwrap();
-    let api = Api::start(Arc::new(|endpoint, _| match endpoint {
+    let api = Api::start(Arc::new(|endpoint, _| {
+        match endpoint {
         "known_tests" => Reply::Json(
             200,
             r#"{"data":{"attributes":{"tests":{"foo":{"s":["a"]},"foo_2":{"s":["b"]}}}}}"#.into(),
         ),
         "test_management" => Reply::Json(
             200,
-            r#"{"data":{"attributes":{"modules":{"Foo":{"suites":{"s":{"tests":{"c":{}}}}}}}}}"#
+            r#"{"data":{"attributes":{"modules":{"Foo":{"suites":{"s":{"tests":{"c":{"properties":{}}}}}}}}}}"#
                 .into(),
         ),
         other => fixture_reply(other),
+    }
     }));
     let out = sync(
         dir.path(),

@@ -1,40 +1,17 @@
-//! Git and CI metadata collection and `context.json` (spec §1.4).
+//! Git and CI metadata collection and `context.json` (docs/sync.md, "`context.json`").
 //!
 //! The order is the reference's: CI provider, GitHub event file, normalise, local git fallback,
 //! `DD_GIT_*` overrides, normalise, then a git-log backfill in the CI workspace.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde_json::{Map, Value};
 
 use super::env::Env;
-use super::{git, providers};
+use super::meta::{Meta, normalize_ref, strip_userinfo};
+use super::{git, github_event, providers};
 
-/// Collected metadata fields (`repository_url`, `branch`, `commit_author_name`, …), all strings;
-/// an absent field reads as `""`.
-#[derive(Debug, Clone, Default)]
-pub struct Meta {
-    fields: BTreeMap<String, String>,
-}
-
-impl Meta {
-    pub fn get(&self, field: &str) -> &str {
-        self.fields.get(field).map(String::as_str).unwrap_or("")
-    }
-
-    pub fn set(&mut self, field: &str, value: &str) {
-        self.fields.insert(field.to_owned(), value.to_owned());
-    }
-
-    fn fill_if_empty(&mut self, field: &str, value: &str) {
-        if self.get(field).is_empty() && !value.is_empty() {
-            self.set(field, value);
-        }
-    }
-}
-
-/// Metadata field → `context.json` key, in the spec's table order.
+/// Metadata field → `context.json` key.
 const CONTEXT_KEYS: &[(&str, &str)] = &[
     ("repository_url", "git.repository_url"),
     ("branch", "git.branch"),
@@ -183,7 +160,7 @@ const DETAILS: &[(&str, &str)] = &[
 pub fn collect(env: &Env, workspace_root: Option<&Path>) -> Meta {
     let mut meta = Meta::default();
     providers::extract(env, &mut meta);
-    providers::github_event(env, &mut meta);
+    github_event::apply(env, &mut meta);
     normalize(&mut meta);
     if let Some(root) = workspace_root {
         local_git(&mut meta, root);
@@ -268,32 +245,6 @@ fn fill_revision(meta: &mut Meta, dir: &Path, rev_field: &str, prefix: &str) {
     }
 }
 
-/// Strips `refs/heads/`, `origin/`, … prefixes, up to 8 passes (spec §1.4.3).
-pub fn normalize_ref(raw: &str) -> String {
-    const PREFIXES: [&str; 7] = [
-        "refs/remotes/origin/",
-        "refs/heads/",
-        "refs/tags/",
-        "refs/",
-        "remotes/origin/",
-        "origin/",
-        "tags/",
-    ];
-    let mut s = raw;
-    for _ in 0..8 {
-        match PREFIXES.iter().find_map(|p| s.strip_prefix(p)) {
-            Some(rest) => s = rest,
-            None => break,
-        }
-    }
-    s.to_owned()
-}
-
-/// Removes `user:password@` from a URL's authority (the last `@` wins); non-URLs unchanged.
-pub fn strip_userinfo(url: &str) -> String {
-    super::site::redact_url(url)
-}
-
 /// The host as the reference reports it: platform, kernel version, machine architecture.
 #[derive(Debug, Clone, Default)]
 pub struct HostOs {
@@ -367,7 +318,8 @@ pub struct ContextInput<'a> {
 pub const RULE_NAME: &str = "datadog-rules-test-optimization";
 pub const RULE_VERSION: &str = "1.1.0";
 
-/// The flat, string-valued `context.json` object (non-empty values only; spec §1.4.1).
+/// The flat, string-valued `context.json` object: non-empty values only, host and rule facts,
+/// the metadata fields, the service and env, and the API key's fingerprint.
 pub fn context_json(meta: &Meta, input: &ContextInput<'_>) -> Value {
     let mut map = Map::new();
     let mut put = |key: &str, value: &str| {
@@ -409,20 +361,6 @@ pub fn context_json(meta: &Meta, input: &ContextInput<'_>) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn refs_and_urls_normalise() {
-        assert_eq!(normalize_ref("origin/refs/heads/main"), "main");
-        assert_eq!(normalize_ref("refs/pull/42/merge"), "pull/42/merge");
-        assert_eq!(
-            strip_userinfo("https://user:pa@ss@host/repo.git"),
-            "https://host/repo.git"
-        );
-        assert_eq!(
-            strip_userinfo("git@github.com:org/repo.git"),
-            "git@github.com:org/repo.git"
-        );
-    }
 
     #[test]
     fn github_pull_request_with_event_and_overrides() {

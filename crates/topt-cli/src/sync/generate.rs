@@ -1,5 +1,5 @@
 //! The generated Bazel files of a sync repository: `BUILD`, `export.bzl`, `module_runfiles.bzl`
-//! (spec §1.8, §4) and the multi-service aggregator (spec §7).
+//! and the multi-service aggregator (docs/sync.md, "What it writes").
 
 use std::fmt::Write as _;
 
@@ -33,7 +33,7 @@ pub struct ExportData<'a> {
     pub runtimes: &'a [RuntimeModule],
 }
 
-/// `export.bzl`, byte-for-byte the reference's layout (spec §4).
+/// `export.bzl`, byte for byte the reference's layout (docs/sync.md, "Generated `export.bzl`").
 pub fn export_bzl(data: &ExportData<'_>) -> String {
     let mut s = String::new();
     s.push_str(
@@ -74,7 +74,8 @@ pub fn export_bzl(data: &ExportData<'_>) -> String {
 
 const PUBLIC: &str = "    visibility = [\"//visibility:public\"],\n";
 
-/// The sync repository's `BUILD` (spec §1.8), with one `topt_module_files` per label whose
+/// The sync repository's `BUILD` (docs/sync.md, "Generated `BUILD`"), with one
+/// `topt_module_files` per label whose
 /// three module files all live under `<out_dir>/cache/http/module_<label>/`.
 pub fn build_file(out_dir: &str, labels: &[String]) -> String {
     let http = format!("{out_dir}/cache/http");
@@ -167,7 +168,7 @@ topt_module_files = rule(
 )
 "#;
 
-/// The aggregator repository's files for several services (spec §7): `(aggregate.bzl,
+/// The aggregator repository's files for several services: `(aggregate.bzl,
 /// export.bzl, BUILD)`. `services` pairs each dedup key with its per-service repository name.
 pub fn aggregator_files(services: &[(String, String)]) -> (String, String, String) {
     let mut agg = String::from(

@@ -1,5 +1,5 @@
 //! Running `git` for the local metadata fallback: 10 s per call, failures read as "no value"
-//! (spec §1.4.2 step 5).
+//! (the fields CI did not provide are filled from the workspace's checkout).
 
 use std::path::Path;
 use std::process::{Command, Stdio};

@@ -1,8 +1,10 @@
-//! Validation of user inputs, done before any request.
+//! Validation of user inputs, done before any request (a usage error exits 2).
 
 use crate::http::ApiKey;
 
-/// `out_dir` as a clean relative path inside the sync repository.
+/// `out_dir` as a clean relative path inside the sync repository: trimmed, `\` read as `/`,
+/// empty and `.` segments dropped; absolute paths, drive prefixes, `..` and control characters
+/// are errors.
 pub fn normalize_out_dir(raw: &str) -> Result<String, String> {
     let fix = "use a relative path inside the sync repository such as `.testoptimization`";
     let trimmed = raw.trim();
@@ -57,12 +59,14 @@ pub fn validate_service(raw: &str) -> Result<(String, Option<String>), String> {
 /// The API key, by the rules every command shares ([`ApiKey::parse`]). Errors never echo it.
 pub fn validate_api_key(raw: &str) -> Result<ApiKey, String> {
     ApiKey::parse(raw).map_err(|e| {
+        // No value-less `--repo_env=DD_API_KEY` here: Bazel before 5.3 crashes on it.
         e.message(
             "DD_API_KEY is not set.\n\
              topt sync needs a Datadog API key to fetch test optimization metadata.\n\
              - In a shell: export DD_API_KEY=<your key>\n\
-             - Under Bazel: pass it to repository rules with --repo_env=DD_API_KEY \
-             (e.g. in a user .bazelrc); do not use --test_env, tests never see the key.",
+             - Under Bazel: set DD_API_KEY for the repository rule; see \
+             docs/bazel.md#the-api-key for the form that works on your Bazel version. Never \
+             pass it with --test_env: tests never need the key.",
         )
     })
 }
@@ -78,7 +82,7 @@ pub fn runtime_or_unknown(raw: &str) -> String {
 }
 
 /// One HTTP policy integer: the flag unless it is absent or `-1`, then the environment variable,
-/// then the default. Env values must be plain base-10 integers.
+/// then the default. Env values must be plain base-10 integers (an optional `-`, digits).
 pub fn policy_int(
     flag_name: &str,
     flag: Option<i64>,
@@ -144,7 +148,7 @@ mod tests {
         );
         let err = validate_api_key(" \n").err().unwrap_or_default();
         assert!(
-            err.contains("DD_API_KEY is not set") && err.contains("--repo_env"),
+            err.contains("DD_API_KEY is not set") && err.contains("docs/bazel.md#the-api-key"),
             "{err}"
         );
     }

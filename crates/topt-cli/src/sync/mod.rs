@@ -7,17 +7,27 @@
 
 mod context;
 mod env;
+mod fetch;
 mod generate;
 mod git;
+mod github_event;
 mod http;
 mod inputs;
+mod json;
+mod meta;
 mod multi;
+mod plan;
 mod providers;
 mod requests;
+mod response;
 mod run;
 mod runtimes;
+mod service;
+mod settings;
+mod shape;
 mod site;
 mod split;
+mod telemetry;
 pub mod tree;
 
 use std::path::PathBuf;
@@ -31,7 +41,8 @@ const AFTER_HELP: &str = "\
 Environment:
   DD_API_KEY (required)   Datadog API key; sent only as the DD-API-KEY header, never written to any
                           file or log (context.json holds an 8-hex-digit fingerprint). Under Bazel
-                          pass it with --repo_env=DD_API_KEY, never --test_env.
+                          set it for the repository rule (see docs/bazel.md#the-api-key for the
+                          form that works on your Bazel version), never with --test_env.
   DD_GIT_*, DD_PR_NUMBER  override git metadata (highest precedence).
   CI provider variables   AppVeyor, Azure Pipelines, Bitbucket, Buddy, Buildkite, CircleCI, GitHub
                           Actions (+ GITHUB_EVENT_PATH), GitLab, Jenkins, TeamCity, Travis, Bitrise,

@@ -1,4 +1,4 @@
-//! Several services (spec §7).
+//! Several services (docs/sync.md, "Multi-service aggregator").
 //!
 //! Two ways, both producing the reference's repository shapes:
 //! * one call, `topt sync --repo-name N --service a --service b`: every service is synced into
@@ -11,10 +11,8 @@ use std::path::Path;
 
 use topt_core::labels::{dedup_keys, sanitize};
 
-use super::context::{HostOs, Meta};
-use super::env::Env;
 use super::generate::aggregator_files;
-use super::run::{Plan, sync_service};
+use super::service::{Shared, Target, sync_service};
 use super::tree::write_atomic;
 use super::{Log, SyncError};
 
@@ -62,23 +60,24 @@ pub fn write_aggregator(
     Ok(())
 }
 
-pub fn sync_services(
-    plan: &Plan,
-    env: &Env,
-    meta: &Meta,
-    os: &HostOs,
-    log: &Log,
-) -> Result<(), SyncError> {
+/// Syncs every service into `<repo-root>/<repo-name>_<key>/`, then writes the aggregator into
+/// `<repo-root>/<repo-name>/`.
+pub fn sync_services(shared: &Shared<'_>) -> Result<(), SyncError> {
+    let plan = shared.plan;
     let repos = service_repos(&plan.repo_name, &plan.services);
     for (service, (_, repo)) in plan.services.iter().zip(&repos) {
-        let dir = plan.repo_root.join(repo);
-        sync_service(plan, env, meta, os, service, &dir, repo, log)?;
+        let target = Target {
+            service,
+            repo_root: &plan.repo_root.join(repo),
+            repo_name: repo,
+        };
+        sync_service(shared, &target)?;
     }
     write_aggregator(
         &plan.repo_root.join(&plan.repo_name),
         &plan.repo_name,
         &plan.services,
-        log,
+        shared.log,
     )
 }
 

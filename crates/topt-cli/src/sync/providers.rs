@@ -1,47 +1,374 @@
-//! CI provider detection and field mapping for the 15 providers of spec §1.4.4, plus the GitHub
-//! event payload (step 3). The first provider whose detection variable is set wins.
+//! CI provider detection and field mapping, as data: one table per provider of (metadata field,
+//! where its value comes from). The first provider whose detection variable is set wins; the
+//! table below is rendered into docs/sync.md ("CI providers"), and a test keeps the two equal.
 
 use serde_json::{Map, Value};
 
-use super::context::{Meta, normalize_ref};
 use super::env::Env;
+use super::meta::{Meta, normalize_ref};
+
+/// Where a metadata field's value comes from.
+#[derive(Debug)]
+enum Source {
+    /// The first non-empty of these variables (`""` if none).
+    Var(&'static [&'static str]),
+    /// The text with each `{VAR}` replaced by the variable (`{A|B}`: the first non-empty of `A`
+    /// and `B`); `""` unless every placeholder has a value, except `{?VAR}`, which may be empty.
+    Template(&'static str),
+    /// A compact, key-sorted JSON object of the variables that are set (`""` if none).
+    EnvSubset(&'static [&'static str]),
+    /// The first of these sources that is non-empty.
+    Or(&'static [Source]),
+    /// Computed by a small function.
+    Computed(&'static Rule),
+}
+
+/// A computed field: the function, and what it does in words (for docs/sync.md).
+#[derive(Debug)]
+struct Rule {
+    value: fn(&Env) -> String,
+    // Read only by the test that renders docs/sync.md's table.
+    #[cfg_attr(not(test), allow(dead_code))]
+    doc: &'static str,
+}
+
+use Source::{Computed, EnvSubset, Or, Template, Var};
+
+/// The pseudo-field of a ref that becomes the tag (normalised) when it contains `tags/` and
+/// the branch (as is) otherwise.
+const BRANCH_OR_TAG: &str = "branch or tag";
+
+#[derive(Debug)]
+struct Provider {
+    id: &'static str,
+    /// The variable that selects the provider, and the prefix its value must have; a set
+    /// variable without that prefix ends detection with no provider (AWS CodeBuild outside
+    /// CodePipeline).
+    detect: (&'static str, &'static str),
+    fields: &'static [(&'static str, Source)],
+}
+
+/// Every provider, in detection order.
+#[rustfmt::skip]
+const PROVIDERS: &[Provider] = &[
+    Provider { id: "appveyor", detect: ("APPVEYOR", ""), fields: &[
+        ("repository_url", Computed(&APPVEYOR_REPOSITORY)),
+        ("sha", Var(&["APPVEYOR_REPO_COMMIT"])),
+        ("branch", Var(&["APPVEYOR_PULL_REQUEST_HEAD_REPO_BRANCH", "APPVEYOR_REPO_BRANCH"])),
+        ("tag", Var(&["APPVEYOR_REPO_TAG_NAME"])),
+        ("workspace_path", Var(&["APPVEYOR_BUILD_FOLDER"])),
+        ("pipeline_id", Var(&["APPVEYOR_BUILD_ID"])),
+        ("pipeline_name", Var(&["APPVEYOR_REPO_NAME"])),
+        ("pipeline_number", Var(&["APPVEYOR_BUILD_NUMBER"])),
+        ("pipeline_url", APPVEYOR_BUILD_URL),
+        ("job_url", APPVEYOR_BUILD_URL),
+        ("commit_message", Computed(&APPVEYOR_MESSAGE)),
+        ("commit_author_name", Var(&["APPVEYOR_REPO_COMMIT_AUTHOR"])),
+        ("commit_author_email", Var(&["APPVEYOR_REPO_COMMIT_AUTHOR_EMAIL"])),
+        ("pr_base_branch", Var(&["APPVEYOR_REPO_BRANCH"])),
+        ("head_sha", Var(&["APPVEYOR_PULL_REQUEST_HEAD_COMMIT"])),
+        ("pr_number", Var(&["APPVEYOR_PULL_REQUEST_NUMBER"])),
+    ]},
+    Provider { id: "azurepipelines", detect: ("TF_BUILD", ""), fields: &[
+        (BRANCH_OR_TAG, Var(&["SYSTEM_PULLREQUEST_SOURCEBRANCH", "BUILD_SOURCEBRANCH",
+                              "BUILD_SOURCEBRANCHNAME"])),
+        ("repository_url", Var(&["SYSTEM_PULLREQUEST_SOURCEREPOSITORYURI",
+                                 "BUILD_REPOSITORY_URI"])),
+        ("sha", Var(&["SYSTEM_PULLREQUEST_SOURCECOMMITID", "BUILD_SOURCEVERSION"])),
+        ("commit_message", Var(&["BUILD_SOURCEVERSIONMESSAGE"])),
+        ("workspace_path", Var(&["BUILD_SOURCESDIRECTORY"])),
+        ("pipeline_id", Var(&["BUILD_BUILDID"])),
+        ("pipeline_number", Var(&["BUILD_BUILDID"])),
+        ("pipeline_name", Var(&["BUILD_DEFINITIONNAME"])),
+        ("pipeline_url", Template("{SYSTEM_TEAMFOUNDATIONSERVERURI}{SYSTEM_TEAMPROJECTID}\
+                 /_build/results?buildId={BUILD_BUILDID}")),
+        ("job_url", Template("{SYSTEM_TEAMFOUNDATIONSERVERURI}{SYSTEM_TEAMPROJECTID}\
+                 /_build/results?buildId={BUILD_BUILDID}\
+                 &view=logs&j={?SYSTEM_JOBID}&t={?SYSTEM_TASKINSTANCEID}")),
+        ("stage_name", Var(&["SYSTEM_STAGEDISPLAYNAME"])),
+        ("job_id", Var(&["SYSTEM_JOBID"])),
+        ("job_name", Var(&["SYSTEM_JOBDISPLAYNAME"])),
+        ("commit_author_name", Var(&["BUILD_REQUESTEDFORID"])),
+        ("commit_author_email", Var(&["BUILD_REQUESTEDFOREMAIL"])),
+        ("pr_base_branch", Var(&["SYSTEM_PULLREQUEST_TARGETBRANCH"])),
+        ("pr_number", Var(&["SYSTEM_PULLREQUEST_PULLREQUESTNUMBER"])),
+        ("env_vars", EnvSubset(&["SYSTEM_TEAMPROJECTID", "BUILD_BUILDID", "SYSTEM_JOBID"])),
+    ]},
+    Provider { id: "bitbucket", detect: ("BITBUCKET_COMMIT", ""), fields: &[
+        ("repository_url", Or(&[Var(&["BITBUCKET_GIT_SSH_ORIGIN", "BITBUCKET_GIT_HTTP_ORIGIN"]),
+                                Template("https://bitbucket.org/{BITBUCKET_REPO_SLUG}.git")])),
+        ("sha", Var(&["BITBUCKET_COMMIT"])),
+        ("branch", Var(&["BITBUCKET_BRANCH"])),
+        ("tag", Var(&["BITBUCKET_TAG"])),
+        ("workspace_path", Var(&["BITBUCKET_CLONE_DIR"])),
+        ("pipeline_id", Computed(&BITBUCKET_PIPELINE_ID)),
+        ("pipeline_number", Var(&["BITBUCKET_BUILD_NUMBER"])),
+        ("pipeline_name", Var(&["BITBUCKET_REPO_FULL_NAME"])),
+        ("pipeline_url", BITBUCKET_RESULTS_URL),
+        ("job_url", BITBUCKET_RESULTS_URL),
+        ("pr_base_branch", Var(&["BITBUCKET_PR_DESTINATION_BRANCH"])),
+        ("pr_number", Var(&["BITBUCKET_PR_ID"])),
+    ]},
+    Provider { id: "buddy", detect: ("BUDDY", ""), fields: &[
+        ("pipeline_id", Template("{BUDDY_PIPELINE_ID}/{BUDDY_EXECUTION_ID}")),
+        ("pipeline_name", Var(&["BUDDY_PIPELINE_NAME"])),
+        ("pipeline_number", Var(&["BUDDY_EXECUTION_ID"])),
+        ("pipeline_url", Var(&["BUDDY_EXECUTION_URL"])),
+        ("sha", Var(&["BUDDY_EXECUTION_REVISION", "BUDDY_EXECUTION_REVISION_COMMIT_ID"])),
+        ("repository_url", Var(&["BUDDY_SCM_URL", "BUDDY_REPO_URL"])),
+        ("branch", Var(&["BUDDY_EXECUTION_BRANCH", "BUDDY_EXECUTION_BRANCH_NAME"])),
+        ("tag", Var(&["BUDDY_EXECUTION_TAG"])),
+        ("commit_message", Var(&["BUDDY_EXECUTION_REVISION_MESSAGE"])),
+        ("commit_committer_name", Var(&["BUDDY_EXECUTION_REVISION_COMMITTER_NAME"])),
+        ("commit_committer_email", Var(&["BUDDY_EXECUTION_REVISION_COMMITTER_EMAIL"])),
+        ("pr_base_branch", Var(&["BUDDY_RUN_PR_BASE_BRANCH"])),
+        ("pr_number", Var(&["BUDDY_RUN_PR_NO"])),
+    ]},
+    Provider { id: "buildkite", detect: ("BUILDKITE", ""), fields: &[
+        ("branch", Var(&["BUILDKITE_BRANCH"])),
+        ("sha", Var(&["BUILDKITE_COMMIT"])),
+        ("repository_url", Var(&["BUILDKITE_REPO"])),
+        ("tag", Var(&["BUILDKITE_TAG"])),
+        ("pipeline_id", Var(&["BUILDKITE_BUILD_ID"])),
+        ("pipeline_name", Var(&["BUILDKITE_PIPELINE_SLUG"])),
+        ("pipeline_number", Var(&["BUILDKITE_BUILD_NUMBER"])),
+        ("pipeline_url", Var(&["BUILDKITE_BUILD_URL"])),
+        ("job_id", Var(&["BUILDKITE_JOB_ID"])),
+        ("job_url", Template("{BUILDKITE_BUILD_URL}#{BUILDKITE_JOB_ID}")),
+        ("workspace_path", Var(&["BUILDKITE_BUILD_CHECKOUT_PATH"])),
+        ("commit_message", Var(&["BUILDKITE_MESSAGE"])),
+        ("commit_author_name", Var(&["BUILDKITE_BUILD_AUTHOR"])),
+        ("commit_author_email", Var(&["BUILDKITE_BUILD_AUTHOR_EMAIL"])),
+        ("node_name", Var(&["BUILDKITE_AGENT_ID"])),
+        ("node_labels", Computed(&BUILDKITE_LABELS)),
+        ("pr_base_branch", Var(&["BUILDKITE_PULL_REQUEST_BASE_BRANCH"])),
+        // Buildkite sets `false` on builds that are not pull requests; passed through.
+        ("pr_number", Var(&["BUILDKITE_PULL_REQUEST"])),
+        ("env_vars", EnvSubset(&["BUILDKITE_BUILD_ID", "BUILDKITE_JOB_ID"])),
+    ]},
+    Provider { id: "circleci", detect: ("CIRCLECI", ""), fields: &[
+        ("repository_url", Var(&["CIRCLE_REPOSITORY_URL"])),
+        ("sha", Var(&["CIRCLE_SHA1"])),
+        ("tag", Var(&["CIRCLE_TAG"])),
+        ("branch", Var(&["CIRCLE_BRANCH"])),
+        ("workspace_path", Var(&["CIRCLE_WORKING_DIRECTORY"])),
+        ("pipeline_id", Var(&["CIRCLE_WORKFLOW_ID"])),
+        ("pipeline_name", Var(&["CIRCLE_PROJECT_REPONAME"])),
+        ("pipeline_number", Var(&["CIRCLE_BUILD_NUM"])),
+        ("pipeline_url",
+         Template("https://app.circleci.com/pipelines/workflows/{CIRCLE_WORKFLOW_ID}")),
+        ("job_name", Var(&["CIRCLE_JOB"])),
+        ("job_id", Var(&["CIRCLE_BUILD_NUM"])),
+        ("job_url", Var(&["CIRCLE_BUILD_URL"])),
+        ("pr_number", Var(&["CIRCLE_PR_NUMBER"])),
+        ("env_vars", EnvSubset(&["CIRCLE_BUILD_NUM", "CIRCLE_WORKFLOW_ID"])),
+    ]},
+    Provider { id: "github", detect: ("GITHUB_SHA", ""), fields: &[
+        (BRANCH_OR_TAG, Var(&["GITHUB_HEAD_REF", "GITHUB_REF"])),
+        ("repository_url", Computed(&GITHUB_REPOSITORY)),
+        ("sha", Var(&["GITHUB_SHA"])),
+        ("pr_base_branch", Var(&["GITHUB_BASE_REF"])),
+        ("workspace_path", Var(&["GITHUB_WORKSPACE"])),
+        ("pipeline_number", Var(&["GITHUB_RUN_NUMBER"])),
+        ("pipeline_name", Var(&["GITHUB_WORKFLOW"])),
+        ("pipeline_id", Var(&["GITHUB_RUN_ID"])),
+        ("pipeline_url", Computed(&GITHUB_PIPELINE_URL)),
+        ("job_name", Computed(&GITHUB_JOB_NAME)),
+        ("job_id", Computed(&GITHUB_JOB_ID)),
+        ("job_url", Computed(&GITHUB_JOB_URL)),
+        ("env_vars", EnvSubset(&["GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID",
+                                 "GITHUB_RUN_ATTEMPT"])),
+    ]},
+    Provider { id: "gitlab", detect: ("GITLAB_CI", ""), fields: &[
+        // Userinfo such as `gitlab-ci-token:…@` is stripped when the record is normalised.
+        ("repository_url", Var(&["CI_REPOSITORY_URL"])),
+        ("sha", Var(&["CI_COMMIT_SHA"])),
+        // A tag pipeline has no CI_COMMIT_BRANCH, so its branch is the tag name.
+        ("branch", Var(&["CI_COMMIT_BRANCH", "CI_COMMIT_REF_NAME"])),
+        ("tag", Var(&["CI_COMMIT_TAG"])),
+        ("workspace_path", Var(&["CI_PROJECT_DIR"])),
+        ("pipeline_id", Var(&["CI_PIPELINE_ID"])),
+        ("pipeline_name", Var(&["CI_PROJECT_PATH"])),
+        ("pipeline_number", Var(&["CI_PIPELINE_IID"])),
+        ("pipeline_url", Var(&["CI_PIPELINE_URL"])),
+        ("job_url", Var(&["CI_JOB_URL"])),
+        ("job_id", Var(&["CI_JOB_ID"])),
+        ("job_name", Var(&["CI_JOB_NAME"])),
+        ("stage_name", Var(&["CI_JOB_STAGE"])),
+        ("commit_message", Var(&["CI_COMMIT_MESSAGE"])),
+        ("node_name", Var(&["CI_RUNNER_ID"])),
+        ("node_labels", Var(&["CI_RUNNER_TAGS"])),
+        ("commit_author_name", Computed(&GITLAB_AUTHOR_NAME)),
+        ("commit_author_email", Computed(&GITLAB_AUTHOR_EMAIL)),
+        ("commit_author_date", Var(&["CI_COMMIT_TIMESTAMP"])),
+        ("env_vars", EnvSubset(&["CI_PROJECT_URL", "CI_PIPELINE_ID", "CI_JOB_ID"])),
+        ("head_sha", Var(&["CI_MERGE_REQUEST_SOURCE_BRANCH_SHA"])),
+        ("pr_base_branch_head_sha", Var(&["CI_MERGE_REQUEST_TARGET_BRANCH_SHA"])),
+        ("pr_base_branch_sha", Var(&["CI_MERGE_REQUEST_DIFF_BASE_SHA"])),
+        ("pr_base_branch", Var(&["CI_MERGE_REQUEST_TARGET_BRANCH_NAME"])),
+        ("pr_number", Var(&["CI_MERGE_REQUEST_IID"])),
+    ]},
+    Provider { id: "jenkins", detect: ("JENKINS_URL", ""), fields: &[
+        ("repository_url", Var(&["GIT_URL", "GIT_URL_1"])),
+        ("sha", Var(&["GIT_COMMIT"])),
+        (BRANCH_OR_TAG, Var(&["GIT_BRANCH"])),
+        ("workspace_path", Var(&["WORKSPACE"])),
+        ("pipeline_id", Var(&["BUILD_TAG"])),
+        ("pipeline_number", Var(&["BUILD_NUMBER"])),
+        ("pipeline_url", Var(&["BUILD_URL"])),
+        ("pipeline_name", Computed(&JENKINS_PIPELINE_NAME)),
+        ("node_name", Var(&["NODE_NAME"])),
+        ("node_labels", Computed(&JENKINS_LABELS)),
+        ("pr_number", Var(&["CHANGE_ID"])),
+        ("pr_base_branch", Var(&["CHANGE_TARGET"])),
+        ("env_vars", EnvSubset(&["DD_CUSTOM_TRACE_ID"])),
+    ]},
+    Provider { id: "teamcity", detect: ("TEAMCITY_VERSION", ""), fields: &[
+        // No git fields: they come from the local git checkout.
+        ("job_url", Var(&["BUILD_URL"])),
+        ("job_name", Var(&["TEAMCITY_BUILDCONF_NAME"])),
+        ("pr_number", Var(&["TEAMCITY_PULLREQUEST_NUMBER"])),
+        ("pr_base_branch", Var(&["TEAMCITY_PULLREQUEST_TARGET_BRANCH"])),
+    ]},
+    Provider { id: "travisci", detect: ("TRAVIS", ""), fields: &[
+        ("repository_url",
+         Template("https://github.com/{TRAVIS_PULL_REQUEST_SLUG|TRAVIS_REPO_SLUG}.git")),
+        ("sha", Var(&["TRAVIS_COMMIT"])),
+        ("tag", Var(&["TRAVIS_TAG"])),
+        ("branch", Var(&["TRAVIS_PULL_REQUEST_BRANCH", "TRAVIS_BRANCH"])),
+        ("workspace_path", Var(&["TRAVIS_BUILD_DIR"])),
+        ("pipeline_id", Var(&["TRAVIS_BUILD_ID"])),
+        ("pipeline_number", Var(&["TRAVIS_BUILD_NUMBER"])),
+        ("pipeline_name", Var(&["TRAVIS_PULL_REQUEST_SLUG", "TRAVIS_REPO_SLUG"])),
+        ("pipeline_url", Var(&["TRAVIS_BUILD_WEB_URL"])),
+        ("job_url", Var(&["TRAVIS_JOB_WEB_URL"])),
+        ("commit_message", Var(&["TRAVIS_COMMIT_MESSAGE"])),
+        ("pr_base_branch", Var(&["TRAVIS_BRANCH"])),
+        ("head_sha", Var(&["TRAVIS_PULL_REQUEST_SHA"])),
+        ("pr_number", Var(&["TRAVIS_PULL_REQUEST"])),
+    ]},
+    Provider { id: "bitrise", detect: ("BITRISE_BUILD_SLUG", ""), fields: &[
+        ("repository_url", Var(&["GIT_REPOSITORY_URL", "BITRISE_GIT_REPOSITORY_URL"])),
+        ("sha", Var(&["BITRISE_GIT_COMMIT", "GIT_CLONE_COMMIT_HASH"])),
+        ("branch", Var(&["BITRISEIO_PULL_REQUEST_HEAD_BRANCH", "BITRISE_GIT_BRANCH"])),
+        ("tag", Var(&["BITRISE_GIT_TAG"])),
+        ("workspace_path", Var(&["BITRISE_SOURCE_DIR"])),
+        ("pipeline_id", Var(&["BITRISE_BUILD_SLUG"])),
+        ("pipeline_name", Var(&["BITRISE_TRIGGERED_WORKFLOW_ID"])),
+        ("pipeline_number", Var(&["BITRISE_BUILD_NUMBER"])),
+        ("pipeline_url", Var(&["BITRISE_BUILD_URL"])),
+        ("commit_message", Var(&["BITRISE_GIT_MESSAGE"])),
+        ("pr_base_branch", Var(&["BITRISEIO_GIT_BRANCH_DEST"])),
+        ("pr_number", Var(&["BITRISE_PULL_REQUEST"])),
+    ]},
+    Provider { id: "codefresh", detect: ("CF_BUILD_ID", ""), fields: &[
+        // CF_REVISION and CF_REPO_URL are not mapped, as in the reference.
+        ("pipeline_id", Var(&["CF_BUILD_ID"])),
+        ("pipeline_name", Var(&["CF_PIPELINE_NAME"])),
+        ("pipeline_url", Var(&["CF_BUILD_URL"])),
+        ("job_name", Var(&["CF_STEP_NAME"])),
+        ("env_vars", EnvSubset(&["CF_BUILD_ID"])),
+        (BRANCH_OR_TAG, Var(&["CF_BRANCH"])),
+        ("pr_base_branch", Var(&["CF_PULL_REQUEST_TARGET"])),
+        ("pr_number", Var(&["CF_PULL_REQUEST_NUMBER"])),
+    ]},
+    Provider { id: "awscodepipeline", detect: ("CODEBUILD_INITIATOR", "codepipeline"), fields: &[
+        ("pipeline_id", Var(&["DD_PIPELINE_EXECUTION_ID"])),
+        ("job_id", Var(&["DD_ACTION_EXECUTION_ID"])),
+        ("env_vars", EnvSubset(&["CODEBUILD_BUILD_ARN", "DD_ACTION_EXECUTION_ID",
+                                 "DD_PIPELINE_EXECUTION_ID"])),
+    ]},
+    Provider { id: "drone", detect: ("DRONE", ""), fields: &[
+        ("branch", Var(&["DRONE_BRANCH"])),
+        ("sha", Var(&["DRONE_COMMIT_SHA"])),
+        ("repository_url", Var(&["DRONE_GIT_HTTP_URL"])),
+        ("tag", Var(&["DRONE_TAG"])),
+        ("pipeline_number", Var(&["DRONE_BUILD_NUMBER"])),
+        ("pipeline_url", Var(&["DRONE_BUILD_LINK"])),
+        ("commit_message", Var(&["DRONE_COMMIT_MESSAGE"])),
+        ("commit_author_name", Var(&["DRONE_COMMIT_AUTHOR_NAME"])),
+        ("commit_author_email", Var(&["DRONE_COMMIT_AUTHOR_EMAIL"])),
+        ("workspace_path", Var(&["DRONE_WORKSPACE"])),
+        ("job_name", Var(&["DRONE_STEP_NAME"])),
+        ("stage_name", Var(&["DRONE_STAGE_NAME"])),
+        ("pr_number", Var(&["DRONE_PULL_REQUEST"])),
+        ("pr_base_branch", Var(&["DRONE_TARGET_BRANCH"])),
+    ]},
+];
+
+const APPVEYOR_BUILD_URL: Source =
+    Template("https://ci.appveyor.com/project/{APPVEYOR_REPO_NAME}/builds/{APPVEYOR_BUILD_ID}");
+
+const BITBUCKET_RESULTS_URL: Source = Template(
+    "https://bitbucket.org/{BITBUCKET_REPO_FULL_NAME}/addon/pipelines/home#!/results/\
+     {BITBUCKET_BUILD_NUMBER}",
+);
 
 /// Fills `meta` from the first detected provider. Returns the provider id, or `None`.
 pub fn extract(env: &Env, meta: &mut Meta) -> Option<&'static str> {
-    type Mapper = fn(&Env, &mut Meta) -> bool;
-    let providers: [(&str, &'static str, Mapper); 15] = [
-        ("APPVEYOR", "appveyor", appveyor),
-        ("TF_BUILD", "azurepipelines", azure),
-        ("BITBUCKET_COMMIT", "bitbucket", bitbucket),
-        ("BUDDY", "buddy", buddy),
-        ("BUILDKITE", "buildkite", buildkite),
-        ("CIRCLECI", "circleci", circleci),
-        ("GITHUB_SHA", "github", github),
-        ("GITLAB_CI", "gitlab", gitlab),
-        ("JENKINS_URL", "jenkins", jenkins),
-        ("TEAMCITY_VERSION", "teamcity", teamcity),
-        ("TRAVIS", "travisci", travis),
-        ("BITRISE_BUILD_SLUG", "bitrise", bitrise),
-        ("CF_BUILD_ID", "codefresh", codefresh),
-        ("CODEBUILD_INITIATOR", "awscodepipeline", aws_codepipeline),
-        ("DRONE", "drone", drone),
-    ];
-    for (detect, id, map) in providers {
-        if env.get(detect).is_empty() {
-            continue;
-        }
-        // AWS CodeBuild without CodePipeline ends detection: later providers are not tried.
-        if !map(env, meta) {
-            return None;
-        }
-        meta.set("provider", id);
-        return Some(id);
+    let provider = PROVIDERS.iter().find(|p| !env.get(p.detect.0).is_empty())?;
+    if !env.get(provider.detect.0).starts_with(provider.detect.1) {
+        return None;
     }
-    None
+    for (field, source) in provider.fields {
+        let value = source.value(env);
+        if *field != BRANCH_OR_TAG {
+            meta.set(field, &value);
+        } else if value.contains("tags/") {
+            meta.set("tag", &normalize_ref(&value));
+        } else {
+            meta.set("branch", &value);
+        }
+    }
+    meta.set("provider", provider.id);
+    Some(provider.id)
 }
 
-fn set(meta: &mut Meta, field: &'static str, value: &str) {
-    meta.set(field, value);
+impl Source {
+    fn value(&self, env: &Env) -> String {
+        match self {
+            Var(names) => env.first(names).to_owned(),
+            Template(text) => render(text, env),
+            EnvSubset(names) => env_subset(env, names),
+            Or(sources) => sources
+                .iter()
+                .map(|s| s.value(env))
+                .find(|v| !v.is_empty())
+                .unwrap_or_default(),
+            Computed(rule) => (rule.value)(env),
+        }
+    }
+}
+
+/// Fills a [`Source::Template`].
+fn render(template: &str, env: &Env) -> String {
+    let mut out = String::new();
+    let mut rest = template;
+    while let Some((head, tail)) = rest.split_once('{') {
+        out.push_str(head);
+        let Some((spec, after)) = tail.split_once('}') else {
+            // An unclosed brace is text.
+            out.push('{');
+            out.push_str(tail);
+            return out;
+        };
+        let (optional, names) = match spec.strip_prefix('?') {
+            Some(names) => (true, names),
+            None => (false, spec),
+        };
+        let value = names
+            .split('|')
+            .map(|name| env.get(name))
+            .find(|v| !v.is_empty())
+            .unwrap_or("");
+        if value.is_empty() && !optional {
+            return String::new();
+        }
+        out.push_str(value);
+        rest = after;
+    }
+    out.push_str(rest);
+    out
 }
 
 /// A compact, key-sorted JSON object string of the non-empty variables (`""` if none).
@@ -58,255 +385,62 @@ fn env_subset(env: &Env, names: &[&str]) -> String {
     }
 }
 
-/// Tag refs (containing `tags/`) become the tag, anything else the branch.
-fn branch_or_tag(meta: &mut Meta, raw: &str) {
-    if raw.contains("tags/") {
-        set(meta, "tag", &normalize_ref(raw));
-    } else {
-        set(meta, "branch", raw);
-    }
-}
-
-fn json_list(items: &[String]) -> String {
+fn json_list(items: Vec<String>) -> String {
     if items.is_empty() {
         String::new()
     } else {
-        Value::from(items.to_vec()).to_string()
+        Value::from(items).to_string()
     }
 }
 
-fn appveyor(env: &Env, m: &mut Meta) -> bool {
+const APPVEYOR_REPOSITORY: Rule = Rule {
+    value: appveyor_repository,
+    doc: "`https://github.com/<APPVEYOR_REPO_NAME>.git` when `APPVEYOR_REPO_PROVIDER` is \
+          `github`, else `APPVEYOR_REPO_NAME`",
+};
+
+fn appveyor_repository(env: &Env) -> String {
     let name = env.get("APPVEYOR_REPO_NAME");
-    let repo = if env.get("APPVEYOR_REPO_PROVIDER") == "github" && !name.is_empty() {
+    if env.get("APPVEYOR_REPO_PROVIDER") == "github" && !name.is_empty() {
         format!("https://github.com/{name}.git")
     } else {
         name.to_owned()
-    };
-    set(m, "repository_url", &repo);
-    set(m, "sha", env.get("APPVEYOR_REPO_COMMIT"));
-    set(
-        m,
-        "branch",
-        env.first(&[
-            "APPVEYOR_PULL_REQUEST_HEAD_REPO_BRANCH",
-            "APPVEYOR_REPO_BRANCH",
-        ]),
-    );
-    set(m, "tag", env.get("APPVEYOR_REPO_TAG_NAME"));
-    set(m, "workspace_path", env.get("APPVEYOR_BUILD_FOLDER"));
-    let id = env.get("APPVEYOR_BUILD_ID");
-    set(m, "pipeline_id", id);
-    set(m, "pipeline_name", name);
-    set(m, "pipeline_number", env.get("APPVEYOR_BUILD_NUMBER"));
-    if !name.is_empty() && !id.is_empty() {
-        let url = format!("https://ci.appveyor.com/project/{name}/builds/{id}");
-        set(m, "pipeline_url", &url);
-        set(m, "job_url", &url);
     }
-    let mut message = env.get("APPVEYOR_REPO_COMMIT_MESSAGE").to_owned();
-    let extended = env.get("APPVEYOR_REPO_COMMIT_MESSAGE_EXTENDED");
-    if !extended.is_empty() {
-        message = format!("{message}\n{extended}");
-    }
-    set(m, "commit_message", &message);
-    set(
-        m,
-        "commit_author_name",
-        env.get("APPVEYOR_REPO_COMMIT_AUTHOR"),
-    );
-    set(
-        m,
-        "commit_author_email",
-        env.get("APPVEYOR_REPO_COMMIT_AUTHOR_EMAIL"),
-    );
-    set(m, "pr_base_branch", env.get("APPVEYOR_REPO_BRANCH"));
-    set(m, "head_sha", env.get("APPVEYOR_PULL_REQUEST_HEAD_COMMIT"));
-    set(m, "pr_number", env.get("APPVEYOR_PULL_REQUEST_NUMBER"));
-    true
 }
 
-fn azure(env: &Env, m: &mut Meta) -> bool {
-    branch_or_tag(
-        m,
-        env.first(&[
-            "SYSTEM_PULLREQUEST_SOURCEBRANCH",
-            "BUILD_SOURCEBRANCH",
-            "BUILD_SOURCEBRANCHNAME",
-        ]),
-    );
-    set(
-        m,
-        "repository_url",
-        env.first(&[
-            "SYSTEM_PULLREQUEST_SOURCEREPOSITORYURI",
-            "BUILD_REPOSITORY_URI",
-        ]),
-    );
-    set(
-        m,
-        "sha",
-        env.first(&["SYSTEM_PULLREQUEST_SOURCECOMMITID", "BUILD_SOURCEVERSION"]),
-    );
-    set(m, "commit_message", env.get("BUILD_SOURCEVERSIONMESSAGE"));
-    set(m, "workspace_path", env.get("BUILD_SOURCESDIRECTORY"));
-    let build_id = env.get("BUILD_BUILDID");
-    set(m, "pipeline_id", build_id);
-    set(m, "pipeline_number", build_id);
-    set(m, "pipeline_name", env.get("BUILD_DEFINITIONNAME"));
-    let (server, project) = (
-        env.get("SYSTEM_TEAMFOUNDATIONSERVERURI"),
-        env.get("SYSTEM_TEAMPROJECTID"),
-    );
-    if !server.is_empty() && !project.is_empty() && !build_id.is_empty() {
-        let url = format!("{server}{project}/_build/results?buildId={build_id}");
-        let job_url = format!(
-            "{url}&view=logs&j={}&t={}",
-            env.get("SYSTEM_JOBID"),
-            env.get("SYSTEM_TASKINSTANCEID")
-        );
-        set(m, "pipeline_url", &url);
-        set(m, "job_url", &job_url);
+const APPVEYOR_MESSAGE: Rule = Rule {
+    value: appveyor_message,
+    doc: "`APPVEYOR_REPO_COMMIT_MESSAGE`, then a newline and \
+          `APPVEYOR_REPO_COMMIT_MESSAGE_EXTENDED` when that is set",
+};
+
+fn appveyor_message(env: &Env) -> String {
+    let message = env.get("APPVEYOR_REPO_COMMIT_MESSAGE");
+    match env.get("APPVEYOR_REPO_COMMIT_MESSAGE_EXTENDED") {
+        "" => message.to_owned(),
+        extended => format!("{message}\n{extended}"),
     }
-    set(m, "stage_name", env.get("SYSTEM_STAGEDISPLAYNAME"));
-    set(m, "job_id", env.get("SYSTEM_JOBID"));
-    set(m, "job_name", env.get("SYSTEM_JOBDISPLAYNAME"));
-    set(m, "commit_author_name", env.get("BUILD_REQUESTEDFORID"));
-    set(m, "commit_author_email", env.get("BUILD_REQUESTEDFOREMAIL"));
-    set(
-        m,
-        "pr_base_branch",
-        env.get("SYSTEM_PULLREQUEST_TARGETBRANCH"),
-    );
-    set(
-        m,
-        "pr_number",
-        env.get("SYSTEM_PULLREQUEST_PULLREQUESTNUMBER"),
-    );
-    set(
-        m,
-        "env_vars",
-        &env_subset(
-            env,
-            &["SYSTEM_TEAMPROJECTID", "BUILD_BUILDID", "SYSTEM_JOBID"],
-        ),
-    );
-    true
 }
 
-fn bitbucket(env: &Env, m: &mut Meta) -> bool {
-    let mut repo = env
-        .first(&["BITBUCKET_GIT_SSH_ORIGIN", "BITBUCKET_GIT_HTTP_ORIGIN"])
-        .to_owned();
-    let slug = env.get("BITBUCKET_REPO_SLUG");
-    if repo.is_empty() && !slug.is_empty() {
-        repo = format!("https://bitbucket.org/{slug}.git");
-    }
-    set(m, "repository_url", &repo);
-    set(m, "sha", env.get("BITBUCKET_COMMIT"));
-    set(m, "branch", env.get("BITBUCKET_BRANCH"));
-    set(m, "tag", env.get("BITBUCKET_TAG"));
-    set(m, "workspace_path", env.get("BITBUCKET_CLONE_DIR"));
+const BITBUCKET_PIPELINE_ID: Rule = Rule {
+    value: bitbucket_pipeline_id,
+    doc: "`BITBUCKET_PIPELINE_UUID` without its surrounding `{}`",
+};
+
+fn bitbucket_pipeline_id(env: &Env) -> String {
     let uuid = env.get("BITBUCKET_PIPELINE_UUID");
-    set(
-        m,
-        "pipeline_id",
-        uuid.trim_start_matches('{').trim_end_matches('}'),
-    );
-    let (number, name) = (
-        env.get("BITBUCKET_BUILD_NUMBER"),
-        env.get("BITBUCKET_REPO_FULL_NAME"),
-    );
-    set(m, "pipeline_number", number);
-    set(m, "pipeline_name", name);
-    if !name.is_empty() && !number.is_empty() {
-        let url = format!("https://bitbucket.org/{name}/addon/pipelines/home#!/results/{number}");
-        set(m, "pipeline_url", &url);
-        set(m, "job_url", &url);
-    }
-    set(
-        m,
-        "pr_base_branch",
-        env.get("BITBUCKET_PR_DESTINATION_BRANCH"),
-    );
-    set(m, "pr_number", env.get("BITBUCKET_PR_ID"));
-    true
+    uuid.trim_start_matches('{')
+        .trim_end_matches('}')
+        .to_owned()
 }
 
-fn buddy(env: &Env, m: &mut Meta) -> bool {
-    let (pipeline, execution) = (env.get("BUDDY_PIPELINE_ID"), env.get("BUDDY_EXECUTION_ID"));
-    if !pipeline.is_empty() && !execution.is_empty() {
-        set(m, "pipeline_id", &format!("{pipeline}/{execution}"));
-    }
-    set(m, "pipeline_name", env.get("BUDDY_PIPELINE_NAME"));
-    set(m, "pipeline_number", execution);
-    set(m, "pipeline_url", env.get("BUDDY_EXECUTION_URL"));
-    set(
-        m,
-        "sha",
-        env.first(&[
-            "BUDDY_EXECUTION_REVISION",
-            "BUDDY_EXECUTION_REVISION_COMMIT_ID",
-        ]),
-    );
-    set(
-        m,
-        "repository_url",
-        env.first(&["BUDDY_SCM_URL", "BUDDY_REPO_URL"]),
-    );
-    set(
-        m,
-        "branch",
-        env.first(&["BUDDY_EXECUTION_BRANCH", "BUDDY_EXECUTION_BRANCH_NAME"]),
-    );
-    set(m, "tag", env.get("BUDDY_EXECUTION_TAG"));
-    set(
-        m,
-        "commit_message",
-        env.get("BUDDY_EXECUTION_REVISION_MESSAGE"),
-    );
-    set(
-        m,
-        "commit_committer_name",
-        env.get("BUDDY_EXECUTION_REVISION_COMMITTER_NAME"),
-    );
-    set(
-        m,
-        "commit_committer_email",
-        env.get("BUDDY_EXECUTION_REVISION_COMMITTER_EMAIL"),
-    );
-    set(m, "pr_base_branch", env.get("BUDDY_RUN_PR_BASE_BRANCH"));
-    set(m, "pr_number", env.get("BUDDY_RUN_PR_NO"));
-    true
-}
+const BUILDKITE_LABELS: Rule = Rule {
+    value: buildkite_labels,
+    doc: "`<lowercased suffix>:<value>` of every non-empty \
+          `BUILDKITE_AGENT_META_DATA_*` variable, sorted descending, as a JSON array",
+};
 
-fn buildkite(env: &Env, m: &mut Meta) -> bool {
-    set(m, "branch", env.get("BUILDKITE_BRANCH"));
-    set(m, "sha", env.get("BUILDKITE_COMMIT"));
-    set(m, "repository_url", env.get("BUILDKITE_REPO"));
-    set(m, "tag", env.get("BUILDKITE_TAG"));
-    set(m, "pipeline_id", env.get("BUILDKITE_BUILD_ID"));
-    set(m, "pipeline_name", env.get("BUILDKITE_PIPELINE_SLUG"));
-    set(m, "pipeline_number", env.get("BUILDKITE_BUILD_NUMBER"));
-    let url = env.get("BUILDKITE_BUILD_URL");
-    set(m, "pipeline_url", url);
-    let job_id = env.get("BUILDKITE_JOB_ID");
-    set(m, "job_id", job_id);
-    if !url.is_empty() && !job_id.is_empty() {
-        set(m, "job_url", &format!("{url}#{job_id}"));
-    }
-    set(
-        m,
-        "workspace_path",
-        env.get("BUILDKITE_BUILD_CHECKOUT_PATH"),
-    );
-    set(m, "commit_message", env.get("BUILDKITE_MESSAGE"));
-    set(m, "commit_author_name", env.get("BUILDKITE_BUILD_AUTHOR"));
-    set(
-        m,
-        "commit_author_email",
-        env.get("BUILDKITE_BUILD_AUTHOR_EMAIL"),
-    );
-    set(m, "node_name", env.get("BUILDKITE_AGENT_ID"));
+fn buildkite_labels(env: &Env) -> String {
     let prefix = "BUILDKITE_AGENT_META_DATA_";
     let mut labels: Vec<String> = env
         .with_prefix(prefix)
@@ -314,164 +448,119 @@ fn buildkite(env: &Env, m: &mut Meta) -> bool {
         .map(|(k, v)| format!("{}:{v}", k[prefix.len()..].to_ascii_lowercase()))
         .collect();
     labels.sort_by(|a, b| b.cmp(a));
-    set(m, "node_labels", &json_list(&labels));
-    set(
-        m,
-        "pr_base_branch",
-        env.get("BUILDKITE_PULL_REQUEST_BASE_BRANCH"),
-    );
-    set(m, "pr_number", env.get("BUILDKITE_PULL_REQUEST"));
-    set(
-        m,
-        "env_vars",
-        &env_subset(env, &["BUILDKITE_BUILD_ID", "BUILDKITE_JOB_ID"]),
-    );
-    true
+    json_list(labels)
 }
 
-fn circleci(env: &Env, m: &mut Meta) -> bool {
-    set(m, "repository_url", env.get("CIRCLE_REPOSITORY_URL"));
-    set(m, "sha", env.get("CIRCLE_SHA1"));
-    set(m, "tag", env.get("CIRCLE_TAG"));
-    set(m, "branch", env.get("CIRCLE_BRANCH"));
-    set(m, "workspace_path", env.get("CIRCLE_WORKING_DIRECTORY"));
-    let workflow = env.get("CIRCLE_WORKFLOW_ID");
-    set(m, "pipeline_id", workflow);
-    set(m, "pipeline_name", env.get("CIRCLE_PROJECT_REPONAME"));
-    set(m, "pipeline_number", env.get("CIRCLE_BUILD_NUM"));
-    if !workflow.is_empty() {
-        set(
-            m,
-            "pipeline_url",
-            &format!("https://app.circleci.com/pipelines/workflows/{workflow}"),
-        );
-    }
-    set(m, "job_name", env.get("CIRCLE_JOB"));
-    set(m, "job_id", env.get("CIRCLE_BUILD_NUM"));
-    set(m, "job_url", env.get("CIRCLE_BUILD_URL"));
-    set(m, "pr_number", env.get("CIRCLE_PR_NUMBER"));
-    set(
-        m,
-        "env_vars",
-        &env_subset(env, &["CIRCLE_BUILD_NUM", "CIRCLE_WORKFLOW_ID"]),
-    );
-    true
-}
-
-fn github(env: &Env, m: &mut Meta) -> bool {
-    branch_or_tag(m, env.first(&["GITHUB_HEAD_REF", "GITHUB_REF"]));
-    let server = match env.get("GITHUB_SERVER_URL") {
+/// The server URL (default `https://github.com`, no trailing `/`).
+fn github_server(env: &Env) -> &str {
+    match env.get("GITHUB_SERVER_URL") {
         "" => "https://github.com",
         s => s,
     }
     .trim_end_matches('/')
-    .to_owned();
-    let repo = env.get("GITHUB_REPOSITORY");
-    if !repo.is_empty() {
-        set(m, "repository_url", &format!("{server}/{repo}.git"));
+}
+
+const GITHUB_REPOSITORY: Rule = Rule {
+    value: github_repository,
+    doc: "`<server>/<GITHUB_REPOSITORY>.git`, where the server is \
+          `GITHUB_SERVER_URL` (default `https://github.com`) without a trailing `/`",
+};
+
+fn github_repository(env: &Env) -> String {
+    match env.get("GITHUB_REPOSITORY") {
+        "" => String::new(),
+        repo => format!("{}/{repo}.git", github_server(env)),
     }
-    let sha = env.get("GITHUB_SHA");
-    set(m, "sha", sha);
-    set(m, "pr_base_branch", env.get("GITHUB_BASE_REF"));
-    set(m, "workspace_path", env.get("GITHUB_WORKSPACE"));
-    set(m, "pipeline_number", env.get("GITHUB_RUN_NUMBER"));
-    set(m, "pipeline_name", env.get("GITHUB_WORKFLOW"));
-    let run_id = env.get("GITHUB_RUN_ID");
-    set(m, "pipeline_id", run_id);
-    if !run_id.is_empty() && !repo.is_empty() {
-        let mut url = format!("{server}/{repo}/actions/runs/{run_id}");
-        let attempt = env.get("GITHUB_RUN_ATTEMPT");
-        if !attempt.is_empty() {
-            url = format!("{url}/attempts/{attempt}");
-        }
-        set(m, "pipeline_url", &url);
-        let job = env.get("GITHUB_JOB");
-        set(m, "job_name", job);
-        let check_run = env.get("JOB_CHECK_RUN_ID");
-        if check_run.is_empty() {
-            set(m, "job_id", job);
-            set(
-                m,
-                "job_url",
-                &format!("{server}/{repo}/commit/{sha}/checks"),
-            );
-        } else {
-            set(m, "job_id", check_run);
-            set(
-                m,
-                "job_url",
-                &format!("{server}/{repo}/actions/runs/{run_id}/job/{check_run}"),
-            );
-        }
+}
+
+/// `<server>/<repository>/actions/runs/<run id>` when the run id and the repository are set;
+/// the job fields exist only then.
+fn github_run(env: &Env) -> Option<String> {
+    let (repo, run_id) = (env.get("GITHUB_REPOSITORY"), env.get("GITHUB_RUN_ID"));
+    (!repo.is_empty() && !run_id.is_empty())
+        .then(|| format!("{}/{repo}/actions/runs/{run_id}", github_server(env)))
+}
+
+const GITHUB_PIPELINE_URL: Rule = Rule {
+    value: github_pipeline_url,
+    doc: "with `GITHUB_RUN_ID` and `GITHUB_REPOSITORY` set: \
+          `<server>/<repository>/actions/runs/<GITHUB_RUN_ID>`, plus \
+          `/attempts/<GITHUB_RUN_ATTEMPT>` when that is set",
+};
+
+fn github_pipeline_url(env: &Env) -> String {
+    let Some(run) = github_run(env) else {
+        return String::new();
+    };
+    match env.get("GITHUB_RUN_ATTEMPT") {
+        "" => run,
+        attempt => format!("{run}/attempts/{attempt}"),
     }
-    set(
-        m,
-        "env_vars",
-        &env_subset(
-            env,
-            &[
-                "GITHUB_SERVER_URL",
-                "GITHUB_REPOSITORY",
-                "GITHUB_RUN_ID",
-                "GITHUB_RUN_ATTEMPT",
-            ],
+}
+
+const GITHUB_JOB_NAME: Rule = Rule {
+    value: github_job_name,
+    doc: "`GITHUB_JOB`, with `GITHUB_RUN_ID` and `GITHUB_REPOSITORY` set",
+};
+
+fn github_job_name(env: &Env) -> String {
+    github_run(env).map_or_else(String::new, |_| env.get("GITHUB_JOB").to_owned())
+}
+
+const GITHUB_JOB_ID: Rule = Rule {
+    value: github_job_id,
+    doc: "with `GITHUB_RUN_ID` and `GITHUB_REPOSITORY` set: `JOB_CHECK_RUN_ID`, \
+          else `GITHUB_JOB`",
+};
+
+fn github_job_id(env: &Env) -> String {
+    github_run(env).map_or_else(String::new, |_| {
+        env.first(&["JOB_CHECK_RUN_ID", "GITHUB_JOB"]).to_owned()
+    })
+}
+
+const GITHUB_JOB_URL: Rule = Rule {
+    value: github_job_url,
+    doc: "with `GITHUB_RUN_ID` and `GITHUB_REPOSITORY` set: \
+          `<server>/<repository>/actions/runs/<GITHUB_RUN_ID>/job/<JOB_CHECK_RUN_ID>`, \
+          or without a check-run id `<server>/<repository>/commit/<GITHUB_SHA>/checks`",
+};
+
+fn github_job_url(env: &Env) -> String {
+    let Some(run) = github_run(env) else {
+        return String::new();
+    };
+    match env.get("JOB_CHECK_RUN_ID") {
+        "" => format!(
+            "{}/{}/commit/{}/checks",
+            github_server(env),
+            env.get("GITHUB_REPOSITORY"),
+            env.get("GITHUB_SHA")
         ),
-    );
-    true
+        check_run => format!("{run}/job/{check_run}"),
+    }
 }
 
-fn gitlab(env: &Env, m: &mut Meta) -> bool {
-    set(m, "repository_url", env.get("CI_REPOSITORY_URL"));
-    set(m, "sha", env.get("CI_COMMIT_SHA"));
-    set(
-        m,
-        "branch",
-        env.first(&["CI_COMMIT_BRANCH", "CI_COMMIT_REF_NAME"]),
-    );
-    set(m, "tag", env.get("CI_COMMIT_TAG"));
-    set(m, "workspace_path", env.get("CI_PROJECT_DIR"));
-    set(m, "pipeline_id", env.get("CI_PIPELINE_ID"));
-    set(m, "pipeline_name", env.get("CI_PROJECT_PATH"));
-    set(m, "pipeline_number", env.get("CI_PIPELINE_IID"));
-    set(m, "pipeline_url", env.get("CI_PIPELINE_URL"));
-    set(m, "job_url", env.get("CI_JOB_URL"));
-    set(m, "job_id", env.get("CI_JOB_ID"));
-    set(m, "job_name", env.get("CI_JOB_NAME"));
-    set(m, "stage_name", env.get("CI_JOB_STAGE"));
-    set(m, "commit_message", env.get("CI_COMMIT_MESSAGE"));
-    set(m, "node_name", env.get("CI_RUNNER_ID"));
-    set(m, "node_labels", env.get("CI_RUNNER_TAGS"));
-    let (name, email) = parse_author(env.get("CI_COMMIT_AUTHOR"));
-    set(m, "commit_author_name", &name);
-    set(m, "commit_author_email", &email);
-    set(m, "commit_author_date", env.get("CI_COMMIT_TIMESTAMP"));
-    set(
-        m,
-        "env_vars",
-        &env_subset(env, &["CI_PROJECT_URL", "CI_PIPELINE_ID", "CI_JOB_ID"]),
-    );
-    set(m, "head_sha", env.get("CI_MERGE_REQUEST_SOURCE_BRANCH_SHA"));
-    set(
-        m,
-        "pr_base_branch_head_sha",
-        env.get("CI_MERGE_REQUEST_TARGET_BRANCH_SHA"),
-    );
-    set(
-        m,
-        "pr_base_branch_sha",
-        env.get("CI_MERGE_REQUEST_DIFF_BASE_SHA"),
-    );
-    set(
-        m,
-        "pr_base_branch",
-        env.get("CI_MERGE_REQUEST_TARGET_BRANCH_NAME"),
-    );
-    set(m, "pr_number", env.get("CI_MERGE_REQUEST_IID"));
-    true
+const GITLAB_AUTHOR_NAME: Rule = Rule {
+    value: gitlab_author_name,
+    doc: "the name of `CI_COMMIT_AUTHOR` (`Name <email>`, else all of it)",
+};
+
+fn gitlab_author_name(env: &Env) -> String {
+    parse_author(env.get("CI_COMMIT_AUTHOR")).0
 }
 
-/// `Name <email>` → (name, email); anything else is all name (spec §1.4.3).
-pub fn parse_author(raw: &str) -> (String, String) {
+const GITLAB_AUTHOR_EMAIL: Rule = Rule {
+    value: gitlab_author_email,
+    doc: "the email of `CI_COMMIT_AUTHOR` (between `<` and `>`)",
+};
+
+fn gitlab_author_email(env: &Env) -> String {
+    parse_author(env.get("CI_COMMIT_AUTHOR")).1
+}
+
+/// `Name <email>` → (name, email), both trimmed; anything else is all name.
+fn parse_author(raw: &str) -> (String, String) {
     let raw = raw.trim();
     if let (Some(lt), Some(gt)) = (raw.find('<'), raw.rfind('>'))
         && lt < gt
@@ -484,32 +573,14 @@ pub fn parse_author(raw: &str) -> (String, String) {
     (raw.to_owned(), String::new())
 }
 
-fn jenkins(env: &Env, m: &mut Meta) -> bool {
-    set(m, "repository_url", env.first(&["GIT_URL", "GIT_URL_1"]));
-    set(m, "sha", env.get("GIT_COMMIT"));
-    let git_branch = env.get("GIT_BRANCH");
-    branch_or_tag(m, git_branch);
-    set(m, "workspace_path", env.get("WORKSPACE"));
-    set(m, "pipeline_id", env.get("BUILD_TAG"));
-    set(m, "pipeline_number", env.get("BUILD_NUMBER"));
-    set(m, "pipeline_url", env.get("BUILD_URL"));
-    set(
-        m,
-        "pipeline_name",
-        &jenkins_name(env.get("JOB_NAME"), git_branch),
-    );
-    set(m, "node_name", env.get("NODE_NAME"));
-    let labels: Vec<String> = env
-        .get("NODE_LABELS")
-        .split(' ')
-        .filter(|l| !l.is_empty())
-        .map(str::to_owned)
-        .collect();
-    set(m, "node_labels", &json_list(&labels));
-    set(m, "pr_number", env.get("CHANGE_ID"));
-    set(m, "pr_base_branch", env.get("CHANGE_TARGET"));
-    set(m, "env_vars", &env_subset(env, &["DD_CUSTOM_TRACE_ID"]));
-    true
+const JENKINS_PIPELINE_NAME: Rule = Rule {
+    value: jenkins_pipeline_name,
+    doc: "`JOB_NAME` without any `/<normalised GIT_BRANCH>`, split on `/` dropping \
+          empty segments and `key=value` matrix segments, joined with `/`",
+};
+
+fn jenkins_pipeline_name(env: &Env) -> String {
+    jenkins_name(env.get("JOB_NAME"), env.get("GIT_BRANCH"))
 }
 
 /// Jenkins job name without the branch and without `key=value` matrix segments.
@@ -529,407 +600,15 @@ fn jenkins_name(job_name: &str, git_branch: &str) -> String {
         .join("/")
 }
 
-fn teamcity(env: &Env, m: &mut Meta) -> bool {
-    set(m, "job_url", env.get("BUILD_URL"));
-    set(m, "job_name", env.get("TEAMCITY_BUILDCONF_NAME"));
-    set(m, "pr_number", env.get("TEAMCITY_PULLREQUEST_NUMBER"));
-    set(
-        m,
-        "pr_base_branch",
-        env.get("TEAMCITY_PULLREQUEST_TARGET_BRANCH"),
-    );
-    true
-}
+const JENKINS_LABELS: Rule = Rule {
+    value: jenkins_labels,
+    doc: "`NODE_LABELS` split on spaces (empty parts dropped), as a JSON array",
+};
 
-fn travis(env: &Env, m: &mut Meta) -> bool {
-    let slug = env.first(&["TRAVIS_PULL_REQUEST_SLUG", "TRAVIS_REPO_SLUG"]);
-    if !slug.is_empty() {
-        set(
-            m,
-            "repository_url",
-            &format!("https://github.com/{slug}.git"),
-        );
-    }
-    set(m, "sha", env.get("TRAVIS_COMMIT"));
-    set(m, "tag", env.get("TRAVIS_TAG"));
-    set(
-        m,
-        "branch",
-        env.first(&["TRAVIS_PULL_REQUEST_BRANCH", "TRAVIS_BRANCH"]),
-    );
-    set(m, "workspace_path", env.get("TRAVIS_BUILD_DIR"));
-    set(m, "pipeline_id", env.get("TRAVIS_BUILD_ID"));
-    set(m, "pipeline_number", env.get("TRAVIS_BUILD_NUMBER"));
-    set(m, "pipeline_name", slug);
-    set(m, "pipeline_url", env.get("TRAVIS_BUILD_WEB_URL"));
-    set(m, "job_url", env.get("TRAVIS_JOB_WEB_URL"));
-    set(m, "commit_message", env.get("TRAVIS_COMMIT_MESSAGE"));
-    set(m, "pr_base_branch", env.get("TRAVIS_BRANCH"));
-    set(m, "head_sha", env.get("TRAVIS_PULL_REQUEST_SHA"));
-    set(m, "pr_number", env.get("TRAVIS_PULL_REQUEST"));
-    true
-}
-
-fn bitrise(env: &Env, m: &mut Meta) -> bool {
-    set(
-        m,
-        "repository_url",
-        env.first(&["GIT_REPOSITORY_URL", "BITRISE_GIT_REPOSITORY_URL"]),
-    );
-    set(
-        m,
-        "sha",
-        env.first(&["BITRISE_GIT_COMMIT", "GIT_CLONE_COMMIT_HASH"]),
-    );
-    set(
-        m,
-        "branch",
-        env.first(&["BITRISEIO_PULL_REQUEST_HEAD_BRANCH", "BITRISE_GIT_BRANCH"]),
-    );
-    set(m, "tag", env.get("BITRISE_GIT_TAG"));
-    set(m, "workspace_path", env.get("BITRISE_SOURCE_DIR"));
-    set(m, "pipeline_id", env.get("BITRISE_BUILD_SLUG"));
-    set(m, "pipeline_name", env.get("BITRISE_TRIGGERED_WORKFLOW_ID"));
-    set(m, "pipeline_number", env.get("BITRISE_BUILD_NUMBER"));
-    set(m, "pipeline_url", env.get("BITRISE_BUILD_URL"));
-    set(m, "commit_message", env.get("BITRISE_GIT_MESSAGE"));
-    set(m, "pr_base_branch", env.get("BITRISEIO_GIT_BRANCH_DEST"));
-    set(m, "pr_number", env.get("BITRISE_PULL_REQUEST"));
-    true
-}
-
-fn codefresh(env: &Env, m: &mut Meta) -> bool {
-    set(m, "pipeline_id", env.get("CF_BUILD_ID"));
-    set(m, "pipeline_name", env.get("CF_PIPELINE_NAME"));
-    set(m, "pipeline_url", env.get("CF_BUILD_URL"));
-    set(m, "job_name", env.get("CF_STEP_NAME"));
-    set(m, "env_vars", &env_subset(env, &["CF_BUILD_ID"]));
-    branch_or_tag(m, env.get("CF_BRANCH"));
-    set(m, "pr_base_branch", env.get("CF_PULL_REQUEST_TARGET"));
-    set(m, "pr_number", env.get("CF_PULL_REQUEST_NUMBER"));
-    true
-}
-
-fn aws_codepipeline(env: &Env, m: &mut Meta) -> bool {
-    if !env.get("CODEBUILD_INITIATOR").starts_with("codepipeline") {
-        return false;
-    }
-    set(m, "pipeline_id", env.get("DD_PIPELINE_EXECUTION_ID"));
-    set(m, "job_id", env.get("DD_ACTION_EXECUTION_ID"));
-    set(
-        m,
-        "env_vars",
-        &env_subset(
-            env,
-            &[
-                "CODEBUILD_BUILD_ARN",
-                "DD_ACTION_EXECUTION_ID",
-                "DD_PIPELINE_EXECUTION_ID",
-            ],
-        ),
-    );
-    true
-}
-
-fn drone(env: &Env, m: &mut Meta) -> bool {
-    set(m, "branch", env.get("DRONE_BRANCH"));
-    set(m, "sha", env.get("DRONE_COMMIT_SHA"));
-    set(m, "repository_url", env.get("DRONE_GIT_HTTP_URL"));
-    set(m, "tag", env.get("DRONE_TAG"));
-    set(m, "pipeline_number", env.get("DRONE_BUILD_NUMBER"));
-    set(m, "pipeline_url", env.get("DRONE_BUILD_LINK"));
-    set(m, "commit_message", env.get("DRONE_COMMIT_MESSAGE"));
-    set(m, "commit_author_name", env.get("DRONE_COMMIT_AUTHOR_NAME"));
-    set(
-        m,
-        "commit_author_email",
-        env.get("DRONE_COMMIT_AUTHOR_EMAIL"),
-    );
-    set(m, "workspace_path", env.get("DRONE_WORKSPACE"));
-    set(m, "job_name", env.get("DRONE_STEP_NAME"));
-    set(m, "stage_name", env.get("DRONE_STAGE_NAME"));
-    set(m, "pr_number", env.get("DRONE_PULL_REQUEST"));
-    set(m, "pr_base_branch", env.get("DRONE_TARGET_BRANCH"));
-    true
-}
-
-/// Step 3: pull-request facts from the GitHub event file, when there is one.
-pub fn github_event(env: &Env, meta: &mut Meta) {
-    let path = env.get("GITHUB_EVENT_PATH");
-    if env.get("GITHUB_SHA").is_empty() || path.is_empty() {
-        return;
-    }
-    let Ok(bytes) = std::fs::read(path) else {
-        return;
-    };
-    let Ok(event) = serde_json::from_slice::<Value>(&bytes) else {
-        return;
-    };
-    let Some(pr) = event.get("pull_request").filter(|p| p.is_object()) else {
-        return;
-    };
-    match event.get("number") {
-        Some(Value::Number(n)) => meta.set("pr_number", &n.to_string()),
-        Some(Value::String(s)) => meta.set("pr_number", s),
-        _ => {}
-    }
-    let text = |v: Option<&Value>| v.and_then(Value::as_str).unwrap_or("").to_owned();
-    let head_sha = text(pr.get("head").and_then(|h| h.get("sha")));
-    if !head_sha.is_empty() {
-        meta.set("head_sha", &head_sha);
-    }
-    let base = pr.get("base");
-    for (field, key) in [
-        ("pr_base_branch", "ref"),
-        ("pr_base_branch_head_sha", "sha"),
-    ] {
-        let value = text(base.and_then(|b| b.get(key)));
-        if !value.is_empty() {
-            meta.set(field, &value);
-        }
-    }
+fn jenkins_labels(env: &Env) -> String {
+    let labels = env.get("NODE_LABELS").split(' ').filter(|l| !l.is_empty());
+    json_list(labels.map(str::to_owned).collect())
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn jenkins_name_drops_branch_and_matrix_segments() {
-        assert_eq!(
-            jenkins_name("acme/checkout/main/OS=linux", "origin/main"),
-            "acme/checkout"
-        );
-        assert_eq!(jenkins_name("job", ""), "job");
-    }
-
-    #[test]
-    fn author_parsing() {
-        assert_eq!(
-            parse_author("Jane Doe <jane@acme.io>"),
-            ("Jane Doe".into(), "jane@acme.io".into())
-        );
-        assert_eq!(parse_author(" bot "), ("bot".into(), String::new()));
-    }
-
-    #[test]
-    fn codebuild_without_codepipeline_stops_detection() {
-        let env = Env::from_pairs(&[("CODEBUILD_INITIATOR", "user"), ("DRONE", "true")]);
-        let mut meta = Meta::default();
-        assert_eq!(extract(&env, &mut meta), None);
-        let env = Env::from_pairs(&[
-            ("CODEBUILD_INITIATOR", "codepipeline/x"),
-            ("DD_PIPELINE_EXECUTION_ID", "p"),
-        ]);
-        assert_eq!(extract(&env, &mut meta), Some("awscodepipeline"));
-        assert_eq!(meta.get("pipeline_id"), "p");
-        assert_eq!(meta.get("env_vars"), r#"{"DD_PIPELINE_EXECUTION_ID":"p"}"#);
-    }
-
-    /// One representative case per provider: detection order and the main fields.
-    #[test]
-    fn every_provider_maps_its_variables() {
-        type Case<'a> = (&'a [(&'a str, &'a str)], &'a str, &'a [(&'a str, &'a str)]);
-        let cases: &[Case] = &[
-            (
-                &[
-                    ("APPVEYOR", "True"),
-                    ("APPVEYOR_REPO_PROVIDER", "github"),
-                    ("APPVEYOR_REPO_NAME", "acme/x"),
-                    ("APPVEYOR_BUILD_ID", "7"),
-                    ("APPVEYOR_REPO_COMMIT_MESSAGE", "m"),
-                    ("APPVEYOR_REPO_COMMIT_MESSAGE_EXTENDED", "body"),
-                ],
-                "appveyor",
-                &[
-                    ("repository_url", "https://github.com/acme/x.git"),
-                    (
-                        "pipeline_url",
-                        "https://ci.appveyor.com/project/acme/x/builds/7",
-                    ),
-                    ("commit_message", "m\nbody"),
-                ],
-            ),
-            (
-                &[
-                    ("TF_BUILD", "True"),
-                    ("BUILD_SOURCEBRANCH", "refs/tags/v1"),
-                    (
-                        "SYSTEM_TEAMFOUNDATIONSERVERURI",
-                        "https://dev.azure.com/acme/",
-                    ),
-                    ("SYSTEM_TEAMPROJECTID", "p"),
-                    ("BUILD_BUILDID", "9"),
-                    ("SYSTEM_JOBID", "j"),
-                    ("SYSTEM_TASKINSTANCEID", "t"),
-                ],
-                "azurepipelines",
-                &[
-                    ("tag", "v1"),
-                    ("branch", ""),
-                    (
-                        "pipeline_url",
-                        "https://dev.azure.com/acme/p/_build/results?buildId=9",
-                    ),
-                    (
-                        "job_url",
-                        "https://dev.azure.com/acme/p/_build/results?buildId=9&view=logs&j=j&t=t",
-                    ),
-                    (
-                        "env_vars",
-                        r#"{"BUILD_BUILDID":"9","SYSTEM_JOBID":"j","SYSTEM_TEAMPROJECTID":"p"}"#,
-                    ),
-                ],
-            ),
-            (
-                &[
-                    ("BITBUCKET_COMMIT", "abc"),
-                    ("BITBUCKET_REPO_SLUG", "acme/x"),
-                    ("BITBUCKET_PIPELINE_UUID", "{u-1}"),
-                    ("BITBUCKET_REPO_FULL_NAME", "acme/x"),
-                    ("BITBUCKET_BUILD_NUMBER", "3"),
-                ],
-                "bitbucket",
-                &[
-                    ("repository_url", "https://bitbucket.org/acme/x.git"),
-                    ("pipeline_id", "u-1"),
-                    (
-                        "job_url",
-                        "https://bitbucket.org/acme/x/addon/pipelines/home#!/results/3",
-                    ),
-                ],
-            ),
-            (
-                &[
-                    ("BUDDY", "true"),
-                    ("BUDDY_PIPELINE_ID", "p"),
-                    ("BUDDY_EXECUTION_ID", "e"),
-                    ("BUDDY_EXECUTION_REVISION_COMMIT_ID", "s"),
-                ],
-                "buddy",
-                &[
-                    ("pipeline_id", "p/e"),
-                    ("pipeline_number", "e"),
-                    ("sha", "s"),
-                ],
-            ),
-            (
-                &[
-                    ("CIRCLECI", "true"),
-                    ("CIRCLE_WORKFLOW_ID", "w"),
-                    ("CIRCLE_BUILD_NUM", "5"),
-                ],
-                "circleci",
-                &[
-                    (
-                        "pipeline_url",
-                        "https://app.circleci.com/pipelines/workflows/w",
-                    ),
-                    ("job_id", "5"),
-                    (
-                        "env_vars",
-                        r#"{"CIRCLE_BUILD_NUM":"5","CIRCLE_WORKFLOW_ID":"w"}"#,
-                    ),
-                ],
-            ),
-            (
-                &[
-                    ("JENKINS_URL", "http://j"),
-                    ("GIT_URL_1", "https://u:p@git/x.git"),
-                    ("GIT_BRANCH", "origin/tags/v2"),
-                    ("NODE_LABELS", "linux  docker"),
-                    ("JOB_NAME", "x/origin/tags/v2"),
-                ],
-                "jenkins",
-                &[
-                    ("tag", "v2"),
-                    ("repository_url", "https://git/x.git"),
-                    ("node_labels", r#"["linux","docker"]"#),
-                ],
-            ),
-            (
-                &[
-                    ("TEAMCITY_VERSION", "2024"),
-                    ("BUILD_URL", "u"),
-                    ("TEAMCITY_BUILDCONF_NAME", "n"),
-                ],
-                "teamcity",
-                &[("job_url", "u"), ("job_name", "n"), ("sha", "")],
-            ),
-            (
-                &[
-                    ("TRAVIS", "true"),
-                    ("TRAVIS_REPO_SLUG", "acme/x"),
-                    ("TRAVIS_PULL_REQUEST_BRANCH", "feat"),
-                    ("TRAVIS_BRANCH", "main"),
-                ],
-                "travisci",
-                &[
-                    ("repository_url", "https://github.com/acme/x.git"),
-                    ("branch", "feat"),
-                    ("pr_base_branch", "main"),
-                    ("pipeline_name", "acme/x"),
-                ],
-            ),
-            (
-                &[
-                    ("BITRISE_BUILD_SLUG", "b"),
-                    ("GIT_CLONE_COMMIT_HASH", "s"),
-                    ("BITRISE_GIT_BRANCH", "main"),
-                ],
-                "bitrise",
-                &[("pipeline_id", "b"), ("sha", "s"), ("branch", "main")],
-            ),
-            (
-                &[
-                    ("CF_BUILD_ID", "c"),
-                    ("CF_BRANCH", "feature/x"),
-                    ("CF_REVISION", "ignored"),
-                ],
-                "codefresh",
-                &[
-                    ("branch", "feature/x"),
-                    ("sha", ""),
-                    ("env_vars", r#"{"CF_BUILD_ID":"c"}"#),
-                ],
-            ),
-            (
-                &[
-                    ("DRONE", "true"),
-                    ("DRONE_COMMIT_SHA", "s"),
-                    ("DRONE_STAGE_NAME", "st"),
-                ],
-                "drone",
-                &[("sha", "s"), ("stage_name", "st")],
-            ),
-            // Detection order: AppVeyor wins over GitHub when both are set.
-            (
-                &[("GITHUB_SHA", "g"), ("APPVEYOR", "True")],
-                "appveyor",
-                &[("sha", "")],
-            ),
-        ];
-        for (vars, provider, fields) in cases {
-            let env = Env::from_pairs(vars);
-            let mut meta = Meta::default();
-            assert_eq!(extract(&env, &mut meta), Some(*provider), "{vars:?}");
-            let meta = super::super::context::collect(&env, None);
-            for (field, expected) in *fields {
-                assert_eq!(meta.get(field), *expected, "{provider}: {field}");
-            }
-        }
-    }
-
-    #[test]
-    fn buildkite_labels_sorted_descending() {
-        let env = Env::from_pairs(&[
-            ("BUILDKITE", "true"),
-            ("BUILDKITE_AGENT_META_DATA_QUEUE", "default"),
-            ("BUILDKITE_AGENT_META_DATA_ARCH", "arm64"),
-            ("BUILDKITE_AGENT_META_DATA_EMPTY", ""),
-        ]);
-        let mut meta = Meta::default();
-        extract(&env, &mut meta);
-        assert_eq!(meta.get("node_labels"), r#"["queue:default","arch:arm64"]"#);
-    }
-}
+mod tests;

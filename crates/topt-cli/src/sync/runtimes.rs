@@ -1,4 +1,5 @@
-//! Runtime module paths for `topt_data["runtimes"]` (spec §4).
+//! Runtime module paths for `topt_data["runtimes"]` in `export.bzl` (docs/sync.md,
+//! "Generated `export.bzl`").
 
 use std::path::Path;
 

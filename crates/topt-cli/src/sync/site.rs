@@ -12,7 +12,9 @@ pub fn base_url(site: &str, agentless_url: &str) -> Result<String, String> {
     Ok(format!("https://api.{}", normalize_site(site)?))
 }
 
-/// `DD_SITE` as a bare hostname such as `datadoghq.eu`.
+/// `DD_SITE` as a bare hostname such as `datadoghq.eu`: trimmed (empty means `datadoghq.com`),
+/// without a `scheme://`, without anything from the first `/`, `?` or `#`, without one leading
+/// `app.` and then one leading `api.`, lowercased, and then validated as a hostname.
 pub fn normalize_site(raw: &str) -> Result<String, String> {
     let mut site = raw.trim();
     if site.is_empty() {
@@ -30,14 +32,20 @@ pub fn normalize_site(raw: &str) -> Result<String, String> {
     site = site.strip_prefix("api.").unwrap_or(site);
     let site = site.to_ascii_lowercase();
     validate_hostname(&site).map_err(|why| {
+        let mut shown: String = raw.chars().take(80).collect();
+        if shown.len() < raw.len() {
+            shown.push('…');
+        }
         format!(
-            "DD_SITE={raw:?} is not a valid Datadog site hostname ({why}); set DD_SITE to a site \
-             such as datadoghq.com or datadoghq.eu, or set DD_TEST_OPTIMIZATION_AGENTLESS_URL"
+            "DD_SITE={shown:?} is not a valid Datadog site hostname ({why}); set DD_SITE to a \
+             site such as datadoghq.com or datadoghq.eu, or set DD_TEST_OPTIMIZATION_AGENTLESS_URL"
         )
     })?;
     Ok(site)
 }
 
+/// A DNS hostname: at most 253 characters, dot-separated labels of 1 to 63 characters made of
+/// `a-z`, `0-9` and `-`, not starting or ending with `-`.
 fn validate_hostname(site: &str) -> Result<(), &'static str> {
     if site.is_empty() {
         return Err("empty hostname");
@@ -52,6 +60,9 @@ fn validate_hostname(site: &str) -> Result<(), &'static str> {
         return Err("hostname has an empty label");
     }
     for label in site.split('.') {
+        if label.len() > 63 {
+            return Err("hostname label is longer than 63 characters");
+        }
         if label.starts_with('-') || label.ends_with('-') {
             return Err("hostname label starts or ends with '-'");
         }
@@ -61,6 +72,9 @@ fn validate_hostname(site: &str) -> Result<(), &'static str> {
         {
             return Err("hostname may only contain a-z, 0-9, '-' and '.'");
         }
+    }
+    if site.len() > 253 {
+        return Err("hostname is longer than 253 characters");
     }
     Ok(())
 }
@@ -86,6 +100,15 @@ mod tests {
             Ok("app.datadoghq.com")
         );
         assert_eq!(normalize_site("").as_deref(), Ok("datadoghq.com"));
+        // At the limits: a 63-character label, a 253-character name.
+        let label = "a".repeat(63);
+        assert_eq!(
+            normalize_site(&format!("{label}.com")),
+            Ok(format!("{label}.com"))
+        );
+        let name = format!("{}{}", format!("{label}.").repeat(3), "b".repeat(61));
+        assert_eq!(name.len(), 253);
+        assert_eq!(normalize_site(&name), Ok(name.clone()));
         assert_eq!(
             normalize_site(" US5.Datadoghq.com ").as_deref(),
             Ok("us5.datadoghq.com")
@@ -97,6 +120,10 @@ mod tests {
             "a..b",
             "-a.com",
             "a_b.com",
+            &format!("{}.com", "a".repeat(64)),
+            &format!("{}com", format!("{}.", "a".repeat(63)).repeat(4)),
+            "datadoghq.com\u{0}",
+            "datadoghq.cöm",
         ] {
             let err = normalize_site(bad).err().unwrap_or_default();
             assert!(

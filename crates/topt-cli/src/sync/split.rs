@@ -1,20 +1,28 @@
-//! Opening a keyed response (known tests, test management) one level at a time, so that each
-//! module is decoded only when its split file is written.
+//! Splitting responses per module. A keyed response (known tests, test management) is opened
+//! one level at a time, so that each module is decoded only when its split file is written; a
+//! flaky-tests response is small and split whole. Decoded values are `json::Json`, which keeps
+//! every number's text.
 //!
 //! Decoding a 25 MB test-management response into one `serde_json::Value` costs hundreds of
 //! megabytes (every small object is a B-tree node); holding the module map as raw slices keeps
 //! the peak near the response size and lets the writer threads decode modules in parallel.
 //! The result is the same as `topt_core::bundle::narrow` for every module (tested below).
 
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
-use serde_json::{Map, Value};
+
+use super::json::Json;
+
+type Members<'a> = BTreeMap<Cow<'a, str>, Json<'a>>;
 
 /// A keyed response with its module map still raw.
 #[derive(Debug)]
 pub struct Keyed<'a> {
     /// The whole response with the module map replaced by `null` (everything but the modules).
-    pub envelope: Value,
+    pub envelope: Json<'a>,
     /// The attribute holding the module map (`tests` or `modules`).
     pub key: &'static str,
     /// Object-valued modules in byte order, as raw JSON.
@@ -25,7 +33,7 @@ pub struct Keyed<'a> {
 /// opened further), the module map itself, or anything else (no modules).
 enum Opened<'a> {
     Map {
-        members: Map<String, Value>,
+        members: Members<'a>,
         child: Option<(String, Box<Opened<'a>>)>,
     },
     Modules(Vec<(String, &'a RawValue)>),
@@ -36,9 +44,9 @@ enum Opened<'a> {
 ///
 /// One pass over the bytes: each level decodes the members beside the path into `Value`s and
 /// the module map keeps its values as raw slices.
-pub fn open_keyed<'a>(bytes: &'a [u8], key: &'static str) -> Keyed<'a> {
+pub fn open_keyed<'a>(text: &'a str, key: &'static str) -> Keyed<'a> {
     let path = ["data", "attributes", key];
-    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let mut de = serde_json::Deserializer::from_str(text);
     let opened = Level { path: &path }
         .deserialize(&mut de)
         .and_then(|opened| de.end().map(|()| opened));
@@ -52,7 +60,7 @@ pub fn open_keyed<'a>(bytes: &'a [u8], key: &'static str) -> Keyed<'a> {
                 .collect(),
         },
         None => Keyed {
-            envelope: Value::Null,
+            envelope: Json::Null,
             key,
             modules: Vec::new(),
         },
@@ -60,16 +68,16 @@ pub fn open_keyed<'a>(bytes: &'a [u8], key: &'static str) -> Keyed<'a> {
 }
 
 /// The envelope with `null` in place of the module map, and the raw modules.
-fn rebuild(opened: Opened<'_>) -> Option<(Value, Vec<(String, &RawValue)>)> {
+fn rebuild(opened: Opened<'_>) -> Option<(Json<'_>, Vec<(String, &RawValue)>)> {
     match opened {
-        Opened::Modules(modules) => Some((Value::Null, modules)),
+        Opened::Modules(modules) => Some((Json::Null, modules)),
         Opened::Map {
             mut members,
             child: Some((name, child)),
         } => {
             let (value, modules) = rebuild(*child)?;
-            members.insert(name, value);
-            Some((Value::Object(members), modules))
+            members.insert(Cow::Owned(name), value);
+            Some((Json::Object(members), modules))
         }
         Opened::Map { child: None, .. } | Opened::Other => None,
     }
@@ -105,16 +113,18 @@ impl<'de> Visitor<'de> for Level<'_> {
             }
             return Ok(Opened::Modules(modules.into_iter().collect()));
         };
-        let mut members = Map::new();
+        let mut members = Members::new();
         let mut child = None;
         while let Some(name) = map.next_key::<String>()? {
             if name == *next {
                 let opened = map.next_value_seed(Level { path: rest })?;
-                members.remove(&name);
+                members.remove(name.as_str());
                 child = Some((name, Box::new(opened)));
             } else {
-                let value: Value = map.next_value()?;
-                members.insert(name, value);
+                // Decoded from its slice, so that its numbers keep their text.
+                let raw: &'de RawValue = map.next_value()?;
+                let value = Json::parse(raw.get()).map_err(de::Error::custom)?;
+                members.insert(Cow::Owned(name), value);
             }
         }
         Ok(Opened::Map { members, child })
@@ -151,70 +161,125 @@ impl<'de> Visitor<'de> for Level<'_> {
 }
 
 /// The response narrowed to one module (its decoded value), envelope kept.
-pub fn narrowed(envelope: &Value, key: &str, module: &str, value: Value) -> Value {
+pub fn narrowed<'a>(envelope: &Json<'a>, key: &str, module: &str, value: Json<'a>) -> Json<'a> {
     let mut copy = envelope.clone();
-    let slot = copy
-        .get_mut("data")
-        .and_then(|d| d.get_mut("attributes"))
-        .and_then(|a| a.get_mut(key));
-    if let Some(slot) = slot {
-        let mut only = Map::new();
-        only.insert(module.to_owned(), value);
-        *slot = Value::Object(only);
+    if let Json::Object(root) = &mut copy
+        && let Some(Json::Object(data)) = root.get_mut("data")
+        && let Some(Json::Object(attributes)) = data.get_mut("attributes")
+        && let Some(slot) = attributes.get_mut(key)
+    {
+        let mut only = Members::new();
+        only.insert(Cow::Owned(module.to_owned()), value);
+        *slot = Json::Object(only);
     }
     copy
 }
 
 /// Tests in one module's value, counted as the reference counts them for telemetry: known
 /// tests sum the lengths of suite lists; test management sums the sizes of `suites.*.tests`.
-pub fn count_tests(key: &str, module: &Value) -> u64 {
+pub fn count_tests(key: &str, module: &Json<'_>) -> u64 {
     let Some(suites) = module.as_object() else {
         return 0;
     };
     if key == "tests" {
         return suites
             .values()
-            .filter_map(Value::as_array)
+            .filter_map(Json::as_array)
             .map(|t| t.len() as u64)
             .sum();
     }
     module
         .get("suites")
-        .and_then(Value::as_object)
+        .and_then(Json::as_object)
         .map_or(0, |suites| {
             suites
                 .values()
-                .filter_map(|s| s.get("tests").and_then(Value::as_object))
+                .filter_map(|s| s.get("tests").and_then(Json::as_object))
                 .map(|t| t.len() as u64)
                 .sum()
         })
 }
 
+/// The module of a flaky-tests entry: its non-empty `attributes.configurations.test.bundle`.
+fn flaky_module<'j>(entry: &'j Json<'_>) -> Option<&'j str> {
+    let bundle = entry
+        .get("attributes")?
+        .get("configurations")?
+        .get("test")?
+        .get("bundle")?
+        .as_str()?;
+    (!bundle.is_empty()).then_some(bundle)
+}
+
+/// The modules of a flaky-tests response, distinct and in byte order; entries without one are
+/// ignored, and a `data` that is not an array has none.
+pub fn flaky_modules(response: &Json<'_>) -> Vec<String> {
+    let entries = response.get("data").and_then(Json::as_array).unwrap_or(&[]);
+    let mut modules: Vec<String> = entries
+        .iter()
+        .filter_map(flaky_module)
+        .map(str::to_owned)
+        .collect();
+    modules.sort();
+    modules.dedup();
+    modules
+}
+
+/// Every module's flaky tests: the whole envelope with `data` replaced by the module's entries
+/// in their original order, modules in byte order.
+pub fn flaky_split(mut response: Json<'_>) -> Vec<(String, Json<'_>)> {
+    let Json::Object(root) = &mut response else {
+        return Vec::new();
+    };
+    let Some(Json::Array(entries)) = root.get_mut("data").map(std::mem::take) else {
+        return Vec::new();
+    };
+    let mut by_module: BTreeMap<String, Vec<Json<'_>>> = BTreeMap::new();
+    for entry in entries {
+        if let Some(module) = flaky_module(&entry).map(str::to_owned) {
+            by_module.entry(module).or_default().push(entry);
+        }
+    }
+    by_module
+        .into_iter()
+        .map(|(module, entries)| {
+            let mut copy = response.clone();
+            if let Json::Object(root) = &mut copy {
+                root.insert(Cow::Borrowed("data"), Json::Array(entries));
+            }
+            (module, copy)
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{Value, json};
     use topt_core::bundle::{self, BundleKind};
 
     fn check(kind: BundleKind, key: &'static str, response: &Value) {
-        check_bytes(kind, key, response.to_string().as_bytes());
+        check_text(kind, key, &response.to_string());
     }
 
-    fn check_bytes(kind: BundleKind, key: &'static str, bytes: &[u8]) {
-        let response: Value = serde_json::from_slice(bytes).unwrap_or_default();
+    /// Splitting from raw slices gives the core's `narrow` of every module, byte for byte.
+    fn check_text(kind: BundleKind, key: &'static str, text: &str) {
+        let response: Value = serde_json::from_str(text).unwrap_or_default();
         let response = &response;
-        let opened = open_keyed(bytes, key);
-        let got: Vec<(String, Value)> = opened
+        let opened = open_keyed(text, key);
+        let got: Vec<(String, String)> = opened
             .modules
             .iter()
             .map(|(m, raw)| {
-                let value: Value = serde_json::from_str(raw.get()).unwrap_or_default();
-                (m.clone(), narrowed(&opened.envelope, key, m, value))
+                let value = Json::parse(raw.get()).unwrap_or_default();
+                let split = narrowed(&opened.envelope, key, m, value).generated();
+                (m.clone(), String::from_utf8_lossy(&split).into_owned())
             })
             .collect();
-        let expected: Vec<(String, Value)> = bundle::modules(kind, response)
+        let expected: Vec<(String, String)> = bundle::modules(kind, response)
             .into_iter()
             .filter_map(|m| bundle::narrow(kind, response, &m).map(|v| (m, v)))
+            .map(|(m, v)| (m, bundle::to_generated_json(&v)))
             .collect();
         assert_eq!(got, expected, "{response}");
     }
@@ -244,7 +309,7 @@ mod tests {
         for response in &edge_cases {
             check(BundleKind::KnownTests, "tests", response);
         }
-        assert!(open_keyed(b"[1]", "tests").modules.is_empty());
+        assert!(open_keyed("[1]", "tests").modules.is_empty());
         for raw in [
             r#"{"data":"x"}"#,
             r#"{"data":{"attributes":{"tests":{"a":{"s":[1]},"a":{"s":[2]},"b":{}}},"id":1}}"#,
@@ -252,22 +317,56 @@ mod tests {
             r#"{"data":{"attributes":{"tests":{"a":{}}}},"data":{"attributes":{"tests":{"b":{}}}}}"#,
             r#" {"x":[1,{"y":null}],"data":{"attributes":{"other":[true,false],"tests":{"z":{"s":["é"]}}}}} "#,
         ] {
-            check_bytes(BundleKind::KnownTests, "tests", raw.as_bytes());
+            check_text(BundleKind::KnownTests, "tests", raw);
         }
     }
 
     #[test]
     fn counts_follow_the_reference() {
+        let json = |text| Json::parse(text).unwrap_or_default();
         assert_eq!(
-            count_tests("tests", &json!({"s": ["a", "b"], "t": ["c"], "u": {}})),
+            count_tests("tests", &json(r#"{"s":["a","b"],"t":["c"],"u":{}}"#)),
             3
         );
         assert_eq!(
             count_tests(
                 "modules",
-                &json!({"suites": {"s": {"tests": {"a": {}, "b": {}}}, "t": 1}})
+                &json(r#"{"suites":{"s":{"tests":{"a":{},"b":{}}},"t":1}}"#)
             ),
             2
         );
+    }
+
+    /// The flaky split is the core's `split`, byte for byte.
+    #[test]
+    fn flaky_split_is_the_cores() {
+        let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../testdata/api/flaky_tests.json");
+        let fixture = std::fs::read_to_string(fixture).unwrap_or_default();
+        let cases = [
+            fixture.as_str(),
+            r#"{"data":[{"attributes":{"configurations":{"test":{"bundle":"b"}}},"n":1},7,{"attributes":{"configurations":{"test":{"bundle":""}}}},{"attributes":{"configurations":{"test":{"bundle":"a"}}}},{"attributes":{"configurations":{"test":{"bundle":"b"}}},"n":2}],"meta":{"m":[true]}}"#,
+            r#"{"data":{}}"#,
+            r#"[{"data":[]}]"#,
+        ];
+        for text in cases {
+            let value: Value = serde_json::from_str(text).unwrap_or_default();
+            let expected: Vec<(String, String)> =
+                bundle::split(BundleKind::FlakyTests, value.clone())
+                    .into_iter()
+                    .map(|(m, v)| (m, bundle::to_generated_json(&v)))
+                    .collect();
+            let json = Json::parse(text).unwrap_or_default();
+            assert_eq!(
+                flaky_modules(&json),
+                bundle::modules(BundleKind::FlakyTests, &value)
+            );
+            let got: Vec<(String, String)> = flaky_split(json)
+                .into_iter()
+                .map(|(m, j)| (m, String::from_utf8_lossy(&j.generated()).into_owned()))
+                .collect();
+            assert_eq!(got, expected, "{text}");
+        }
+        assert!(!flaky_modules(&Json::parse(&fixture).unwrap_or_default()).is_empty());
     }
 }

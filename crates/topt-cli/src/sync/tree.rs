@@ -1,5 +1,5 @@
 //! The `<out_dir>` tree: manifest, context, the `cache/http` files and the per-module splits
-//! (spec §1.1–§1.7).
+//! (docs/sync.md, "What it writes").
 //!
 //! One deliberate difference from the reference: every per-module file, real split or filler
 //! stub, lives at `<out_dir>/cache/http/module_<label>/<file>.json` (the reference puts stubs in
@@ -13,16 +13,18 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 use serde_json::value::RawValue;
-use topt_core::bundle::{self, BundleKind};
+use topt_core::bundle::BundleKind;
 use topt_core::labels;
 
+use super::json::Json;
 use super::split::{self, Keyed};
 
 /// What the backend gave for one bundle.
 #[derive(Debug)]
 pub enum Bundle {
-    /// The response exactly as received: written verbatim, then split per module.
-    Fetched(Vec<u8>),
+    /// The response exactly as received (already checked): written verbatim, then split per
+    /// module.
+    Fetched(String),
     /// Feature off, or the request failed under `--on-error=stub`.
     Stub,
 }
@@ -32,7 +34,8 @@ pub enum Bundle {
 pub struct TreeInput {
     /// Normalised `out_dir` (see `inputs::normalize_out_dir`).
     pub out_dir: String,
-    pub settings: Value,
+    /// `settings.json` as it is written.
+    pub settings: Vec<u8>,
     pub context: Value,
     pub known_tests: Bundle,
     pub test_management: Bundle,
@@ -66,15 +69,15 @@ pub fn module_file(out_dir: &str, label: &str, kind: BundleKind) -> String {
 /// A response opened for splitting.
 enum Opened<'a> {
     Keyed(Keyed<'a>),
-    Flaky(Value),
+    Flaky(Json<'a>),
     Stub,
 }
 
 impl Opened<'_> {
-    fn modules(&self, kind: BundleKind) -> Vec<String> {
+    fn modules(&self) -> Vec<String> {
         match self {
             Opened::Keyed(keyed) => keyed.modules.iter().map(|(m, _)| m.clone()).collect(),
-            Opened::Flaky(value) => bundle::modules(kind, value),
+            Opened::Flaky(value) => split::flaky_modules(value),
             Opened::Stub => Vec::new(),
         }
     }
@@ -91,7 +94,7 @@ pub fn write_tree(root: &Path, input: TreeInput) -> io::Result<TreeSummary> {
 
     write_atomic(&out.join("manifest.txt"), b"version=1\n")?;
     write_generated(&out.join("context.json"), &input.context)?;
-    write_generated(&http.join("settings.json"), &input.settings)?;
+    write_atomic(&http.join("settings.json"), &input.settings)?;
     let mut files = 3;
 
     let bundles = [
@@ -101,7 +104,7 @@ pub fn write_tree(root: &Path, input: TreeInput) -> io::Result<TreeSummary> {
     ];
     for (kind, bundle) in &bundles {
         let bytes = match bundle {
-            Bundle::Fetched(raw) => raw.as_slice(),
+            Bundle::Fetched(text) => text.as_bytes(),
             Bundle::Stub => kind.stub().as_bytes(),
         };
         write_atomic(&http.join(kind.file_name()), bytes)?;
@@ -112,7 +115,7 @@ pub fn write_tree(root: &Path, input: TreeInput) -> io::Result<TreeSummary> {
         .map(|(kind, bundle)| (*kind, open(*kind, bundle)))
         .collect();
 
-    let module_lists: Vec<Vec<String>> = opened.iter().map(|(k, o)| o.modules(*k)).collect();
+    let module_lists: Vec<Vec<String>> = opened.iter().map(|(_, o)| o.modules()).collect();
     let sources: Vec<&[String]> = module_lists.iter().map(Vec::as_slice).collect();
     let label_map = labels::label_map(&sources);
     for (_, label) in &label_map {
@@ -122,13 +125,13 @@ pub fn write_tree(root: &Path, input: TreeInput) -> io::Result<TreeSummary> {
     // Flaky responses are small: decoded whole and split with the core's splitter.
     let mut tests = [0u64; 3];
     let mut flaky_parts = Vec::new();
-    for (kind, o) in &mut opened {
+    for (_, o) in &mut opened {
         if let Opened::Flaky(value) = o {
             tests[2] = value
                 .get("data")
-                .and_then(Value::as_array)
+                .and_then(Json::as_array)
                 .map_or(0, |d| d.len() as u64);
-            flaky_parts = bundle::split(*kind, std::mem::take(value));
+            flaky_parts = split::flaky_split(std::mem::take(value));
         }
     }
     let jobs = split_jobs(&http, &opened, flaky_parts, &label_map);
@@ -146,14 +149,14 @@ pub fn write_tree(root: &Path, input: TreeInput) -> io::Result<TreeSummary> {
 fn open(kind: BundleKind, bundle: &Bundle) -> Opened<'_> {
     match (kind, bundle) {
         (_, Bundle::Stub) => Opened::Stub,
-        (BundleKind::KnownTests, Bundle::Fetched(raw)) => {
-            Opened::Keyed(split::open_keyed(raw, "tests"))
+        (BundleKind::KnownTests, Bundle::Fetched(text)) => {
+            Opened::Keyed(split::open_keyed(text, "tests"))
         }
-        (BundleKind::TestManagement, Bundle::Fetched(raw)) => {
-            Opened::Keyed(split::open_keyed(raw, "modules"))
+        (BundleKind::TestManagement, Bundle::Fetched(text)) => {
+            Opened::Keyed(split::open_keyed(text, "modules"))
         }
-        (BundleKind::FlakyTests, Bundle::Fetched(raw)) => {
-            Opened::Flaky(serde_json::from_slice(raw).unwrap_or(Value::Null))
+        (BundleKind::FlakyTests, Bundle::Fetched(text)) => {
+            Opened::Flaky(Json::parse(text).unwrap_or_default())
         }
     }
 }
@@ -163,7 +166,7 @@ enum Content<'a> {
     /// A keyed module, decoded by the writer thread; `usize` is the kind's index for counts.
     Keyed(&'a Keyed<'a>, &'a str, &'a RawValue, usize),
     /// An already narrowed flaky-tests response.
-    Value(Value),
+    Value(Json<'a>),
     /// The stub of a module this response does not know.
     Stub(&'static str),
 }
@@ -175,7 +178,7 @@ type Job<'a> = (PathBuf, Content<'a>);
 fn split_jobs<'a>(
     http: &Path,
     opened: &'a [(BundleKind, Opened<'a>)],
-    flaky_parts: Vec<(String, Value)>,
+    flaky_parts: Vec<(String, Json<'a>)>,
     label_map: &[(String, String)],
 ) -> Vec<Job<'a>> {
     let by_module: HashMap<&str, &str> = label_map
@@ -251,14 +254,14 @@ fn write_group(group: Vec<Job<'_>>) -> io::Result<[u64; 3]> {
     for (path, content) in group {
         match content {
             Content::Keyed(keyed, module, raw, index) => {
-                let value: Value = serde_json::from_str(raw.get())?;
+                let value = Json::parse(raw.get())?;
                 if let Some(count) = counts.get_mut(index) {
                     *count += split::count_tests(keyed.key, &value);
                 }
                 let narrowed = split::narrowed(&keyed.envelope, keyed.key, module, value);
-                fs::write(&path, generated_bytes(&narrowed)?)?;
+                fs::write(&path, narrowed.generated())?;
             }
-            Content::Value(value) => fs::write(&path, generated_bytes(&value)?)?,
+            Content::Value(value) => fs::write(&path, value.generated())?,
             Content::Stub(stub) => fs::write(&path, stub)?,
         }
     }
@@ -283,7 +286,8 @@ fn remove_stale_module_dirs(dir: &Path) -> io::Result<()> {
     Ok(())
 }
 
-/// Generated JSON: compact, keys sorted, one trailing newline (spec §0.1). Same bytes as
+/// Generated JSON: compact, keys sorted by bytes, one trailing newline (what the reference's
+/// Starlark `json.encode` writes). Same bytes as
 /// `bundle::to_generated_json`, serialised straight into bytes (about twice as fast on the
 /// large test-management splits).
 pub fn write_generated(path: &Path, value: &Value) -> io::Result<()> {
@@ -333,7 +337,7 @@ mod tests {
         let path = dir.path().join("x.json");
         assert!(write_generated(&path, &value).is_ok());
         let written = fs::read_to_string(&path).unwrap_or_default();
-        assert_eq!(written, bundle::to_generated_json(&value));
+        assert_eq!(written, topt_core::bundle::to_generated_json(&value));
         assert_eq!(
             written,
             "{\"a\":[1,2.5,null],\"b\":\"café \\\"q\\\" \\u0001\",\"c\":{\"y\":{},\"z\":true}}\n"
@@ -348,9 +352,11 @@ mod tests {
         assert!(fs::create_dir_all(&stale).is_ok());
         let input = TreeInput {
             out_dir: ".t".into(),
-            settings: json!({}),
+            settings: b"{}\n".to_vec(),
             context: json!({}),
-            known_tests: Bundle::Fetched(br#"{"data":{"attributes":{"tests":{"m":{}}}}}"#.to_vec()),
+            known_tests: Bundle::Fetched(
+                r#"{"data":{"attributes":{"tests":{"m":{}}}}}"#.to_owned(),
+            ),
             test_management: Bundle::Stub,
             flaky_tests: Bundle::Stub,
         };
