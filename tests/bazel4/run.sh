@@ -78,8 +78,8 @@ for t in pkg/cart/cart_test:inferred pkg/pay/pay_test:fallback svc/payments/paym
   grep -q "\"bazel.go.importpath_source\":\"${t##*:}\"" <<<"$meta" || die "${t%%:*} sidecar: $meta"
   grep -q '"bazel.go.payload_selection":"module"' <<<"$meta" || die "${t%%:*} sidecar: $meta"
 done
-unzip -l "$ws/bazel-testlogs/java/HandlersTest/test.outputs/outputs.zip" | grep -q 'payloads/tests/.*\.json' \
-  || die "the Java test wrote no payload"
+java_outputs="$(unzip -l "$ws/bazel-testlogs/java/HandlersTest/test.outputs/outputs.zip")"
+grep -q 'payloads/tests/.*\.json' <<<"$java_outputs" || die "the Java test wrote no payload"
 
 syncs() { grep -c '"path":"/api/v2/libraries/tests/services/setting"' "$work/macros-intake.jsonl" || true; }
 synced="$(syncs)"

@@ -76,6 +76,11 @@ public final class MiniJavaBuilder {
       return 1;
     }
     List<String> args = new ArrayList<>(list(flags, "--javacopts"));
+    if (!args.contains("-encoding")) {
+      // Bazel's JavaBuilder reads sources as UTF-8 whatever the locale (a test has none).
+      args.add("-encoding");
+      args.add("UTF-8");
+    }
     args.add("-d");
     args.add(classes.toString());
     List<String> classpath = list(flags, "--classpath");

@@ -11,7 +11,7 @@ import (
 	"sort"
 	"testing"
 
-	topt "github.com/DataDog/topt/lang/go"
+	topt "example.invalid/topt/lang/go"
 )
 
 func modules(t *testing.T, raw []byte) []string {
