@@ -1,24 +1,8 @@
 """Public API of the topt core rules: the doctor and uploader `bazel run` targets.
 
-Usage (BUILD.bazel at the workspace root):
-
-```starlark
-load("@topt//bazel:defs.bzl", "dd_test_optimization_targets")
-
-dd_test_optimization_targets(
-    expected_targets = ["//svc/api:api_test"],
-)
-```
-
-Then, after `bazel test //...`:
-
-```sh
-bazel run //:dd_test_optimization_doctor
-bazel run //:dd_upload_payloads -- --dry-run --validate-enrichment
-bazel run //:dd_upload_payloads
-```
-
-Full attribute documentation: bazel/private/post_test.bzl.
+`dd_test_optimization_targets` declares both (docs/bazel.md, "Doctor and uploader"); the rules
+themselves are `dd_test_optimization_doctor` and `dd_payload_uploader`. Parameters:
+docs/bazel-reference.md.
 """
 
 load(

@@ -9,7 +9,7 @@ def _merge(*dicts):
     return out
 
 _SYNC_TAG = tag_class(
-    doc = "One sync repository named `name` (spec §8.1).",
+    doc = "One sync repository named `name`.",
     attrs = _merge(SYNC_ATTRS, TOPT_BINARY_ATTRS, {
         "name": attr.string(mandatory = True, doc = "Repository name, exported as `topt_data[\"repo_name\"]`; unique across all tags."),
         "service": attr.string(doc = "Service name; empty = DD_SERVICE, else `unnamed-service`."),
@@ -17,7 +17,7 @@ _SYNC_TAG = tag_class(
 )
 
 _MULTI_TAG = tag_class(
-    doc = "One repository per service plus the aggregator `name` (spec §7, §8.2).",
+    doc = "One sync repository per service (`<name>_<key>`) plus the aggregator `name`, which exports `topt_data_by_service`.",
     attrs = _merge(SYNC_ATTRS, TOPT_BINARY_ATTRS, {
         "name": attr.string(mandatory = True, doc = "Aggregator repository name; service repositories are `<name>_<key>`."),
         "out_dir": attr.string(default = ".testoptimization", doc = "Payload directory in each service repository."),

@@ -1,6 +1,6 @@
 """Module-name sanitising, de-duplication and the module label map.
 
-Starlark twin of `crates/topt-core/src/labels.rs` (spec sync-and-selection §3). Both run the cases
+Starlark twin of `crates/topt-core/src/labels.rs` (docs/bazel.md, "Module selection"). Both run the cases
 of `testdata/vectors/labels.json`, so the labels a macro computes are the labels `topt sync` wrote.
 
 Bazel's Starlark sees one character per UTF-8 byte; other interpreters (the test harness) see code
@@ -44,7 +44,7 @@ def ascii_lower(s):
     return "".join([_LOWER_OF.get(c, c) for c in s.elems()])
 
 def sanitize_label_fragment(s):
-    """Turns any module name into a label fragment made only of `[a-z0-9_]` (spec §3.1).
+    """Turns any module name into a label fragment made only of `[a-z0-9_]`.
 
     Runs of replaced characters collapse into one `_`, underscores present in the input are kept,
     leading and trailing `_` are trimmed. An empty input gives `module`; an input with no usable
@@ -100,7 +100,7 @@ def is_sanitized(label):
     return True
 
 def dedup_keys(keys):
-    """Gives every key a unique name, in input order (spec §3.2).
+    """Gives every key a unique name, in input order.
 
     The first `x` stays `x`, later ones become `x_2`, `x_3`, ..., skipping names already taken.
 
@@ -131,7 +131,7 @@ def dedup_keys(keys):
     return out
 
 def label_map(known_tests = [], test_management = [], flaky_tests = []):
-    """Maps each module name to its label over the union of all sources (spec §3.3).
+    """Maps each module name to its label over the union of all sources.
 
     The byte-order sort of the union, not the source order, decides which of two colliding names
     keeps the unsuffixed label.

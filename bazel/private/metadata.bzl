@@ -1,4 +1,9 @@
-"""The Bazel target metadata sidecar `<name>_topt_bazel_metadata.json` (spec §6.4)."""
+"""The Bazel target metadata sidecar `<name>_topt_bazel_metadata.json`.
+
+Compact JSON with sorted keys: `bazel.package`, `bazel.target`, the sync repository, service and
+runtime names, and for Go the selection outcome and the go_test attributes (docs/bazel.md, "Go").
+The test wrapper copies it into the test outputs, where the doctor and the uploader read it.
+"""
 
 load(":providers.bzl", "ToptSelectionInfo")
 
@@ -78,7 +83,7 @@ def _metadata_impl(ctx):
 
 topt_bazel_metadata = rule(
     implementation = _metadata_impl,
-    doc = "Writes `<name>.json`, the Bazel target metadata sidecar of one test (spec §6.4).",
+    doc = "Writes `<name>.json`, the Bazel target metadata sidecar of one test.",
     attrs = {
         "go_attrs": attr.string(doc = "Go only: JSON object of cgo/pure/race/msan/linkmode/goos/goarch and orchestrion_enabled."),
         "package": attr.string(doc = "Package of the test target."),

@@ -4,8 +4,13 @@ The selector runs `select_module` (selection.bzl) at analysis time, once the asp
 module identifier candidates from the test's dependencies, and exposes the chosen module group (or
 the full bundle) as files and runfiles. It adds runfiles symlinks so that `known_tests.json`,
 `test_management.json` and `flaky_tests.json` of the chosen module sit at their canonical paths
-`<repo>/<out_dir>/cache/http/<file>` next to `settings.json` (spec §1.7.4; topt also re-points
+`<repo>/<out_dir>/cache/http/<file>` next to `settings.json`, where a tracer that knows nothing of
+modules looks for them (docs/bazel.md, "What every language macro does"; topt also re-points
 `flaky_tests.json`, which the reference implementation does not).
+
+Each language has its own selector rule, because the aspect on `deps` is part of the rule's
+attributes: `payloads_selector(aspect)` makes one. Go's lives in lang/go/private/, where the
+rules_go providers its aspect reads can be loaded; the other five are here.
 """
 
 load(":providers.bzl", "ToptCandidatesInfo", "ToptSelectionInfo")
@@ -69,7 +74,7 @@ def rlocation_path(workspace_name, file):
     return workspace_name + "/" + file.short_path
 
 def canonical_symlinks(workspace_name, files):
-    """Runfiles root symlinks placing module files at their canonical paths (spec §1.7.4).
+    """Runfiles root symlinks placing module files at their canonical paths (see above).
 
     Args:
       workspace_name: `ctx.workspace_name`.
@@ -100,7 +105,16 @@ def _cap(values):
             break
     return out
 
-def _strings(rule_attr, names):
+def attr_strings(rule_attr, names):
+    """The string values (and string list entries) of the named attributes of a rule.
+
+    Args:
+      rule_attr: `ctx.rule.attr` of an aspect.
+      names: attribute names; missing and non-string attributes are skipped.
+
+    Returns:
+      A list of strings, in order.
+    """
     out = []
     for name in names:
         value = getattr(rule_attr, name, None)
@@ -110,7 +124,16 @@ def _strings(rule_attr, names):
             out.extend([v for v in value if type(v) == "string"])
     return out
 
-def _from_deps(rule_attr, names):
+def dep_candidates(rule_attr, names):
+    """The candidates the aspect already collected on the targets of the named attributes.
+
+    Args:
+      rule_attr: `ctx.rule.attr` of an aspect.
+      names: label-list attribute names.
+
+    Returns:
+      A list of strings, in order.
+    """
     out = []
     for name in names:
         value = getattr(rule_attr, name, None)
@@ -121,43 +144,39 @@ def _from_deps(rule_attr, names):
                 out.extend(dep[ToptCandidatesInfo].candidates)
     return out
 
-def _candidates_info(values):
-    return [ToptCandidatesInfo(candidates = _cap(values))]
+def candidates_info(values):
+    """The aspect's provider: `values` de-duplicated, empty ones dropped, capped.
 
-def _go_aspect_impl(_target, ctx):
-    # First non-empty of: the importpath attribute, then the first found through embed, then deps.
-    for value in _strings(ctx.rule.attr, ["importpath"]) + _from_deps(ctx.rule.attr, ["embed"]) + _from_deps(ctx.rule.attr, ["deps"]):
-        if value:
-            return _candidates_info([value])
-    return _candidates_info([])
+    Args:
+      values: candidate strings in order.
+
+    Returns:
+      A list with one ToptCandidatesInfo.
+    """
+    return [ToptCandidatesInfo(candidates = _cap(values))]
 
 def _python_aspect_impl(_target, ctx):
     a = ctx.rule.attr
-    return _candidates_info(_strings(a, ["imports"]) + _from_deps(a, ["deps"]) + _strings(a, ["importpath", "module_path"]))
+    return candidates_info(attr_strings(a, ["imports"]) + dep_candidates(a, ["deps"]) + attr_strings(a, ["importpath", "module_path"]))
 
 def _java_aspect_impl(_target, ctx):
     a = ctx.rule.attr
-    return _candidates_info(_from_deps(a, ["deps"]) + _strings(a, ["java_package", "package"]))
+    return candidates_info(dep_candidates(a, ["deps"]) + attr_strings(a, ["java_package", "package"]))
 
 def _nodejs_aspect_impl(_target, ctx):
     a = ctx.rule.attr
-    return _candidates_info(_strings(a, ["package_name", "module_name", "npm_package", "entry_point"]) + _from_deps(a, ["deps"]))
+    return candidates_info(attr_strings(a, ["package_name", "module_name", "npm_package", "entry_point"]) + dep_candidates(a, ["deps"]))
 
 def _dotnet_aspect_impl(_target, ctx):
     a = ctx.rule.attr
-    return _candidates_info(_strings(a, ["root_namespace", "assembly_name", "project_name", "test_class"]) + _from_deps(a, ["deps"]))
+    return candidates_info(attr_strings(a, ["root_namespace", "assembly_name", "project_name", "test_class"]) + dep_candidates(a, ["deps"]))
 
 def _ruby_aspect_impl(_target, ctx):
     a = ctx.rule.attr
-    return _candidates_info(_strings(a, ["require_path", "gem_name", "library_name", "main"]) + _from_deps(a, ["deps"]))
+    return candidates_info(attr_strings(a, ["require_path", "gem_name", "library_name", "main"]) + dep_candidates(a, ["deps"]))
 
-_ASPECT_DOC = "Collects module identifier candidates along `deps` for dd_topt_{}_test (spec §5.3)."
+_ASPECT_DOC = "Collects module identifier candidates along `deps` for dd_topt_{}_test (docs/bazel.md, \"Module selection\")."
 
-topt_go_candidates_aspect = aspect(
-    implementation = _go_aspect_impl,
-    attr_aspects = ["embed", "deps"],
-    doc = _ASPECT_DOC.format("go"),
-)
 topt_python_candidates_aspect = aspect(
     implementation = _python_aspect_impl,
     attr_aspects = ["deps"],
@@ -233,44 +252,26 @@ def _selector_attrs(aspect_):
         "selection_attrs": attr.string(doc = "JSON object of the macro's selection attributes."),
     }
 
-_SELECTOR_DOC = "Selects the module payload files of one dd_topt_{}_test target (spec §5.6)."
+def payloads_selector(aspect_, language):
+    """Makes the payloads selector rule of one language.
 
-topt_go_payloads_selector = rule(
-    implementation = _selector_impl,
-    attrs = _selector_attrs(topt_go_candidates_aspect),
-    doc = _SELECTOR_DOC.format("go"),
-)
-topt_python_payloads_selector = rule(
-    implementation = _selector_impl,
-    attrs = _selector_attrs(topt_python_candidates_aspect),
-    doc = _SELECTOR_DOC.format("py"),
-)
-topt_java_payloads_selector = rule(
-    implementation = _selector_impl,
-    attrs = _selector_attrs(topt_java_candidates_aspect),
-    doc = _SELECTOR_DOC.format("java"),
-)
-topt_nodejs_payloads_selector = rule(
-    implementation = _selector_impl,
-    attrs = _selector_attrs(topt_nodejs_candidates_aspect),
-    doc = _SELECTOR_DOC.format("nodejs"),
-)
-topt_dotnet_payloads_selector = rule(
-    implementation = _selector_impl,
-    attrs = _selector_attrs(topt_dotnet_candidates_aspect),
-    doc = _SELECTOR_DOC.format("dotnet"),
-)
-topt_ruby_payloads_selector = rule(
-    implementation = _selector_impl,
-    attrs = _selector_attrs(topt_ruby_candidates_aspect),
-    doc = _SELECTOR_DOC.format("ruby"),
-)
+    Assign the result to a top-level name of a .bzl file (Bazel names rules after it).
 
-PAYLOADS_SELECTORS = {
-    "go": topt_go_payloads_selector,
-    "python": topt_python_payloads_selector,
-    "java": topt_java_payloads_selector,
-    "nodejs": topt_nodejs_payloads_selector,
-    "dotnet": topt_dotnet_payloads_selector,
-    "ruby": topt_ruby_payloads_selector,
-}
+    Args:
+      aspect_: the language's candidate aspect, applied to the selector's `deps`.
+      language: the language, for the rule's doc.
+
+    Returns:
+      A rule.
+    """
+    return rule(
+        implementation = _selector_impl,
+        attrs = _selector_attrs(aspect_),
+        doc = "Selects the module payload files of one dd_topt_%s_test target (docs/bazel.md, \"Module selection\")." % language,
+    )
+
+topt_python_payloads_selector = payloads_selector(topt_python_candidates_aspect, "py")
+topt_java_payloads_selector = payloads_selector(topt_java_candidates_aspect, "java")
+topt_nodejs_payloads_selector = payloads_selector(topt_nodejs_candidates_aspect, "nodejs")
+topt_dotnet_payloads_selector = payloads_selector(topt_dotnet_candidates_aspect, "dotnet")
+topt_ruby_payloads_selector = payloads_selector(topt_ruby_candidates_aspect, "ruby")

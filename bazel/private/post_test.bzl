@@ -1,10 +1,15 @@
 """`bazel run` targets wrapping `topt doctor` and `topt upload`, and the helper declaring both.
 
-Attribute names follow the reference implementation (spec payloads-doctor-uploader §2.1, §3.2,
-sync-and-selection §8.3). Both launchers pass every bundled context.json as `--context KEY=PATH`,
-where KEY is the sync repository key that test metadata sidecars carry in
-`bazel.test_optimization.repo_name` (spec §7: `@X//:test_optimization_context` -> `X`,
-`@X//:test_optimization_context_<key>` -> `X_<key>`).
+Attribute names follow the reference implementation. Both launchers hand topt every sync
+repository's `context.json` as `--context KEY=PATH`, KEY being the repository name that test
+metadata sidecars carry in `bazel.test_optimization.repo_name`.
+
+The launchers find those files at run time, in the output base's `external/` folder, instead of
+depending on the sync repositories: a dependency would make `bazel run` fetch them, and Bazel
+re-runs the sync for a `local` repository after every server restart and whenever a declared
+environment variable differs from the `bazel test` run (e.g. no DD_API_KEY in that shell). The
+context the doctor and the uploader need is the one of the sync the tests ran with, which is the
+one already in the output base (docs/bazel.md, "Doctor and uploader").
 """
 
 load(":payloads_selector.bzl", "rlocation_path")
@@ -13,27 +18,8 @@ load(":test_wrapper.bzl", "shell_quote")
 
 _TOPT = Label("//crates/topt-cli:topt")
 
-def context_repo_key(repo_name, target_name):
-    """The repo key of a context target (spec §7, uploader/doctor context mapping).
-
-    Args:
-      repo_name: the target's repository name (canonical names are reduced to their last part).
-      target_name: the target's name.
-
-    Returns:
-      `X` for `test_optimization_context`, `X_<key>` for `test_optimization_context_<key>`.
-    """
-    apparent = repo_name
-    for sep in ("~", "+"):
-        if sep in apparent:
-            apparent = apparent[apparent.rfind(sep) + 1:]
-    prefix = "test_optimization_context_"
-    if target_name.startswith(prefix):
-        return apparent + "_" + target_name[len(prefix):]
-    return apparent
-
 def validate_expected_targets(expected_targets, what):
-    """Checks the `expected_targets` labels at analysis time (spec payloads §2.1).
+    """Checks the `expected_targets` labels at analysis time: local `//pkg:name` labels only.
 
     Args:
       expected_targets: list of labels as strings.
@@ -48,36 +34,45 @@ def validate_expected_targets(expected_targets, what):
         if not name or name.startswith("/") or ".." in name.split("/"):
             fail("%s: invalid target name in expected_targets entry '%s'" % (what, label))
 
-def _contexts(ctx):
-    out = []
-    for target in ctx.attr.data:
-        files = [f for f in target.files.to_list() if f.basename == "context.json"]
-        if files:
-            key = context_repo_key(target.label.workspace_name, target.label.name)
-            out.append((key, rlocation_path(ctx.workspace_name, files[0])))
-    return sorted(out)
-
-_PREAMBLE = [
+LAUNCHER_PREAMBLE = [
     "#!/usr/bin/env bash",
     "set -eu",
     "_topt_runfiles=\"${RUNFILES_DIR:-}\"",
     "if [ -z \"$_topt_runfiles\" ] || [ ! -d \"$_topt_runfiles\" ]; then _topt_runfiles=\"$0.runfiles\"; fi",
+    # The output base: this script lives in <output base>/execroot/<workspace>/bazel-out/....
+    "_topt_self=\"$(cd \"$(dirname \"$0\")\" && pwd -P)\"",
+    "case \"$_topt_self\" in",
+    "  */execroot/*) _topt_external=\"${_topt_self%%/execroot/*}/external\" ;;",
+    "  *) echo \"topt: cannot find Bazel's output base from $0; run this target with bazel run\" >&2; exit 2 ;;",
+    "esac",
+    "_topt_contexts=()",
+    # $1: the sync repository's name (its folder may carry a bzlmod prefix such as _main~ext~).
+    "_topt_context() {",
+    "  local d f",
+    "  for d in \"$_topt_external/$1\" \"$_topt_external\"/*[~+]\"$1\"; do",
+    "    for f in \"$d\"/.testoptimization/context.json \"$d\"/*/context.json \"$d\"/.[!.]*/context.json; do",
+    "      if [ -f \"$f\" ]; then _topt_contexts+=(--context \"$1=$f\"); return; fi",
+    "    done",
+    "  done",
+    "  echo \"topt: no context.json of the sync repository $1 in $_topt_external; run bazel test first (the sync runs there)\" >&2",
+    "  exit 2",
+    "}",
 ]
 
 def _launcher(ctx, subcommand, args, env_defaults):
     topt = ctx.executable.topt
-    lines = list(_PREAMBLE)
+    lines = list(LAUNCHER_PREAMBLE)
     for key, value in env_defaults:
         lines.append("export %s=\"${%s:-%s}\"" % (key, key, value))
-    cmd = ["\"$_topt_runfiles/%s\"" % rlocation_path(ctx.workspace_name, topt), subcommand]
-    for key, path in _contexts(ctx):
-        cmd.append("--context \"%s=$_topt_runfiles/%s\"" % (key, path))
+    for repo in ctx.attr.sync_repos:
+        lines.append("_topt_context %s" % shell_quote(repo))
+    cmd = ["\"$_topt_runfiles/%s\"" % rlocation_path(ctx.workspace_name, topt), subcommand, "${_topt_contexts[@]+\"${_topt_contexts[@]}\"}"]
     cmd.extend([shell_quote(a) for a in args])
     lines.append("exec " + " ".join(cmd) + " \"$@\"")
     lines.append("")
     script = ctx.actions.declare_file(ctx.label.name)
     ctx.actions.write(script, "\n".join(lines), is_executable = True)
-    runfiles = ctx.runfiles(files = [topt] + ctx.files.data)
+    runfiles = ctx.runfiles(files = [topt])
     runfiles = runfiles.merge(ctx.attr.topt[DefaultInfo].default_runfiles)
     return [DefaultInfo(executable = script, runfiles = runfiles)]
 
@@ -122,13 +117,17 @@ _TOPT_ATTR = attr.label(
     doc = "The topt binary (default: built from this module's sources; `@topt_tool//:topt` in WORKSPACE setups).",
 )
 
+_SYNC_REPOS_ATTR = attr.string_list(
+    default = ["test_optimization_data"],
+    doc = "Names of the sync repositories whose context.json to use (several services: every `<name>_<key>`).",
+)
+
 dd_test_optimization_doctor = rule(
     implementation = _doctor_impl,
     executable = True,
     doc = "`bazel run` after `bazel test` (and before the uploader): `topt doctor` over bazel-testlogs.",
     attrs = {
         "allowed_payload_selections": attr.string_list(doc = "Explicit allowlist of Go payload selections; empty = module, module_override, full_bundle_disabled (+ full_bundle_no_match when not forbidden)."),
-        "data": attr.label_list(allow_files = True, doc = "Context targets, e.g. `@test_optimization_data//:test_optimization_context`."),
         "expected_payload_selection_by_target": attr.string_dict(doc = "`//pkg:name` -> required `bazel.go.payload_selection`."),
         "expected_targets": attr.string_list(doc = "Local labels `//pkg:name` that must have test outputs."),
         "forbid_dd_git_test_env": attr.bool(default = True, doc = "Scan .bazelrc files for --test_env of DD_GIT_*, DD_API_KEY, DD_SITE and the URLs."),
@@ -137,6 +136,7 @@ dd_test_optimization_doctor = rule(
         "require_bazel_metadata": attr.bool(default = True, doc = "Every output directory must contain bazel_target_metadata.json."),
         "require_git_metadata": attr.bool(default = True, doc = "Contexts must carry git URL, SHA and branch or tag."),
         "require_json_payloads": attr.bool(default = True, doc = "Every output directory must contain at least one JSON payload."),
+        "sync_repos": _SYNC_REPOS_ATTR,
         "topt": _TOPT_ATTR,
     },
 )
@@ -162,7 +162,6 @@ dd_payload_uploader = rule(
     executable = True,
     doc = "`bazel run [-- --dry-run ...]`: `topt upload` of the payloads under bazel-testlogs (handles outputs.zip).",
     attrs = {
-        "data": attr.label_list(allow_files = True, doc = "Context targets, e.g. `@test_optimization_data//:test_optimization_context`."),
         "debug": attr.bool(default = False, doc = "Default of DD_TEST_OPTIMIZATION_DEBUG."),
         "fail_on_error": attr.bool(default = False, doc = "Exit 1 when tests ran but wrote no payloads (attribute only, no env)."),
         "filter_prefix": attr.bool(default = False, doc = "Default of DD_TEST_OPTIMIZATION_FILTER_PREFIX."),
@@ -170,45 +169,48 @@ dd_payload_uploader = rule(
         "keep_payloads": attr.bool(default = False, doc = "Default of DD_TEST_OPTIMIZATION_KEEP_PAYLOADS."),
         "max_wait_sec": attr.int(default = 300, doc = "Default of DD_TEST_OPTIMIZATION_MAX_WAIT_SEC."),
         "quiescent_sec": attr.int(default = 10, doc = "Default of DD_TEST_OPTIMIZATION_QUIESCENT_SEC."),
+        "sync_repos": _SYNC_REPOS_ATTR,
         "topt": _TOPT_ATTR,
     },
 )
 
 def dd_test_optimization_targets(
         name = "test_optimization",
-        sync_repo_name = "test_optimization_data",
+        sync_repos = ["test_optimization_data"],
         doctor_name = "dd_test_optimization_doctor",
         uploader_name = "dd_upload_payloads",
         expected_targets = [],
-        context_data = None,
         doctor_kwargs = None,
         uploader_kwargs = None):
-    """Declares the doctor and the uploader for one sync repository (spec §8.3).
+    """Declares the doctor and the uploader `bazel run` targets.
+
+    Run the doctor after `bazel test` and before the uploader (the uploader deletes what the
+    intake accepted). Declare them in a package that loads no `export.bzl` (the root BUILD file,
+    usually), so `bazel run` never fetches, and so never re-runs, the sync.
 
     Args:
-      name: name of a filegroup grouping both launchers.
-      sync_repo_name: the sync repository whose context is bundled.
-      doctor_name: name of the doctor target.
-      uploader_name: name of the uploader target.
-      expected_targets: `//pkg:name` labels the doctor requires outputs for.
-      context_data: context targets; None = `["@<sync_repo_name>//:test_optimization_context"]`.
-      doctor_kwargs: more attributes of `dd_test_optimization_doctor` (not name/data/expected_targets).
-      uploader_kwargs: more attributes of `dd_payload_uploader` (not name/data/expected_targets).
+      name: a filegroup of both launchers.
+      sync_repos: the sync repositories whose context.json to use: the name of your
+        `test_optimization_sync`, or every `<name>_<key>` of a `test_optimization_multi_sync`.
+      doctor_name: the doctor target (`topt doctor`).
+      uploader_name: the uploader target (`topt upload`).
+      expected_targets: `//pkg:name` labels the doctor requires test outputs for.
+      doctor_kwargs: more attributes of `dd_test_optimization_doctor`.
+      uploader_kwargs: more attributes of `dd_payload_uploader`.
     """
     for what, kwargs in (("doctor_kwargs", doctor_kwargs), ("uploader_kwargs", uploader_kwargs)):
-        for reserved in ("name", "data", "expected_targets"):
+        for reserved in ("name", "sync_repos", "expected_targets"):
             if kwargs and reserved in kwargs:
                 fail("dd_test_optimization_targets(%s): %s may not set '%s'; use the helper's own arguments" % (name, what, reserved))
-    data = context_data if context_data != None else ["@%s//:test_optimization_context" % sync_repo_name]
     dd_test_optimization_doctor(
         name = doctor_name,
-        data = data,
+        sync_repos = sync_repos,
         expected_targets = expected_targets,
         **(doctor_kwargs or {})
     )
     dd_payload_uploader(
         name = uploader_name,
-        data = data,
+        sync_repos = sync_repos,
         **(uploader_kwargs or {})
     )
     native.filegroup(

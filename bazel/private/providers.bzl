@@ -1,14 +1,14 @@
 """Providers shared by the topt test macros' rules and aspects."""
 
 ToptCandidatesInfo = provider(
-    doc = "Module identifier candidates a dependency aspect collected (spec §5.3), in order.",
+    doc = "Module identifier candidates a dependency aspect collected, in order (docs/bazel.md, \"Module selection\").",
     fields = {
         "candidates": "list of strings, first-found first, de-duplicated",
     },
 )
 
 ToptSelectionInfo = provider(
-    doc = "The module selection of one test target (spec §5, §5.4).",
+    doc = "The module selection of one test target; the Go metadata sidecar records it.",
     fields = {
         "group": "`module_<label>`, or None for the full bundle",
         "identifier": "the identifier that decided the outcome",

@@ -1,4 +1,4 @@
-"""Module selection shared by every `dd_topt_<lang>_test` macro (spec sync-and-selection §5).
+"""Module selection shared by every `dd_topt_<lang>_test` macro (docs/bazel.md, "Module selection").
 
 Starlark twin of `crates/topt-core/src/selection.rs`. Everything here is a pure function over plain
 values (dicts, lists, strings), so the harness under `tests/starlark/` runs the shared cases of
@@ -24,7 +24,7 @@ load(":labels.bzl", "is_sanitized", "sanitize_label_fragment")
 
 LANGUAGES = ["go", "python", "java", "nodejs", "dotnet", "ruby"]
 
-# Attributes whose presence turns per-module selection on (spec §5.3, first column).
+# Attributes whose presence turns per-module selection on (the "inference inputs" of a language).
 INFERENCE_INPUTS = {
     "go": ["importpath", "embed"],
     "python": ["module_identifier", "imports", "deps", "importpath", "module_path"],
@@ -49,7 +49,7 @@ def _is_list(value):
     return type(value) in ("list", "tuple")
 
 def supplied(value):
-    """Whether a selection attribute counts as an inference input (spec §5.2 step 3).
+    """Whether a selection attribute counts as an inference input (turns per-module selection on).
 
     Args:
       value: the attribute value as the user wrote it.
@@ -81,7 +81,7 @@ def _split_join(value, sep):
     return sep.join([part for part in value.split(sep) if part])
 
 def normalize_identifier(language, value):
-    """Normalises an identifier the way the language spells modules (spec §5.3).
+    """Normalises an identifier the way the language spells modules.
 
     Dotted (python, java, dotnet): trim, `\\` and `/` become `.`, empty segments dropped.
     Slashed (nodejs, ruby): trim, `\\` becomes `/`, empty segments dropped. Go: unchanged.
@@ -123,7 +123,7 @@ def java_package_of(test_class):
     return trimmed[:i]
 
 def validate_labels(labels, context = ""):
-    """Validates `topt_data["labels"]` (spec §5.2 step 2) and returns them as a list.
+    """Validates `topt_data["labels"]` (a list of sanitised labels) and returns them as a list.
 
     Args:
       labels: None, or a list or tuple of sanitised label strings.
@@ -147,7 +147,7 @@ def validate_labels(labels, context = ""):
     return list(labels)
 
 def fallback_identifier(language, module_path, package):
-    """The identifier tried when no inferred candidate matched (spec §5.3, fallback column).
+    """The identifier tried when no inferred candidate matched: `<module path>` joined with the package.
 
     Args:
       language: one of LANGUAGES.
@@ -176,7 +176,7 @@ def fallback_identifier(language, module_path, package):
     return base if not pkg else base + "/" + pkg
 
 def inferred_candidates(language, attrs, dep_candidates):
-    """Candidates from attributes and dependencies in the language's order (spec §5.3).
+    """Candidates from attributes and dependencies in the language's order (docs/bazel.md, per language).
 
     Args:
       language: one of LANGUAGES.
@@ -210,7 +210,7 @@ def _dedupe_normalized(language, values):
     return out
 
 def include_per_module(language, attrs, module_included, labels):
-    """The per-module gate of spec §5.2 step 3.
+    """The per-module gate: any inference input, else `module_included`, else whether labels exist.
 
     Args:
       language: one of LANGUAGES.
@@ -232,7 +232,7 @@ def _attempt(identifier, source, strict):
     return {"identifier": identifier, "source": source, "strict": strict}
 
 def select_module(request):
-    """Runs the selection rules of spec §5 over one request (see the module docstring).
+    """Runs the selection rules over one request (see the module docstring).
 
     A strict miss (an explicit identifier or override that names no group) fails with a message
     that lists the available module groups, like the Rust selector's error.
@@ -334,7 +334,7 @@ def select_module(request):
     return result
 
 def select_service(topt_data, topt_service = None, context = ""):
-    """Picks the export of one service (spec §5.2 step 1).
+    """Picks the export of one service: the only one, or the one `topt_service` names.
 
     `topt_data` is either one service's export (a dict with a truthy `repo_name`, as loaded from
     `@<repo>//:export.bzl`) or a mapping from service key to export (`topt_data_by_service` of the

@@ -1,10 +1,11 @@
-"""Repository rules: obtain a `topt` binary and run `topt sync` (spec sync-and-selection §2, §8).
+"""Repository rules: obtain `topt` (and libtopt) and run `topt sync` (docs/bazel.md, docs/sync.md).
 
 Thin by design: all HTTP, retries, JSON splitting, sanitising and CI/git detection live in Rust.
 The rules only
 
 1. obtain `topt`: an explicit label (`topt`), else a sha256-pinned prebuilt (`topt_urls` +
-   `topt_sha256`), else a build of this module's sources with the host cargo;
+   `topt_sha256`), else a build of this module's sources with the host cargo; `topt_binary` also
+   provides libtopt the same way (`libtopt_urls` + `libtopt_sha256`, or the cargo build);
 2. run `topt sync` with the attributes as flags, in the repository directory;
 3. declare every environment variable that can change the result (sync_env.bzl), so Bazel
    refetches exactly when one changes (`--repo_env=FETCH_SALT=$(date +%s)` forces it).
@@ -24,9 +25,17 @@ TOPT_BINARY_ATTRS = {
         allow_single_file = True,
         doc = "A `topt` executable to use as is (e.g. `@topt_tool//:topt`). Wins over the others.",
     ),
-    "topt_sha256": attr.string(doc = "sha256 of the prebuilt archive or binary in `topt_urls`."),
+    "topt_sha256": attr.string(doc = "sha256 of the prebuilt binary in `topt_urls`."),
     "topt_urls": attr.string_list(
         doc = "URLs of a prebuilt `topt` for this host (a bare executable); needs `topt_sha256`.",
+    ),
+}
+
+# topt_binary only: libtopt next to the CLI, for the macros' `topt_library` without rules_rust.
+LIBTOPT_ATTRS = {
+    "libtopt_sha256": attr.string(doc = "sha256 of the prebuilt library in `libtopt_urls`."),
+    "libtopt_urls": attr.string_list(
+        doc = "URLs of a prebuilt libtopt for this host (`libtopt.so`, `libtopt.dylib` or `topt.dll`); needs `libtopt_sha256`.",
     ),
 }
 
@@ -44,7 +53,16 @@ def _realpath(rctx, path):
         return result.stdout.strip()
     return path
 
-def _build_from_source(rctx):
+def _library_name(rctx):
+    name = rctx.os.name.lower()
+    if "windows" in name:
+        return "topt.dll"
+    if "mac" in name or "darwin" in name:
+        return "libtopt.dylib"
+    return "libtopt.so"
+
+def _build_from_source(rctx, with_library = False):
+    """Builds topt (and libtopt) with the host cargo; returns the target profile directory."""
     cargo = rctx.which("cargo")
     if cargo == None:
         fail("topt: no prebuilt binary is configured and `cargo` is not on PATH. Either set " +
@@ -54,14 +72,25 @@ def _build_from_source(rctx):
     manifest = _realpath(rctx, rctx.path(_CARGO_TOML))
     target_dir = rctx.os.environ.get("TOPT_CARGO_TARGET_DIR") or str(rctx.path("_cargo_target"))
     profile = rctx.attr.cargo_profile or "release"
-    args = [cargo, "build", "--locked", "--package", "topt-cli", "--bin", "topt", "--manifest-path", str(manifest), "--profile", profile]
+    args = [cargo, "build", "--locked", "--package", "topt-cli", "--bin", "topt"]
+    if with_library:
+        args.extend(["--package", "topt-ffi", "--lib"])
+    args.extend(["--manifest-path", str(manifest), "--profile", profile])
     rctx.report_progress("building topt from source (cargo build --profile %s)" % profile)
     result = rctx.execute(args, environment = {"CARGO_TARGET_DIR": target_dir}, timeout = 3600, quiet = False)
     if result.return_code != 0:
         fail("topt: `%s` failed (exit %d):\n%s\nFix the build, or configure a prebuilt with topt_urls + topt_sha256." % (" ".join([str(a) for a in args]), result.return_code, result.stderr))
     out_dir = "debug" if profile == "dev" else profile
-    exe = "topt.exe" if _is_windows(rctx) else "topt"
-    return rctx.path("%s/%s/%s" % (target_dir, out_dir, exe))
+    return "%s/%s" % (target_dir, out_dir)
+
+def _exe_name(rctx):
+    return "topt.exe" if _is_windows(rctx) else "topt"
+
+def _download(rctx, urls, sha256, what, output, executable):
+    if not sha256:
+        fail("topt: %s_urls needs %s_sha256 (the prebuilt must be pinned); get it with `sha256sum %s`" % (what, what, output.split("/")[-1]))
+    rctx.download(urls, output = output, sha256 = sha256, executable = executable)
+    return rctx.path(output)
 
 def obtain_topt(rctx):
     """Returns the path of a `topt` executable for a repository rule (see the module docstring).
@@ -75,39 +104,43 @@ def obtain_topt(rctx):
     if rctx.attr.topt:
         return rctx.path(rctx.attr.topt)
     if rctx.attr.topt_urls:
-        if not rctx.attr.topt_sha256:
-            fail("topt: topt_urls needs topt_sha256 (the prebuilt must be pinned); get it with `sha256sum topt`")
-        exe = "topt.exe" if _is_windows(rctx) else "topt"
-        rctx.download(rctx.attr.topt_urls, output = "_topt/" + exe, sha256 = rctx.attr.topt_sha256, executable = True)
-        return rctx.path("_topt/" + exe)
-    return _build_from_source(rctx)
+        return _download(rctx, rctx.attr.topt_urls, rctx.attr.topt_sha256, "topt", "_topt/" + _exe_name(rctx), True)
+    return rctx.path(_build_from_source(rctx) + "/" + _exe_name(rctx))
 
 def _topt_binary_impl(rctx):
-    topt = obtain_topt(rctx)
-    exe = "topt.exe" if _is_windows(rctx) else "topt"
+    exe = _exe_name(rctx)
+    lib = _library_name(rctx)
+    library = None
+    if rctx.attr.topt or rctx.attr.topt_urls:
+        topt = obtain_topt(rctx)
+        if rctx.attr.libtopt_urls:
+            library = _download(rctx, rctx.attr.libtopt_urls, rctx.attr.libtopt_sha256, "libtopt", "_topt/" + lib, False)
+    else:
+        out = _build_from_source(rctx, with_library = True)
+        topt = rctx.path(out + "/" + exe)
+        library = rctx.path(out + "/" + lib)
     rctx.symlink(topt, exe)
-    rctx.file("BUILD.bazel", """# Generated by topt_binary.
-exports_files(["{exe}"], visibility = ["//visibility:public"])
-
-alias(
-    name = "topt",
-    actual = "{exe}",
-    visibility = ["//visibility:public"],
-)
-""".format(exe = exe) if exe != "topt" else """# Generated by topt_binary.
-exports_files(["topt"], visibility = ["//visibility:public"])
-""")
+    build = ["# Generated by topt_binary.", "exports_files([\"%s\"], visibility = [\"//visibility:public\"])" % exe]
+    if exe != "topt":
+        build.append("alias(name = \"topt\", actual = \"%s\", visibility = [\"//visibility:public\"])" % exe)
+    if library != None:
+        rctx.symlink(library, lib)
+        build.append("exports_files([\"%s\"], visibility = [\"//visibility:public\"])" % lib)
+        build.append("alias(name = \"libtopt\", actual = \"%s\", visibility = [\"//visibility:public\"])" % lib)
+    rctx.file("BUILD.bazel", "\n".join(build) + "\n")
 
 topt_binary = repository_rule(
     implementation = _topt_binary_impl,
-    doc = "A repository exporting `:topt`, a topt executable (pinned prebuilt, label, or cargo build).",
-    attrs = TOPT_BINARY_ATTRS,
+    doc = "A repository exporting `:topt` (the CLI) and, when built from source or given " +
+          "`libtopt_urls`, `:libtopt` (the shared library) for the macros' `topt_library`.",
+    attrs = dict(TOPT_BINARY_ATTRS, **LIBTOPT_ATTRS),
     # Not `local`: the binary is kept across Bazel server restarts; --repo_env=FETCH_SALT=... (or a
     # changed attribute) gets a new one.
     environ = ["TOPT_CARGO_TARGET_DIR", "FETCH_SALT"],
 )
 
-# Attributes of one sync (spec §8.1), shared with the module extension's tag.
+# Attributes of one sync (docs/sync.md has the flags they become), shared with the module
+# extension's tag.
 SYNC_ATTRS = {
     "debug": attr.bool(default = False, doc = "Print request and response bodies (never the API key)."),
     "flaky_tests": attr.bool(default = True, doc = "Kill-switch: False skips the flaky tests request."),
@@ -186,7 +219,8 @@ def _workspace_root(rctx):
     return str(rctx.path(Label("@//:WORKSPACE")).dirname)
 
 def _watch_git(rctx, workspace_root):
-    # Re-run when HEAD moves (Bazel >= 7.1; older versions rely on --repo_env=FETCH_SALT).
+    # Re-run when HEAD moves (Bazel >= 7.1; older versions re-run after a server restart, this rule
+    # being `local`, or with --repo_env=FETCH_SALT=$(date +%s)).
     if not hasattr(rctx, "watch"):
         return
     for name in ("HEAD", "FETCH_HEAD", "ORIG_HEAD", "packed-refs"):
@@ -209,8 +243,9 @@ def run_topt_sync(rctx, services, repo_name):
     result = rctx.execute(args, timeout = 3600, quiet = not rctx.attr.debug)
     if result.return_code != 0:
         fail(("topt sync failed for repository '%s' (exit %d):\n%s%s\n" +
-              "Pass credentials and metadata with --repo_env (never --test_env), e.g. " +
-              "--repo_env=DD_API_KEY --repo_env=DD_SITE; see docs/bazel.md.") % (
+              "The sync reads DD_API_KEY, DD_SITE and the other settings from the environment of " +
+              "the bazel command (export DD_API_KEY=...; never --test_env); see \"The API key\" " +
+              "in topt's docs/bazel.md for the forms that work on each Bazel version.") % (
             repo_name,
             result.return_code,
             result.stdout,
@@ -264,7 +299,7 @@ test_optimization_aggregate = repository_rule(
 )
 
 def multi_sync_repo_names(name, services):
-    """Per-service repository names of a multi-service sync (spec §7 step 2).
+    """Per-service repository names of a multi-service sync: `<name>_<sanitised, de-duplicated service>`.
 
     Args:
       name: the aggregator name.
@@ -277,3 +312,21 @@ def multi_sync_repo_names(name, services):
         fail("test_optimization_multi_sync(%s): services must be a non-empty list of service names" % name)
     keys = dedup_keys([sanitize_label_fragment(s) for s in services])
     return [("%s_%s" % (name, keys[i]), s) for i, s in enumerate(services)]
+
+def test_optimization_multi_sync(name, services, **kwargs):
+    """WORKSPACE: one sync repository per service plus the aggregator `name`.
+
+    The aggregator exports `topt_data_by_service` (pass it as `topt_data` with `topt_service`) and
+    `:test_optimization_context_<key>` per service, for the doctor and the uploader.
+
+    Args:
+      name: aggregator repository name; service repositories are `<name>_<key>`, where `<key>` is
+        the sanitised, de-duplicated service name.
+      services: service names, in order (non-empty).
+      **kwargs: attributes of `test_optimization_sync` for every service (`out_dir` defaults to
+        `.testoptimization`), and `topt` / `topt_urls` / `topt_sha256` / `cargo_profile`.
+    """
+    binary = {k: kwargs[k] for k in ("topt", "topt_urls", "topt_sha256", "cargo_profile") if k in kwargs}
+    for repo_name, service in multi_sync_repo_names(name, services):
+        test_optimization_sync(name = repo_name, repo_name = repo_name, service = service, **kwargs)
+    test_optimization_aggregate(name = name, repo_name = name, services = services, **binary)

@@ -1,4 +1,4 @@
-"""Environment variables the sync repository rule declares as inputs (spec sync-and-selection §8.4).
+"""Environment variables the sync repository rule declares as inputs: every one `topt sync` reads.
 
 Bazel re-runs the rule exactly when one of them changes: pass them with `--repo_env`, never
 `--test_env`. `FETCH_SALT` and `GIT_DIRTY` are only logged; they exist to force a refetch.
@@ -53,7 +53,7 @@ SYNC_GIT_ENV = [
     "TOPT_CARGO_TARGET_DIR",
 ]
 
-# CI provider variables read for git and pipeline metadata (spec §1.4.4), and the go.mod search roots.
+# CI provider variables read for git and pipeline metadata (docs/sync.md), and the go.mod search roots.
 SYNC_PROVIDER_ENV = [
     "APPVEYOR",
     "APPVEYOR_BUILD_FOLDER",

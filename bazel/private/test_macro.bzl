@@ -1,7 +1,8 @@
-"""The part of every dd_topt_<lang>_test macro that does not depend on the language (spec §6.1).
+"""The part of every dd_topt_<lang>_test macro that does not depend on the language.
 
-A language macro (lang/<x>/private/) decides its selection attributes, its extra environment and
-data, and which rule runs the test; `topt_test` then declares the four targets:
+A language macro (lang/<x>/private/) decides its selection-only arguments, its extra environment
+and data, its binding and which rule runs the test; `topt_test` then declares the four targets
+(docs/bazel.md, "What every language macro does"):
 
 | target | name |
 |---|---|
@@ -14,7 +15,6 @@ Macros are legacy `def` macros, so they load in WORKSPACE mode as well as with b
 """
 
 load(":metadata.bzl", "topt_bazel_metadata")
-load(":payloads_selector.bzl", "PAYLOADS_SELECTORS")
 load(":selection.bzl", "INFERENCE_INPUTS", "select_service", "validate_labels")
 load(":test_wrapper.bzl", "topt_wrapped_test")
 
@@ -34,7 +34,7 @@ RUNTIME_NAMES = {
 }
 
 def normalize_data(data, context):
-    """Normalises the caller's `data` (spec §6.2, "Other wiring").
+    """Normalises the caller's `data`: None, a list, a tuple or one label become a list.
 
     Args:
       data: None, a list, a tuple, a single string, or a select().
@@ -62,7 +62,7 @@ def encode_selection_value(value):
 
     Strings and lists of strings stay as they are (Labels become strings); any other value (a
     select(), a Label used as `main`) becomes a marker object, which counts as supplied but
-    yields no candidate (spec §5.2 step 3).
+    yields no candidate (docs/bazel.md, "Module selection").
 
     Args:
       value: the attribute value.
@@ -84,17 +84,31 @@ def encode_selection_value(value):
         return out
     return {"non_string": type(value)}
 
+def _add_binding(kwargs, attr, binding):
+    value = kwargs.get(attr)
+    if value == None:
+        kwargs[attr] = [binding]
+    elif type(value) in ("list", "tuple"):
+        kwargs[attr] = list(value) + [binding]
+    else:
+        # A select(): Bazel concatenates it with the list.
+        kwargs[attr] = value + [binding]
+
 def topt_test(
         language,
         name,
         topt_data,
         test_rule,
         test_kwargs,
-        selection_attrs,
-        selection_deps = None,
+        selector_rule,
+        module_identifier = None,
+        selection_kwargs = None,
+        selection_only = None,
         topt_service = None,
         module_label_override = None,
         topt_library = None,
+        binding = None,
+        binding_attr = "data",
         extra_env = None,
         default_env = None,
         extra_data = None,
@@ -106,18 +120,23 @@ def topt_test(
       name: the public test target's name.
       topt_data: `topt_data` from `@<sync repo>//:export.bzl`, or `topt_data_by_service`.
       test_rule: the rule or macro that declares the raw test (e.g. `native.py_test`).
-      test_kwargs: keyword arguments for the raw test (selection-only ones already removed);
-        `env`, `data` and the wrapper-only attributes are taken out here.
-      selection_attrs: the selection attributes the user passed, by name (spec §5.3).
-      selection_deps: targets the candidate aspect walks (Go: `embed`; others: `deps`).
+      test_kwargs: keyword arguments for the raw test; `selection_only` ones are removed, `env`,
+        `data` and the wrapper-only attributes are taken out here.
+      selector_rule: the language's payloads selector rule (it carries the candidate aspect).
+      module_identifier: the explicit module identifier, if the caller gave one.
+      selection_kwargs: where the selection inputs are read, when the language macro changed
+        `test_kwargs` first (its own defaults are no candidates); None = `test_kwargs`.
+      selection_only: names of keyword arguments that only feed the selection.
       topt_service: service key when `topt_data` maps several services.
       module_label_override: module label selected verbatim.
-      topt_library: label of libtopt (`rust_shared_library`); its runfiles path goes to
-        `TOPT_LIBRARY`.
-      extra_env: required language variables (spec §6.2), overwriting the caller's.
+      topt_library: label of libtopt; the wrapper exports its absolute path as `TOPT_LIBRARY`.
+      binding: the language binding's target, or None.
+      binding_attr: the raw test attribute `binding` is appended to (`deps`, `runtime_deps` or
+        `data`); appended after the selection inputs were read, so the binding is no candidate.
+      extra_env: required language variables, overwriting the caller's.
       default_env: function `(env dict, service) -> None` adding language defaults to a
         dict-typed caller env; None for none.
-      extra_data: more labels for the raw test's `data` (binding files, agent jars, ...).
+      extra_data: more labels for the raw test's `data` (pin files, agent jars, ...).
       go_metadata: Go only, the dict recorded as `bazel.go.attr.*` in the sidecar.
     """
     package = native.package_name()
@@ -139,6 +158,25 @@ def topt_test(
         module_included = "true" if runtime["module_included"] else "false"
 
     kwargs = dict(test_kwargs)
+    inputs = test_kwargs if selection_kwargs == None else selection_kwargs
+    encoded = {}
+    for key in INFERENCE_INPUTS[language]:
+        value = module_identifier if key == "module_identifier" else inputs.get(key)
+        value = encode_selection_value(value)
+        if value != None:
+            encoded[key] = value
+
+    # The candidate aspect walks `embed` (Go) or `deps` (the others), as the caller wrote them.
+    selection_deps = inputs.get("embed" if language == "go" else "deps")
+    for key in selection_only or []:
+        kwargs.pop(key, None)
+    extra_data = list(extra_data or [])
+    if binding != None:
+        if binding_attr == "data":
+            extra_data.append(binding)
+        else:
+            _add_binding(kwargs, binding_attr, binding)
+
     wrapper_kwargs = {}
     for key in WRAPPER_ONLY_ATTRS:
         if key in kwargs:
@@ -149,19 +187,13 @@ def topt_test(
     tags = list(wrapper_kwargs.get("tags") or [])
     testonly = kwargs.get("testonly")
 
-    encoded = {}
-    for key in INFERENCE_INPUTS[language]:
-        value = encode_selection_value(selection_attrs.get(key))
-        if value != None:
-            encoded[key] = value
-
     repo_prefix = "@%s//" % repo
     manifest_label = repo_prefix + ":" + manifest_path
     selector_name = name + "_topt_payloads"
     metadata_name = name + "_topt_bazel_metadata"
     raw_name = "%s__raw_%s_test" % (name, language)
 
-    PAYLOADS_SELECTORS[language](
+    selector_rule(
         name = selector_name,
         language = language,
         labels = labels,
@@ -171,7 +203,7 @@ def topt_test(
         module_label_override = module_label_override or "",
         selection_attrs = json.encode(encoded),
         context = context,
-        deps = selection_deps or [],
+        deps = selection_deps if type(selection_deps) in ("list", "tuple") else [],
         groups = [repo_prefix + ":module_" + label for label in labels],
         full_bundle = repo_prefix + ":test_optimization_files",
         tags = ["manual"],
@@ -213,7 +245,7 @@ def topt_test(
     topt_env.update(extra_env or {})
 
     data = normalize_data(kwargs.pop("data", None), context)
-    data = data + [":" + selector_name, manifest_label, topt_library] + (extra_data or [])
+    data = data + [":" + selector_name, manifest_label, topt_library] + extra_data
 
     test_rule(
         name = raw_name,
@@ -227,10 +259,8 @@ def topt_test(
         name = name,
         test = ":" + raw_name,
         metadata = ":" + metadata_name,
-        rlocation_env = {
-            manifest_label: "DD_TEST_OPTIMIZATION_MANIFEST_FILE",
-            topt_library: "TOPT_LIBRARY",
-        },
+        rlocation_env = {manifest_label: "DD_TEST_OPTIMIZATION_MANIFEST_FILE"},
+        library = topt_library,
         env = env,
         topt_env = topt_env,
         data = data,

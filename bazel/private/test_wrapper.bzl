@@ -1,13 +1,17 @@
 """The public test target of every dd_topt_<lang>_test macro.
 
 A small test rule whose executable is a generated shell script. The script exports the Test
-Optimization environment (spec §6.2), copies the Bazel target metadata sidecar into
-`$TEST_UNDECLARED_OUTPUTS_DIR/bazel_target_metadata.json` (spec §6.4), then `exec`s the raw test
-from the runfiles tree. Because the environment lives in the script and every file the test reads
-is in its runfiles, the target behaves the same locally, in CI and under remote execution.
+Optimization environment, copies the Bazel target metadata sidecar into
+`$TEST_UNDECLARED_OUTPUTS_DIR/bazel_target_metadata.json`, then `exec`s the raw test from the
+runfiles tree (docs/bazel.md, "What every language macro does"). Because the environment lives in
+the script and every file the test reads is in its runfiles, the target behaves the same locally,
+in CI and under remote execution.
 
-Runfiles paths (`DD_TEST_OPTIMIZATION_MANIFEST_FILE`, `TOPT_LIBRARY`) are computed here from the
-files themselves, so the rule works on Bazel versions without `$(rlocationpath)` (4.x) as well.
+`DD_TEST_OPTIMIZATION_MANIFEST_FILE` is a runfiles path (libtopt resolves it); `TOPT_LIBRARY` is the
+absolute path of libtopt in this test's runfiles, resolved by the script at run time, so every
+binding loads exactly that file without a runfiles lookup of its own. Runfiles paths are computed
+here from the files themselves, so the rule works on Bazel versions without `$(rlocationpath)`
+(4.x) as well.
 """
 
 load(":payloads_selector.bzl", "rlocation_path")
@@ -25,12 +29,17 @@ def shell_quote(s):
     """
     return "'" + s.replace("'", "'\\''") + "'"
 
+def _library_file(target, label):
+    files = target.files.to_list()
+    libs = [f for f in files if f.basename.endswith(_SHARED_LIBRARY_SUFFIXES)]
+    if libs:
+        return libs[0]
+    if len(files) != 1:
+        fail("%s: topt_library must provide a shared library (.so, .dylib or .dll), got %d files from %s" % (label, len(files), target.label))
+    return files[0]
+
 def _single_file(target, what, label):
     files = target.files.to_list()
-    if what == "TOPT_LIBRARY":
-        libs = [f for f in files if f.basename.endswith(_SHARED_LIBRARY_SUFFIXES)]
-        if libs:
-            return libs[0]
     if len(files) != 1:
         fail("%s: %s must be a single file, got %d files from %s; pass a target with exactly one file" % (label, what, len(files), target.label))
     return files[0]
@@ -47,6 +56,8 @@ def _wrapper_impl(ctx):
     env.update(ctx.attr.topt_env)
     for target, key in ctx.attr.rlocation_env.items():
         env[key] = rlocation_path(ctx.workspace_name, _single_file(target, key, ctx.label))
+    env.pop("TOPT_LIBRARY", None)
+    library = rlocation_path(ctx.workspace_name, _library_file(ctx.attr.library, ctx.label))
 
     lines = [
         "#!/usr/bin/env bash",
@@ -67,30 +78,43 @@ def _wrapper_impl(ctx):
         "  fi",
         "fi",
         "_topt_runfiles=\"${RUNFILES_DIR:-${TEST_SRCDIR:-$0.runfiles}}\"",
+        "case \"$_topt_runfiles\" in /*) ;; *) _topt_runfiles=\"$PWD/$_topt_runfiles\" ;; esac",
+        # libtopt's absolute path: the runfiles tree, else the runfiles manifest.
+        "TOPT_LIBRARY=\"$_topt_runfiles/%s\"" % library,
+        "if [ ! -e \"$TOPT_LIBRARY\" ] && [ -n \"${RUNFILES_MANIFEST_FILE:-}\" ]; then",
+        "  _topt_real=\"$(awk -v k=%s '$1 == k { print substr($0, length(k) + 2); exit }' \"$RUNFILES_MANIFEST_FILE\")\"" % shell_quote(library),
+        "  [ -z \"$_topt_real\" ] || TOPT_LIBRARY=\"$_topt_real\"",
+        "fi",
+        "export TOPT_LIBRARY",
         "exec \"$_topt_runfiles/%s\" \"$@\"" % rlocation_path(ctx.workspace_name, raw_exe),
         "",
     ])
     script = ctx.actions.declare_file(ctx.label.name)
     ctx.actions.write(script, "\n".join(lines), is_executable = True)
 
-    runfiles = ctx.runfiles(files = [script, raw_exe] + ctx.files.metadata + ctx.files.data)
+    runfiles = ctx.runfiles(files = [script, raw_exe] + ctx.files.metadata + ctx.files.library + ctx.files.data)
     runfiles = runfiles.merge(raw[DefaultInfo].default_runfiles)
-    for target in ctx.attr.data + [ctx.attr.metadata] + ctx.attr.rlocation_env.keys():
+    for target in ctx.attr.data + [ctx.attr.metadata, ctx.attr.library] + ctx.attr.rlocation_env.keys():
         runfiles = runfiles.merge(target[DefaultInfo].default_runfiles)
     return [DefaultInfo(executable = script, runfiles = runfiles)]
 
 topt_wrapped_test = rule(
     implementation = _wrapper_impl,
     test = True,
-    doc = "Runs a raw test with the Test Optimization environment and metadata sidecar (spec §6.1).",
+    doc = "Runs a raw test with the Test Optimization environment and metadata sidecar.",
     attrs = {
         "data": attr.label_list(allow_files = True, doc = "Files the `env` values may reference with $(location)/$(rootpath)."),
         "env": attr.string_dict(doc = "The caller's environment (may come from a select())."),
         "language": attr.string(doc = "go, python, java, nodejs, dotnet or ruby (for the script header)."),
+        "library": attr.label(
+            allow_files = True,
+            mandatory = True,
+            doc = "libtopt; the script exports its absolute runfiles path as `TOPT_LIBRARY`.",
+        ),
         "metadata": attr.label(allow_single_file = True, doc = "The `<name>_topt_bazel_metadata` target."),
         "rlocation_env": attr.label_keyed_string_dict(
             allow_files = True,
-            doc = "Target -> variable set to the runfiles path of its file (the manifest, libtopt).",
+            doc = "Target -> variable set to the runfiles path of its file (the manifest).",
         ),
         "test": attr.label(executable = True, cfg = "target", mandatory = True, doc = "The raw test target."),
         "topt_env": attr.string_dict(doc = "Variables the macro requires; they overwrite `env`."),

@@ -5,7 +5,8 @@ test can call a `dd_topt_<lang>_test` macro and inspect the targets it would dec
 with `rule()` keep their Starlark implementation's name as `kind` (e.g. `_selector_impl`).
 
 Labels in load() resolve against the repository root: `//pkg:file.bzl`, `@topt//pkg:file.bzl` and
-`:file.bzl` (relative to the loading file).
+`:file.bzl` (relative to the loading file); other rulesets' files resolve to the stand-ins under
+stubs/ (STUBS).
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ NATIVE_RULES = [
     "py_test",
     "py_library",
     "java_test",
+    "java_library",
+    "label_flag",
     "filegroup",
     "exports_files",
     "genrule",
@@ -141,8 +144,12 @@ def repository_rule(implementation, attrs = {}, doc = "", environ = [], local = 
 
 _cache: dict[pathlib.Path, sl.FrozenModule] = {}
 
+STUBS = {"@io_bazel_rules_go//go:def.bzl": pathlib.Path(__file__).parent / "stubs" / "rules_go_def.bzl"}
+
 
 def resolve(label: str, current: pathlib.Path) -> pathlib.Path:
+    if label in STUBS:
+        return STUBS[label]
     if label.startswith(":"):
         return current.parent / label[1:]
     m = re.fullmatch(r"(?:@topt|@)?//([^:]*):(.+)", label)

@@ -11,15 +11,6 @@ def test_public_files_load():
         h.load(h.ROOT / path)
 
 
-def test_context_repo_key():
-    mod = h.load(h.ROOT / "bazel/private/post_test.bzl")
-    key = lambda repo, name: h.call(mod, "context_repo_key", repo, name)
-    assert key("test_optimization_data", "test_optimization_context") == "test_optimization_data"
-    assert key("tests", "test_optimization_context_api") == "tests_api"
-    assert key("_main~test_optimization_sync_extension~test_optimization_data", "test_optimization_context") == "test_optimization_data"
-    assert key("+test_optimization_multi_sync_extension+tests", "test_optimization_context_worker") == "tests_worker"
-
-
 @pytest.mark.parametrize("label,needle", [
     ("@other//x:y", "does not support external labels"),
     ("x:y", "must look like //pkg:name"),
@@ -39,11 +30,53 @@ def test_targets_helper():
     by_name = {c["name"]: c for c in h.CALLS}
     doctor = by_name["dd_test_optimization_doctor"]
     uploader = by_name["dd_upload_payloads"]
-    assert doctor["data"] == ["@test_optimization_data//:test_optimization_context"]
+    # No label of the sync repository: `bazel run` must not fetch (and so re-run) the sync.
+    assert "data" not in doctor and "data" not in uploader
+    assert doctor["sync_repos"] == ["test_optimization_data"]
     assert doctor["expected_targets"] == ["//a:b"]
-    assert uploader["data"] == doctor["data"] and uploader["quiescent_sec"] == 0
+    assert uploader["sync_repos"] == doctor["sync_repos"] and uploader["quiescent_sec"] == 0
     assert by_name["test_optimization"]["srcs"] == [":dd_test_optimization_doctor", ":dd_upload_payloads"]
-    md.expect_error(lambda: h.call(mod, "run", {"doctor_kwargs": {"data": []}}), "doctor_kwargs may not set 'data'")
+    md.expect_error(lambda: h.call(mod, "run", {"doctor_kwargs": {"sync_repos": []}}), "doctor_kwargs may not set 'sync_repos'")
+
+
+def _launcher_contexts(tmp_path, repos, layout):
+    """Runs the launchers' shell preamble from inside a fake output base; returns (rc, out, err)."""
+    src = 'load("//bazel/private:post_test.bzl", "LAUNCHER_PREAMBLE")\ndef get():\n    return LAUNCHER_PREAMBLE\n'
+    preamble = h.call(h.eval_source("preamble", src, h.ROOT / "x.bzl"), "get")
+    ob = tmp_path / "output_base"
+    for path in layout:
+        (ob / path).parent.mkdir(parents=True, exist_ok=True)
+        (ob / path).write_text("{}")
+    bindir = ob / "execroot/ws/bazel-out/k8-fastbuild/bin"
+    bindir.mkdir(parents=True)
+    script = bindir / "dd_test_optimization_doctor"
+    body = list(preamble) + [f"_topt_context {r}" for r in repos] + ['printf "%s\\n" "${_topt_contexts[@]}"', ""]
+    script.write_text("\n".join(body))
+    script.chmod(0o755)
+    import subprocess
+
+    r = subprocess.run([str(script)], capture_output=True, text=True, cwd=tmp_path)
+    return r.returncode, r.stdout.split(), r.stderr, ob
+
+
+def test_launchers_find_each_sync_context_in_the_output_base(tmp_path):
+    rc, out, err, ob = _launcher_contexts(tmp_path, ["test_optimization_data", "tests_api"], [
+        "external/test_optimization_data/.testoptimization/context.json",
+        # bzlmod: the folder carries the extension's prefix (Bazel 7 `~`, Bazel 8 `+`).
+        "external/+test_optimization_multi_sync_extension+tests_api/custom_out/context.json",
+        "external/tests_api_2/.testoptimization/context.json",
+    ])
+    assert rc == 0, err
+    assert out == [
+        "--context", f"test_optimization_data={ob}/external/test_optimization_data/.testoptimization/context.json",
+        "--context", f"tests_api={ob}/external/+test_optimization_multi_sync_extension+tests_api/custom_out/context.json",
+    ]
+
+
+def test_launchers_fail_without_a_synced_context(tmp_path):
+    rc, out, err, ob = _launcher_contexts(tmp_path, ["test_optimization_data"], ["external/other/x/context.json"])
+    assert rc == 2 and out == []
+    assert "no context.json of the sync repository test_optimization_data" in err and "run bazel test first" in err
 
 
 def test_multi_sync_repo_names():

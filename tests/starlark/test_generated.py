@@ -2,7 +2,7 @@
 
 `topt sync` runs against `topt intake` (the local API stand-in serving testdata/api fixtures); the
 generated files are then evaluated in the Starlark harness: every label a macro would build exists,
-every file a target names exists, and `topt_data` has the documented shape (spec §1.8, §4). Finally
+every file a target names exists, and `topt_data` has the documented shape (docs/sync.md). Finally
 a real macro is called with the generated `topt_data` and its selector analysed.
 """
 

@@ -113,7 +113,8 @@ def _crate_deps():
 def _eval_build(path):
     h.CALLS.clear()
     source = "".join(
-        f"{n} = native.{n}\n" for n in ("filegroup", "exports_files", "alias", "cc_library", "cc_test")
+        f"{n} = native.{n}\n"
+        for n in ("filegroup", "exports_files", "alias", "cc_library", "cc_test", "java_library", "label_flag")
     ) + path.read_text()
     # load()s of rules_rust/rules_cc/rules_python resolve to recording stubs.
     stub_src = '''
@@ -129,6 +130,8 @@ rust_test_suite = _r("rust_test_suite")
 cc_library = _r("cc_library")
 cc_test = _r("cc_test")
 py_library = _r("py_library")
+go_library = _r("go_library")
+java_library = _r("java_library")
 '''
     stub = h.eval_source("rules_stub", stub_src, h.ROOT / "stub.bzl")
     import starlark as sl
@@ -136,12 +139,15 @@ py_library = _r("py_library")
     mod = h.new_module()
     mod.add_callable("package", lambda **kw: None)
     mod.add_callable("config_setting", lambda **kw: h.CALLS.append(dict(kind="config_setting", **kw)))
-    mod.add_callable("glob", lambda include, exclude=None, allow_empty=False, **_: [
-        str(p.relative_to(path.parent)) for pat in include for p in sorted(path.parent.glob(pat)) if p.is_file()
-    ])
+    def glob(include, exclude=None, allow_empty=False, **_):
+        excluded = {p for pat in (exclude or []) for p in path.parent.glob(pat)}
+        return [str(p.relative_to(path.parent)) for pat in include for p in sorted(path.parent.glob(pat))
+                if p.is_file() and p not in excluded]
+
+    mod.add_callable("glob", glob)
 
     def loader(label):
-        if label.startswith("@rules_"):
+        if label.startswith(("@rules_", "@io_bazel_rules_go//")):
             return stub
         return h.load(h.resolve(label, path))
 
@@ -168,8 +174,28 @@ def test_rust_targets_use_every_crate_dependency():
 
 
 def test_lang_build_files():
-    for lang in ("go", "python", "java", "nodejs", "dotnet", "ruby"):
-        targets = _eval_build(h.ROOT / "lang" / lang / "BUILD.bazel")
-        name = "topt" if lang == "python" else "binding"
-        assert name in targets, lang
-    assert _eval_build(h.ROOT / "lang/python/BUILD.bazel")["topt"]["srcs"], "the Python binding has no sources"
+    for lang in ("nodejs", "dotnet", "ruby"):
+        assert "binding" in _eval_build(h.ROOT / "lang" / lang / "BUILD.bazel"), lang
+
+    # Go: a real cgo go_library whose importpath is the module line of lang/go/go.mod.
+    go = _eval_build(h.ROOT / "lang/go/BUILD.bazel")["binding"]
+    assert go["kind"] == "go_library" and go["cgo"] is True
+    module = (h.ROOT / "lang/go/go.mod").read_text().split("\n")[0].split()[1]
+    assert go["importpath"] == module
+    assert "raw.c" in go["srcs"] and "raw.h" in go["srcs"] and "topt.h" in go["srcs"]
+    assert not [s for s in go["srcs"] if s.endswith("_test.go")]
+
+    # Java: a java_library over the sources, its JNA through a label_flag.
+    java = _eval_build(h.ROOT / "lang/java/BUILD.bazel")
+    assert java["topt"]["kind"] == "java_library" and java["topt"]["deps"] == [":jna"]
+    assert java["topt"]["srcs"] and all(s.endswith(".java") for s in java["topt"]["srcs"])
+    assert java["jna"]["kind"] == "label_flag" and java["jna"]["build_setting_default"] == ":jna_not_configured"
+
+    # Python: the native py_library (this Bazel has one), and no load of rules_python, so a
+    # WORKSPACE without rules_python can load the package.
+    text = (h.ROOT / "lang/python/BUILD.bazel").read_text()
+    assert "@rules_python" not in text
+    py = _eval_build(h.ROOT / "lang/python/BUILD.bazel")
+    assert py["topt"]["kind"] == "py_library" and py["topt"]["imports"] == ["."]
+    assert py["topt"]["srcs"] == [":binding_srcs"]
+    assert "topt/__init__.py" in py["binding_srcs"]["srcs"]

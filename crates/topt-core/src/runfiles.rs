@@ -433,13 +433,7 @@ impl Runfiles {
             mapping: RepoMapping::default(),
             source_repository: config.source_repository.clone(),
         };
-        if let Some(path) = config.runfiles_manifest_file.get() {
-            let path = PathBuf::from(path);
-            runfiles.directory = dir_from_manifest(&path).filter(|d| d.is_dir());
-            runfiles.manifest = Some(ManifestFile::load(&path)?);
-            runfiles.mode = Mode::Manifest;
-            runfiles.origin = config.runfiles_manifest_file.origin.clone();
-        } else if let Some((dir, origin)) = [
+        let directory = [
             &config.runfiles_dir,
             &config.test_srcdir,
             &config.java_runfiles,
@@ -450,7 +444,21 @@ impl Runfiles {
                 .map(PathBuf::from)
                 .filter(|d| d.is_dir())
                 .map(|d| (d, s.origin.clone()))
-        }) {
+        });
+        // A manifest that does not exist gives way to a runfiles directory: Bazel 4's Java
+        // launcher exports `<runfiles>/MANIFEST` even where the sandbox does not stage that file,
+        // next to a complete runfiles tree. Alone, it stays an error.
+        let manifest = config
+            .runfiles_manifest_file
+            .get()
+            .map(PathBuf::from)
+            .filter(|p| p.is_file() || directory.is_none());
+        if let Some(path) = manifest {
+            runfiles.directory = dir_from_manifest(&path).filter(|d| d.is_dir());
+            runfiles.manifest = Some(ManifestFile::load(&path)?);
+            runfiles.mode = Mode::Manifest;
+            runfiles.origin = config.runfiles_manifest_file.origin.clone();
+        } else if let Some((dir, origin)) = directory {
             runfiles.directory = Some(dir);
             runfiles.mode = Mode::Directory;
             runfiles.origin = origin;
@@ -589,6 +597,35 @@ impl Runfiles {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Setting;
+
+    #[test]
+    fn a_missing_manifest_gives_way_to_a_runfiles_directory() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let runfiles_dir = dir.path().join("t.runfiles");
+        fs::create_dir_all(runfiles_dir.join("ws")).expect("mkdir");
+        fs::write(runfiles_dir.join("ws/f"), "x").expect("write");
+        let mut config = Config::empty();
+        config.runfiles_manifest_file = Setting {
+            value: Some(runfiles_dir.join("MANIFEST").into_os_string()),
+            origin: Origin::Override,
+        };
+        config.java_runfiles = Setting {
+            value: Some(runfiles_dir.clone().into_os_string()),
+            origin: Origin::Override,
+        };
+        let rf = Runfiles::discover(&config).expect("a missing manifest is not an error");
+        assert_eq!(rf.mode(), Mode::Directory);
+        assert_eq!(rf.directory(), Some(runfiles_dir.as_path()));
+        assert_eq!(rf.manifest_path(), None);
+
+        // With no runfiles directory to fall back to, a missing manifest stays an error.
+        config.java_runfiles = Setting {
+            value: None,
+            origin: Origin::Unset,
+        };
+        assert!(Runfiles::discover(&config).is_err());
+    }
 
     #[test]
     fn absolute_paths() {

@@ -1,6 +1,6 @@
-"""Implementation of dd_topt_py_test (see lang/python/defs.bzl for the user documentation)."""
+"""dd_topt_py_test: its one definition."""
 
-load("//bazel:lang_support.bzl", "topt_test")
+load("//bazel:lang_support.bzl", "topt_python_payloads_selector", "topt_test")
 
 _RUN_PYTEST = Label("//lang/python/private:run_pytest.py")
 
@@ -8,63 +8,65 @@ _RUN_PYTEST = Label("//lang/python/private:run_pytest.py")
 _SELECTION_ONLY = ["importpath", "module_path"]
 
 def _add_ddtrace(env, _service):
-    # PYTEST_ADDOPTS gets --ddtrace unless the caller opted out with --no-ddtrace (spec §6.2).
+    # PYTEST_ADDOPTS gets --ddtrace unless the caller opted out with --no-ddtrace.
     current = env.get("PYTEST_ADDOPTS")
     if current == None:
         env["PYTEST_ADDOPTS"] = "--ddtrace"
     elif type(current) == "string" and "--no-ddtrace" not in current.split(" "):
         env["PYTEST_ADDOPTS"] = current + " --ddtrace"
 
-def python_selection_attrs(kwargs, module_identifier = None):
-    """The selection attributes of a dd_topt_py_test call (spec §5.3, Python row).
-
-    Args:
-      kwargs: the macro's keyword arguments.
-      module_identifier: the explicit identifier, if any.
-
-    Returns:
-      A dict by attribute name.
-    """
-    return {
-        "module_identifier": module_identifier,
-        "imports": kwargs.get("imports"),
-        "deps": kwargs.get("deps"),
-        "importpath": kwargs.get("importpath"),
-        "module_path": kwargs.get("module_path"),
-    }
-
 def dd_topt_py_test(
         name,
         topt_data,
+        py_test_rule = None,
         topt_service = None,
         module_label_override = None,
         module_identifier = None,
         runner_mode = "consumer_runner",
-        py_test_rule = None,
         topt_library = Label("//:topt"),
         binding = Label("//lang/python:topt"),
         **kwargs):
-    """See lang/python/defs.bzl.
+    """A `py_test` that gets the Test Optimization data of its Python module.
+
+    Declares `<name>` (the test you run), `<name>__raw_python_test`, `<name>_topt_payloads` and
+    `<name>_topt_bazel_metadata` (docs/bazel.md, "What every language macro does").
+
+    Module selection, at analysis time: with `module_identifier`, only that identifier (a miss
+    fails the build); otherwise, in order: `imports`, candidates from `deps` (their `imports`,
+    `importpath`, `module_path`, transitively), `importpath`, `module_path`, then
+    `<module path>.<package>`; identifiers are dotted (`a/b` becomes `a.b`).
+
+    Python extras: `PYTEST_ADDOPTS` gets `--ddtrace` unless it contains `--no-ddtrace`; the
+    Python binding (`import topt`) is added to `deps`.
 
     Args:
-      name: see defs.bzl.
-      topt_data: see defs.bzl.
-      topt_service: see defs.bzl.
-      module_label_override: see defs.bzl.
-      module_identifier: see defs.bzl.
-      runner_mode: see defs.bzl.
-      py_test_rule: see defs.bzl.
-      topt_library: see defs.bzl.
-      binding: see defs.bzl.
-      **kwargs: see defs.bzl.
+      name: the public test target.
+      topt_data: `topt_data` from `@<sync repo>//:export.bzl`, or `topt_data_by_service` of the
+        multi-service aggregator (then pass `topt_service`).
+      py_test_rule: the py_test rule; default `native.py_test` (pass rules_python's `py_test` where
+        Bazel has no native Python rules).
+      topt_service: the service key (or name) when `topt_data` holds several services.
+      module_label_override: a module label (without `module_`) selected verbatim; an unknown
+        one fails the build and lists the labels.
+      module_identifier: the module identifier (e.g. `com.acme.api`), the only candidate.
+      runner_mode: `consumer_runner` (your `main`) or `managed_pytest` (a bundled pytest entry
+        point is the `main`; `args` and `imports` default to the package).
+      topt_library: libtopt (default `@topt//:topt`, built by rules_rust); the test gets its
+        absolute path in `TOPT_LIBRARY`.
+      binding: the Python binding (default `@topt//lang/python:topt`, a py_library), added to
+        `deps`; None leaves it out.
+      **kwargs: py_test attributes (`imports` and `deps` also feed the selection). `args`,
+        `flaky`, `local`, `shard_count`, `size`, `tags`, `timeout` and `visibility` go to the
+        public test; `env` (a dict or a select()) is exported by it; `data` (a list, one label or
+        a select()) goes to both. Selection-only, not passed to py_test:
+          importpath: a module identifier candidate.
+          module_path: a module identifier candidate.
     """
-    selection_attrs = python_selection_attrs(kwargs, module_identifier)
-    for key in _SELECTION_ONLY:
-        kwargs.pop(key, None)
+    selection_kwargs = dict(kwargs)
     if py_test_rule == None:
         py_test_rule = getattr(native, "py_test", None)
         if py_test_rule == None:
-            fail("dd_topt_py_test(%s): this Bazel has no native py_test; pass py_test_rule = py_test from @rules_python//python:py_test.bzl" % name)
+            fail("dd_topt_py_test(%s): this Bazel has no native py_test; pass py_test_rule = py_test from @rules_python//python:defs.bzl" % name)
     if runner_mode not in ("consumer_runner", "managed_pytest"):
         fail("dd_topt_py_test(%s): runner_mode must be 'consumer_runner' or 'managed_pytest', got %r" % (name, runner_mode))
     if runner_mode == "managed_pytest":
@@ -75,18 +77,20 @@ def dd_topt_py_test(
             kwargs["args"] = [package or "."]
         if kwargs.get("imports") == None:
             kwargs["imports"] = [package] if package else []
-    if binding != None:
-        kwargs["deps"] = (kwargs.get("deps") or []) + [binding]
     topt_test(
         language = "python",
         name = name,
         topt_data = topt_data,
         test_rule = py_test_rule,
         test_kwargs = kwargs,
-        selection_attrs = selection_attrs,
-        selection_deps = selection_attrs["deps"],
+        selector_rule = topt_python_payloads_selector,
+        module_identifier = module_identifier,
+        selection_kwargs = selection_kwargs,
+        selection_only = _SELECTION_ONLY,
         topt_service = topt_service,
         module_label_override = module_label_override,
         topt_library = topt_library,
+        binding = binding,
+        binding_attr = "deps",
         default_env = _add_ddtrace,
     )

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# The user guide is a test: the walk-through of docs/bazel.md (every block marked `<!-- file: … -->`
+# or `<!-- run -->`, extracted by guide.py) is run as written, in a fresh workspace next to topt's
+# sources, on Debian's Bazel 4.2.3 offline: the sync through the repository rule, `bazel test`,
+# the doctor, the uploader (dry run, then real) into a local `topt intake`, then `topt ci`. Then
+# the claims of "The API key": the value-less --repo_env crashes Bazel 4.2.3, and a missing key
+# fails the sync with a hint that points at that section.
+#
+# What the suite adds around the guide, as a user's machine would have it: a git repository for
+# the workspace, the key and the intake URL in the environment, and a `bazel` on PATH that keeps
+# the suite's output base, caches and a per-run FETCH_SALT (so the cached output base never runs a
+# stale topt) and re-runs tests instead of serving them from the cache (the output base outlives
+# the uploader's deletions). Needs tests/bazel4/setup.sh. Cached under $TOPT_BAZEL4_CACHE.
+set -euo pipefail
+suite=guide
+source "$(dirname "$0")/lib.sh"
+need_tools
+
+say "building topt (for the local intake)"
+(cd "$root" && cargo build --quiet -p topt-cli) || die "cargo build failed"
+topt="$root/target/debug/topt"
+
+base="$work/guide"
+ws="$base/shop"
+rm -rf "$ws" "$base/bin"
+mkdir -p "$ws" "$base/bin"
+ln -sfn "$root" "$base/topt"
+python3 "$bazel4/guide.py" extract "$root/docs/bazel.md" "$ws" || die "cannot extract the walk-through from docs/bazel.md"
+python3 "$bazel4/guide.py" commands "$root/docs/bazel.md" > "$base/commands.sh"
+[[ -s "$ws/WORKSPACE" && -s "$base/commands.sh" ]] || die "docs/bazel.md has no marked WORKSPACE or commands"
+(cd "$ws" && git init -q && git remote add origin https://github.com/acme/shop.git &&
+  git add -A && git -c user.name=Shop -c user.email=shop@example.com commit -qm "shop: first commit") ||
+  die "git init of the workspace failed"
+
+bazel_cmd guide
+cat > "$base/suite.bazelrc" <<RC
+build ${bzflags[*]}
+build --repo_env=FETCH_SALT=$(date +%s%N)
+test --nocache_test_results
+RC
+real_bazel="$(command -v bazel)"
+cat > "$base/bin/bazel" <<SH
+#!/usr/bin/env bash
+exec "$real_bazel" --batch "--output_base=$cache/output_base/guide" "--bazelrc=$base/suite.bazelrc" "\$@"
+SH
+chmod +x "$base/bin/bazel"
+
+start_intake "$topt" "$work/guide-intake.jsonl"
+export PATH="$base/bin:$PATH"
+export DD_API_KEY=local DD_TEST_OPTIMIZATION_AGENTLESS_URL="$intake_url"
+# topt_binary's cargo build of topt and libtopt shares the checkout's target folder (the guide
+# documents TOPT_CARGO_TARGET_DIR), so it reuses the suite's own debug build.
+export TOPT_CARGO_TARGET_DIR="$root/target"
+
+say "running the walk-through's $(wc -l < "$base/commands.sh") commands as written"
+(cd "$ws" && bash -euo pipefail -x "$base/commands.sh") || die "a command of the walk-through failed (see above)"
+
+uploads="$(grep -c '"kind":"citestcycle"' "$work/guide-intake.jsonl" || true)"
+[[ "$uploads" -eq 2 ]] || die "expected 2 citestcycle uploads (bazel run of the uploader, then topt ci), got $uploads"
+grep -q '//checkout/api/handlers:handlers_test' "$work/guide-intake.jsonl" || die "the uploads lack the test's bazel.target"
+grep -q 'github.com/acme/shop' "$work/guide-intake.jsonl" || die "the uploads lack the workspace's git metadata"
+
+cd "$ws"
+say "the API key: a value-less --repo_env crashes Bazel 4.2.3"
+if bazel build --repo_env=DD_API_KEY //checkout/... > "$work/guide-valueless.log" 2>&1; then
+  die "value-less --repo_env=DD_API_KEY did not crash this Bazel: update \"The API key\" in docs/bazel.md"
+fi
+grep -q 'NullPointerException' "$work/guide-valueless.log" || die "unexpected failure: $(tail -3 "$work/guide-valueless.log")"
+
+say "the API key: without it the sync fails, pointing at \"The API key\""
+if env -u DD_API_KEY bazel build --repo_env=FETCH_SALT=no-key //checkout/... > "$work/guide-nokey.log" 2>&1; then
+  die "the sync succeeded without DD_API_KEY"
+fi
+grep -q '"The API key"' "$work/guide-nokey.log" || die "the missing-key failure does not point at \"The API key\": $(grep -m3 -i 'error\|fail' "$work/guide-nokey.log")"
+say "OK: the walk-through of docs/bazel.md ran as written (sync, test, doctor, dry run, upload, topt ci: $uploads uploads) and the API key forms behave as documented"
