@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-// bep and remote are not yet used by upload/doctor/ci (they read bazel-testlogs today): their
+// bep, ledger and remote are not yet used by upload/doctor/ci (they read bazel-testlogs today): their
 // unused items are allowed until they are wired in.
 #[allow(dead_code, unused_imports)]
 mod bep;
@@ -13,6 +13,8 @@ mod doctor;
 mod http;
 mod inspect;
 mod intake;
+#[allow(dead_code, unused_imports)]
+mod ledger;
 #[allow(dead_code, unused_imports)]
 mod remote;
 mod sync;
