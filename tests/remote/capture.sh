@@ -12,8 +12,11 @@
 # The workspace has three sh_tests: one plain, one with shard_count = 2, and one flaky = True that
 # fails its first attempt. Every test writes an undeclared output, so Bazel zips test.outputs.
 #
-#   tests/remote/capture.sh           capture into $work (default /tmp/bep-capture) and compare
-#   tests/remote/capture.sh --update  also copy the files into testdata/bep/bazel-4.2.3/
+#   tests/remote/capture.sh           capture into $work (default /tmp/bep-capture)
+#   tests/remote/capture.sh --check   then, while BuildGrid still runs, read every output the BEP
+#                                     files name (bytestream:// from BuildGrid, file:// in place)
+#                                     with topt's BEP reader and ByteStream client (a Rust test)
+#   tests/remote/capture.sh --update  copy the files into testdata/bep/bazel-4.2.3/
 #
 # Digests, ports, paths and times differ from one capture to the next: after --update, the BEP
 # reader's fixture tests (crates/topt-cli/src/bep/tests.rs) name the new values.
@@ -77,8 +80,10 @@ YML
 "$bgd" server start "$work/buildgrid.yml" > "$work/buildgrid.log" 2>&1 &
 bgd_pid=$!
 trap 'kill "$bgd_pid" 2>/dev/null || true' EXIT
-for _ in $(seq 100); do
+# BuildGrid imports for a few seconds (longer on a busy machine) before it listens.
+for _ in $(seq 600); do
   (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+  kill -0 "$bgd_pid" 2>/dev/null || break
   sleep 0.1
 done
 (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || die "BuildGrid did not start: $(tail -5 "$work/buildgrid.log")"
@@ -141,6 +146,13 @@ run cached-locally ob1 "${remote[@]}"
 run cached-remotely ob2 "${remote[@]}"
 run instance-name ob3 "${remote[@]}" --remote_instance_name=main
 run local-files ob4 --runs_per_test=2
+
+if [[ ${1:-} == --check ]]; then
+  say "reading every output the BEP files name (cargo test remote::tests::live)"
+  (cd "$root" && TOPT_CAPTURE_BEP_DIR="$work/bep" TOPT_CAPTURE_REMOTE="grpc://127.0.0.1:$port" \
+    cargo test --quiet -p topt-cli --bin topt remote::tests::live -- --ignored --nocapture) \
+    || die "the outputs the BEP names could not all be read"
+fi
 rm -rf "$work"/ob?
 
 if [[ ${1:-} == --update ]]; then

@@ -1,10 +1,11 @@
 //! The ByteStream client against servers the tests start on 127.0.0.1: a scripted tonic server
 //! that can lie ([`fake`]), a proxy that drops the connection ([`proxy`]), a TLS server with a
-//! certificate made by openssl, and BuildGrid ([`buildgrid`], `#[ignore]`d: the `remote` suite
-//! runs them, after tests/remote/setup.sh installed it).
+//! certificate made by openssl, and BuildGrid ([`buildgrid`] and [`live`], `#[ignore]`d: the
+//! `remote` suite runs them, after tests/remote/setup.sh installed it).
 
 mod buildgrid;
 mod fake;
+mod live;
 mod proxy;
 
 use std::path::{Path, PathBuf};
