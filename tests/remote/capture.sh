@@ -23,12 +23,11 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 work="${TOPT_BEP_CAPTURE_WORKDIR:-${TMPDIR:-/tmp}/bep-capture}"
-cache="${XDG_CACHE_HOME:-$HOME/.cache}/topt-tests"
-bgd="$cache/buildgrid-0.4.4/bin/bgd"
 say() { printf '[bep-capture] %s\n' "$*"; }
 die() { say "FAIL: $*" >&2; exit 1; }
 
-[[ -x $bgd ]] || die "no BuildGrid at $bgd; run tests/remote/setup.sh"
+bgd="${TOPT_BGD:-$(bash "$root/tests/remote/setup.sh" --bgd)}" || die "tests/remote/setup.sh failed"
+[[ -x $bgd ]] || die "no BuildGrid at $bgd"
 command -v bazel >/dev/null || die "no bazel; run tests/bazel4/setup.sh"
 
 rm -rf "$work"
@@ -36,47 +35,7 @@ mkdir -p "$work/ws/pkg" "$work/bep"
 cp -R "$root/tests/bazel4/stubs" "$work/stubs"
 
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-cat > "$work/buildgrid.yml" <<YML
-server:
-  - !channel
-    address: "127.0.0.1:$port"
-    insecure-mode: true
-authorization:
-  method: none
-storages:
-  - !lru-storage &cas
-    size: 256MB
-  - !lru-storage &main-cas
-    size: 256MB
-caches:
-  - !lru-action-cache &ac
-    storage: *cas
-    max-cached-refs: 1024
-    allow-updates: true
-    cache-failed-actions: true
-  - !lru-action-cache &main-ac
-    storage: *main-cas
-    max-cached-refs: 1024
-    allow-updates: true
-    cache-failed-actions: true
-instances:
-  - name: ""
-    services:
-      - !action-cache
-        cache: *ac
-      - !cas
-        storage: *cas
-      - !bytestream
-        storage: *cas
-  - name: "main"
-    services:
-      - !action-cache
-        cache: *main-ac
-      - !cas
-        storage: *main-cas
-      - !bytestream
-        storage: *main-cas
-YML
+sed "s/@PORT@/$port/" "$root/tests/remote/buildgrid.yml.in" > "$work/buildgrid.yml"
 "$bgd" server start "$work/buildgrid.yml" > "$work/buildgrid.log" 2>&1 &
 bgd_pid=$!
 trap 'kill "$bgd_pid" 2>/dev/null || true' EXIT

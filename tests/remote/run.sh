@@ -11,7 +11,8 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
-bash tests/remote/setup.sh
+TOPT_BGD="$(bash tests/remote/setup.sh --bgd)"
+export TOPT_BGD
 cargo test --quiet -p topt-cli --bin topt remote::tests::buildgrid -- --ignored
 TOPT_BEP_CAPTURE_WORKDIR="${TOPT_REMOTE_WORKDIR:-${TMPDIR:-/tmp}/topt-remote}" \
   bash tests/remote/capture.sh --check

@@ -64,11 +64,14 @@ pub struct Fetcher {
 
 impl Fetcher {
     /// Checks the settings (headers, endpoint); connects lazily, on the first download.
-    pub fn new(settings: Settings) -> Result<Fetcher, FetchError> {
+    pub fn new(mut settings: Settings) -> Result<Fetcher, FetchError> {
         let config = |m: String| FetchError::new("remote settings", ErrorKind::Config(m));
-        for (name, value) in &settings.headers {
-            parse_header(&format!("{name}={value}")).map_err(config)?;
-        }
+        settings.headers = settings
+            .headers
+            .iter()
+            .map(|(name, value)| parse_header(&format!("{name}={value}")))
+            .collect::<Result<_, _>>()
+            .map_err(config)?;
         if let Some(url) = &settings.remote_cache {
             endpoint_url(url).map_err(config)?;
         }

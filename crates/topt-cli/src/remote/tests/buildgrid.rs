@@ -3,7 +3,7 @@
 //! Blobs are written with ByteStream `Write` and CAS `BatchUpdateBlobs` by the test itself.
 //!
 //! `#[ignore]`d in the `rust` suite; the `remote` suite (scripts/test.sh remote) runs them with
-//! `--ignored` after tests/remote/setup.sh installed BuildGrid (or `TOPT_BGD` names a `bgd`).
+//! `--ignored`, `TOPT_BGD` naming the `bgd` tests/remote/setup.sh installed.
 
 use std::net::TcpStream;
 use std::path::PathBuf;
@@ -18,46 +18,12 @@ use tonic::codegen::tokio_stream;
 
 use super::*;
 
-const CONFIG: &str = r#"server:
-  - !channel
-    address: "127.0.0.1:@PORT@"
-    insecure-mode: true
-authorization:
-  method: none
-storages:
-  - !lru-storage &cas
-    size: 256MB
-  - !lru-storage &main-cas
-    size: 256MB
-caches:
-  - !lru-action-cache &ac
-    storage: *cas
-    max-cached-refs: 1024
-    allow-updates: true
-    cache-failed-actions: true
-  - !lru-action-cache &main-ac
-    storage: *main-cas
-    max-cached-refs: 1024
-    allow-updates: true
-    cache-failed-actions: true
-instances:
-  - name: ""
-    services:
-      - !action-cache
-        cache: *ac
-      - !cas
-        storage: *cas
-      - !bytestream
-        storage: *cas
-  - name: "main"
-    services:
-      - !action-cache
-        cache: *main-ac
-      - !cas
-        storage: *main-cas
-      - !bytestream
-        storage: *main-cas
-"#;
+/// tests/remote/buildgrid.yml.in, shared with tests/remote/capture.sh.
+fn config(port: u16) -> String {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/remote/buildgrid.yml.in");
+    let text = std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+    text.replace("@PORT@", &port.to_string())
+}
 
 /// A running `bgd server start`; stopped (SIGTERM, then SIGKILL) when dropped.
 pub struct BuildGrid {
@@ -67,16 +33,14 @@ pub struct BuildGrid {
 }
 
 impl BuildGrid {
-    /// `TOPT_BGD`, else the venv tests/remote/setup.sh makes in the test cache.
+    /// `TOPT_BGD`: tests/remote/run.sh sets it from `tests/remote/setup.sh --bgd`.
     pub fn bgd() -> PathBuf {
-        if let Some(p) = std::env::var_os("TOPT_BGD") {
-            return PathBuf::from(p);
+        match std::env::var_os("TOPT_BGD") {
+            Some(p) => PathBuf::from(p),
+            None => panic!(
+                "TOPT_BGD is unset: run tests/remote/run.sh, or set TOPT_BGD=\"$(tests/remote/setup.sh --bgd)\""
+            ),
         }
-        let cache = std::env::var_os("XDG_CACHE_HOME")
-            .map(PathBuf::from)
-            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
-            .unwrap_or_else(|| PathBuf::from("/nonexistent"));
-        cache.join("topt-tests/buildgrid-0.4.4/bin/bgd")
     }
 
     pub fn start() -> BuildGrid {
@@ -95,7 +59,7 @@ impl BuildGrid {
                 .unwrap()
                 .port();
             let config = dir.path().join("buildgrid.yml");
-            std::fs::write(&config, CONFIG.replace("@PORT@", &port.to_string())).unwrap();
+            std::fs::write(&config, self::config(port)).unwrap();
             let log = std::fs::File::create(dir.path().join("bgd.log")).unwrap();
             let child = Command::new(&bgd)
                 .args(["server", "start"])

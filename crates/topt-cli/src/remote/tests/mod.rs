@@ -83,7 +83,7 @@ fn reads_a_blob_in_chunks_verifies_it_and_sends_the_headers() {
     let dir = tempfile::tempdir().unwrap();
     let settings = Settings {
         headers: vec![
-            ("x-api-key".into(), "secret".into()),
+            ("X-API-Key".into(), "secret".into()),
             ("x-other".into(), "a=b".into()),
         ],
         instance_name: "ci/main".into(),
