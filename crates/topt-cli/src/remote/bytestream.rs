@@ -194,11 +194,10 @@ fn classify(endpoint: &str, status: tonic::Status) -> Failure {
     }
 }
 
-/// The delay before retry `n` (1-based): `base · 2^(n-1)`, capped, with ±25 % jitter.
+/// The delay before retry `n` (1-based): the HTTP clients' backoff, `base · 2^(n-1)` capped at
+/// 5 s, shortened by up to half at random.
 pub fn backoff(base: Duration, n: u32) -> Duration {
-    let exp = base.saturating_mul(1u32 << n.saturating_sub(1).min(16));
-    let capped = exp.min(MAX_BACKOFF);
-    capped.mul_f64(0.75 + fastrand::f64() * 0.5)
+    crate::http::policy::backoff(base, MAX_BACKOFF, n)
 }
 
 /// An error with its sources, `a: b: c` (tonic's own messages are terse).

@@ -22,7 +22,8 @@ pub struct Settings {
     /// Retries after UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, a failed connection or a
     /// read timeout; a retried read resumes at the offset already received.
     pub retries: u32,
-    /// The first retry's delay; each retry doubles it (with jitter), capped at 5 s.
+    /// The first retry's delay; each retry doubles it, capped at 5 s, shortened by up to half
+    /// at random (the HTTP clients' backoff).
     pub backoff: Duration,
     /// Blobs larger than this are refused before the download starts.
     pub max_blob_size: u64,

@@ -651,8 +651,8 @@ fn digests() {
     }
     let b = bytestream::backoff(Duration::from_millis(100), 1);
     assert!(
-        b >= Duration::from_millis(75) && b <= Duration::from_millis(125),
+        b >= Duration::from_millis(50) && b <= Duration::from_millis(100),
         "{b:?}"
     );
-    assert!(bytestream::backoff(Duration::from_millis(100), 30) <= Duration::from_millis(6250));
+    assert!(bytestream::backoff(Duration::from_millis(100), 30) <= Duration::from_secs(5));
 }
