@@ -308,6 +308,14 @@ fn proto_field_names_numbers_as_strings_and_enum_numbers_are_accepted() {
     );
     assert!(matches!(a.outputs[2].location, Location::Unsupported(_)));
     assert_eq!(a.undeclared_outputs().count(), 2);
+
+    // The strategy alone says remote cache hit; cachedLocally wins over both.
+    let by_strategy = r#"{"id":{"testResult":{"label":"//a:b"}},"testResult":{"executionInfo":{"strategy":"remote cache hit"}}}"#;
+    let both = r#"{"id":{"testResult":{"label":"//a:c"}},"testResult":{"cachedLocally":true,"executionInfo":{"cachedRemotely":true}}}"#;
+    let inv = parse_str(&format!("{by_strategy}\n{both}\n"));
+    let cached: Vec<Cached> = inv.attempts.iter().map(|a| a.cached).collect();
+    assert_eq!(cached, [Cached::Remotely, Cached::Locally]);
+    assert_eq!(inv.attempts[0].status, TestStatus::NoStatus);
 }
 
 #[test]
