@@ -32,7 +32,10 @@ command -v bazel >/dev/null || die "no bazel; run tests/bazel4/setup.sh"
 
 rm -rf "$work"
 mkdir -p "$work/ws/pkg" "$work/bep"
-cp -R "$root/tests/bazel4/stubs" "$work/stubs"
+# The offline stand-ins a Bazel 4 user provides, from docs/bazel.md (their one source), as the
+# Bazel 4 suites extract them.
+python3 "$root/tests/bazel4/guide.py" extract "$root/docs/bazel.md" --prefix third_party/bazel4_offline/ \
+  "$work/stubs" || die "cannot extract the offline stand-ins from docs/bazel.md"
 
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 sed "s/@PORT@/$port/" "$root/tests/remote/buildgrid.yml.in" > "$work/buildgrid.yml"
@@ -86,7 +89,6 @@ chmod +x pkg/*.sh
 cat > .bazelrc <<RC
 common --override_repository=remote_coverage_tools=$work/stubs/remote_coverage_tools
 common --override_repository=rules_cc=$work/stubs/rules_cc
-common --override_repository=rules_python=$work/stubs/rules_python
 common --override_repository=rules_java=/usr/share/bazel/rules/java
 RC
 
