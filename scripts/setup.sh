@@ -14,6 +14,8 @@ command -v zip >/dev/null || need+=(zip)
 command -v unzip >/dev/null || need+=(unzip)
 command -v cc >/dev/null || need+=(gcc libc6-dev)
 command -v nm >/dev/null || need+=(binutils)
+# The remote client's TLS test makes its certificates with openssl.
+command -v openssl >/dev/null || need+=(openssl)
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: apt-get install ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -25,7 +27,7 @@ command -v cargo >/dev/null || { echo "setup: cargo is required (rustup)"; exit 
 
 for script in lang/go/setup.sh lang/python/setup.sh lang/java/setup.sh lang/nodejs/setup.sh \
   lang/dotnet/setup.sh lang/ruby/setup.sh tests/starlark/setup.sh tests/bazel/setup.sh \
-  tests/bazel4/setup.sh; do
+  tests/bazel4/setup.sh tests/remote/setup.sh; do
   if [ -f "$script" ]; then
     echo "setup: $script"
     bash "$script"

@@ -25,10 +25,15 @@ impl Policy {
     /// at `max_delay`, times a random factor in [0.5, 1] so parallel clients do not retry in
     /// lockstep. The jitter only shortens the wait, so `max_delay` stays a true upper bound.
     pub fn backoff(&self, retry: u32) -> Duration {
-        let doubling = 1u32 << retry.saturating_sub(1).min(16);
-        let nominal = self.base_delay.saturating_mul(doubling).min(self.max_delay);
-        nominal.mul_f64(0.5 + fastrand::f64() * 0.5)
+        backoff(self.base_delay, self.max_delay, retry)
     }
+}
+
+/// [`Policy::backoff`] for any client (the gRPC remote-cache client uses it too).
+pub fn backoff(base_delay: Duration, max_delay: Duration, retry: u32) -> Duration {
+    let doubling = 1u32 << retry.saturating_sub(1).min(16);
+    let nominal = base_delay.saturating_mul(doubling).min(max_delay);
+    nominal.mul_f64(0.5 + fastrand::f64() * 0.5)
 }
 
 /// Statuses that are retried: the request timed out on the server, rate limiting, server errors.
