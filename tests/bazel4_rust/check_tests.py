@@ -2,7 +2,7 @@
 """Checks what `bazel test` ran, from its build event file (--build_event_json_file).
 
 Fails when a test target ran zero tests (libtest prints "running 0 tests": such a target proves
-nothing), or when a Rust crate of the workspace has tests (`#[test]` in src/ or tests/) but its
+nothing), or when a Rust crate that Bazel builds has tests (`#[test]` in src/ or tests/) but its
 Bazel package has no test target. Prints the number of test targets and of Rust tests that passed.
 
 Usage: check_tests.py BUILD_EVENTS_JSON REPOSITORY_ROOT
@@ -32,12 +32,17 @@ def test_logs(events_path):
 
 
 def crates_with_tests(root):
-    """Workspace members built by Bazel (with a BUILD.bazel) whose Rust sources contain tests."""
+    """Workspace members built by Bazel whose Rust sources contain tests.
+
+    A member is built by Bazel when its BUILD.bazel takes its sources (src/); xtask's, for one,
+    only exports its Cargo.toml for crate_universe.
+    """
     members = tomllib.loads((root / "Cargo.toml").read_text())["workspace"]["members"]
     packages = set()
     for member in members:
         crate = root / member
-        if not (crate / "BUILD.bazel").exists():
+        build = crate / "BUILD.bazel"
+        if not build.exists() or "src/" not in build.read_text():
             continue
         sources = list((crate / "src").glob("**/*.rs")) + list((crate / "tests").glob("*.rs"))
         if any("#[test]" in s.read_text(errors="replace") for s in sources):
