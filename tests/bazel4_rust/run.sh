@@ -43,7 +43,7 @@ flags=(
   --override_repository=bazel_skylib="$rules/bazel_skylib"
   --override_repository=rust_linux_x86_64="$cache/host_rust"
   --override_repository=rules_java=/usr/share/bazel/rules/java
-  --override_repository=remote_coverage_tools="$root/tests/bazel4/stubs/remote_coverage_tools"
+  --override_repository=remote_coverage_tools="$cache/standins/remote_coverage_tools"
   # crate_universe: the generator, and cargo over the suite's CARGO_HOME without network.
   --repo_env=CARGO_BAZEL_GENERATOR_URL="file://$generator"
   --repo_env=CARGO_BAZEL_GENERATOR_SHA256="$(sha256sum "$generator" | cut -d' ' -f1)"

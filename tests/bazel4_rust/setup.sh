@@ -7,6 +7,7 @@
 #   host_rust/   the host's rustup toolchain as the `rust_linux_x86_64` repository
 #   cargo-home/  CARGO_HOME holding every crate of Cargo.lock (`cargo fetch`), so crate_universe's
 #                cargo runs offline and Bazel takes the .crate files from it (--distdir)
+#   standins/    the remote_coverage_tools stand-in, as docs/bazel.md gives it to offline users
 # Usage: setup.sh [CACHE_DIR]. Needs cargo, a C compiler and Debian's Bazel 4.2.3
 # (tests/bazel4/setup.sh installs it).
 set -euo pipefail
@@ -139,6 +140,20 @@ if ! CARGO_HOME="$cache/cargo-home" cargo fetch --quiet --locked --offline \
   --manifest-path "$root/Cargo.toml" 2>/dev/null; then
   say "fetching the crates of Cargo.lock into $cache/cargo-home"
   CARGO_HOME="$cache/cargo-home" cargo fetch --quiet --locked --manifest-path "$root/Cargo.toml"
+fi
+
+# Bazel 4 fetches remote_coverage_tools for every test: the stand-in docs/bazel.md gives offline
+# users (the guide is its one source; this suite takes the real rules_cc 0.0.1 instead of the
+# guide's rules_cc stand-in). Replaced only when the guide's text of it changed.
+rm -rf "$cache/standins.new"
+python3 "$root/tests/bazel4/guide.py" extract "$root/docs/bazel.md" --prefix third_party/bazel4_offline/ \
+  "$cache/standins.new" >/dev/null || die "cannot extract the offline stand-ins from docs/bazel.md"
+[[ -f "$cache/standins.new/remote_coverage_tools/BUILD" ]] || die "docs/bazel.md has no remote_coverage_tools stand-in"
+if diff -r -q "$cache/standins.new" "$cache/standins" >/dev/null 2>&1; then
+  rm -rf "$cache/standins.new"
+else
+  rm -rf "$cache/standins"
+  mv "$cache/standins.new" "$cache/standins"
 fi
 
 # rules_rust_dependencies() fetches tinyjson from the crates.io API host, which is out of reach here;
