@@ -27,7 +27,7 @@ command -v cargo >/dev/null || { echo "setup: cargo is required (rustup)"; exit 
 
 for script in lang/go/setup.sh lang/python/setup.sh lang/java/setup.sh lang/nodejs/setup.sh \
   lang/dotnet/setup.sh lang/ruby/setup.sh tests/starlark/setup.sh tests/bazel/setup.sh \
-  tests/bazel4/setup.sh tests/remote/setup.sh; do
+  tests/bazel4/setup.sh tests/bazel4_rust/setup.sh tests/remote/setup.sh; do
   if [ -f "$script" ]; then
     echo "setup: $script"
     bash "$script"

@@ -21,7 +21,8 @@ tasks:
   manifests [--check] write the workspace's version and repository URL (root Cargo.toml) into
                      every other manifest (pyproject, pom, package.json, gemspec, csproj, go.mod,
                      MODULE.bazel); --check fails if one disagrees
-  symbols            check libtopt's exported symbols against the header and the reserved list
+  symbols [--lib P]  check libtopt's exported symbols against the header and the reserved list
+                     (the cargo release build, or the library at P, e.g. a Bazel-built one)
   c-test             build and run tests/c against libtopt, plain, under ASan and under valgrind
   bench              run the benchmarks and print figures next to the machine's raw limits
 ";
@@ -31,7 +32,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("header") => header::run(args.iter().any(|a| a == "--check")),
         Some("manifests") => manifests::run(args.iter().any(|a| a == "--check")),
-        Some("symbols") => native::symbols(),
+        Some("symbols") => native::symbols(option_value(&args, "--lib").map(PathBuf::from)),
         Some("c-test") => native::c_test(),
         Some("bench") => bench::run(),
         _ => {
@@ -46,6 +47,12 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The value after `flag` on the command line, if given.
+fn option_value<'a>(args: &'a [String], flag: &str) -> Option<&'a str> {
+    let at = args.iter().position(|a| a == flag)?;
+    args.get(at + 1).map(String::as_str)
 }
 
 /// The workspace root (xtask lives one level below it).

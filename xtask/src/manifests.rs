@@ -54,6 +54,14 @@ const fn field(
 
 const FIELDS: &[Field] = &[
     field("MODULE.bazel", "version = \"", "\",", Value::Version),
+    // rules_rust does not read Cargo.toml: the Bazel-built libtopt and topt get it from `version`.
+    field("BUILD.bazel", "version = \"", "\",", Value::Version),
+    field(
+        "crates/topt-cli/BUILD.bazel",
+        "version = \"",
+        "\",",
+        Value::Version,
+    ),
     field(
         "lang/python/pyproject.toml",
         "version = \"",

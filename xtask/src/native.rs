@@ -69,9 +69,12 @@ fn header_functions() -> Result<BTreeSet<String>> {
         .collect())
 }
 
-pub(crate) fn symbols() -> Result {
-    let dir = build_library(true)?;
-    let lib = dir.join("libtopt.so");
+/// Checks the exports of `lib`, or of the cargo release build when `None`.
+pub(crate) fn symbols(lib: Option<PathBuf>) -> Result {
+    let lib = match lib {
+        Some(lib) => lib,
+        None => build_library(true)?.join("libtopt.so"),
+    };
     let nm = run(Command::new("nm").args(["-D", "--defined-only"]).arg(&lib))?;
     let exported: BTreeSet<String> = nm
         .lines()
