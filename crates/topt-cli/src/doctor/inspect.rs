@@ -12,8 +12,8 @@ use topt_core::payloads::selection::SELECTION_KEY;
 
 use super::config::Config;
 use super::report::Group;
-use crate::upload::discover::OutputsDir;
-use crate::upload::zipped::Archive;
+use crate::outputs::zip::Archive;
+use crate::outputs::{Attempt, sidecar};
 
 /// Files larger than this are not parsed (the uploader refuses them by default as well).
 const MAX_BYTES: u64 = 64 << 20;
@@ -37,9 +37,9 @@ pub struct Inspection {
     pub target: Option<String>,
 }
 
-fn collect(dir: &OutputsDir, group: &mut Group) -> (Vec<Entry>, Option<Archive>) {
+fn collect(dir: &Attempt, group: &mut Group) -> (Vec<Entry>, Option<Archive>) {
     let mut out = Vec::new();
-    walk(&dir.path, &dir.path, 0, &mut out);
+    walk(&dir.dir, &dir.dir, 0, &mut out);
     let mut archive = None;
     if let Some(z) = &dir.zip {
         match Archive::open(z) {
@@ -112,7 +112,7 @@ fn read(e: &Entry, archive: &mut Option<Archive>) -> Result<Vec<u8>, String> {
 
 /// Runs every per-directory check; `label` is the target label to report and match policies with.
 pub fn inspect(
-    dir: &OutputsDir,
+    dir: &Attempt,
     cfg: &Config,
     contexts: &ContextSet,
     group: &mut Group,
@@ -128,13 +128,7 @@ pub fn inspect(
     for e in &entries {
         let name = e.rel.rsplit('/').next().unwrap_or("");
         if e.rel == SIDECAR {
-            sidecar = Some(
-                read(e, &mut archive).and_then(|b| match schema::parse_json(&b) {
-                    Ok(Value::Object(m)) => Ok(m),
-                    Ok(_) => Err("bazel_target_metadata.json is not a JSON object".into()),
-                    Err(err) => Err(format!("invalid JSON in bazel_target_metadata.json: {err}")),
-                }),
-            );
+            sidecar = Some(read(e, &mut archive).and_then(|b| sidecar::parse(&b)));
             continue;
         }
         if name == SIDECAR {

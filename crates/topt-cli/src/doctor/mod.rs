@@ -11,8 +11,7 @@ use std::process::ExitCode;
 use topt_core::payloads::checks::{self, Finding, Severity};
 use topt_core::payloads::context::{Context, ContextSet, missing_git_metadata};
 
-use crate::upload::contexts;
-use crate::upload::discover;
+use crate::outputs::{Attempt, contexts, testlogs as discover};
 use config::Config;
 use report::{Group, Report};
 
@@ -170,7 +169,7 @@ fn diagnose(args: &Args) -> Report {
     for w in warnings {
         global(&mut report, None, Finding::new(Severity::Warning, w, ""));
     }
-    let selected: Vec<(discover::OutputsDir, Option<String>)> = if cfg.expected_targets.is_empty() {
+    let selected: Vec<(Attempt, Option<String>)> = if cfg.expected_targets.is_empty() {
         dirs.into_iter().map(|d| (d, None)).collect()
     } else {
         expected_dirs(&cfg, &root, &dirs, &mut report)
@@ -179,7 +178,7 @@ fn diagnose(args: &Args) -> Report {
     for (d, expected) in &selected {
         let mut group = Group {
             label: d.label.clone(),
-            dir: Some(d.path.display().to_string()),
+            dir: Some(d.dir.display().to_string()),
             items: Vec::new(),
         };
         let ins = inspect::inspect(
@@ -396,9 +395,9 @@ fn check_contexts(args: &Args, cfg: &Config, report: &mut Report) -> ContextSet 
 fn expected_dirs(
     cfg: &Config,
     root: &Path,
-    dirs: &[discover::OutputsDir],
+    dirs: &[Attempt],
     report: &mut Report,
-) -> Vec<(discover::OutputsDir, Option<String>)> {
+) -> Vec<(Attempt, Option<String>)> {
     let mut out = Vec::new();
     for label in &cfg.expected_targets {
         let (pkg, name) = match checks::parse_expected_label(label) {
@@ -432,9 +431,9 @@ fn expected_dirs(
             );
             continue;
         }
-        let found: Vec<&discover::OutputsDir> = dirs
+        let found: Vec<&Attempt> = dirs
             .iter()
-            .filter(|d| d.path.starts_with(&target_root))
+            .filter(|d| d.dir.starts_with(&target_root))
             .collect();
         if found.is_empty() {
             global(

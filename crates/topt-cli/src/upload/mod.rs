@@ -2,11 +2,10 @@
 //! payloads, upload everything concurrently, delete only what the intake accepted.
 
 mod claim;
-pub mod contexts;
-pub(crate) mod discover;
 mod endpoints;
 mod facts;
 pub(crate) mod interrupt;
+mod ledger;
 mod multipart;
 mod owners;
 mod prepare;
@@ -14,7 +13,6 @@ mod quiesce;
 mod send;
 mod summary;
 mod work;
-pub(crate) mod zipped;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -26,6 +24,7 @@ use std::time::{Duration, Instant};
 use topt_core::payloads::enrich::DEFAULT_EXPECTED_TAGS;
 use topt_core::payloads::kind::{Kind, PAYLOADS_DIR, sidecar_path};
 
+use crate::outputs::{self, Attempt, contexts, testlogs};
 use endpoints::{EnvInputs, Mode};
 use prepare::Settings;
 use summary::{Summary, TargetSummary};
@@ -198,7 +197,7 @@ pub fn run(mut args: Args) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let root = match discover::resolve_testlogs(args.testlogs.as_deref()) {
+    let root = match testlogs::resolve_testlogs(args.testlogs.as_deref()) {
         Ok(Some(r)) => r,
         Ok(None) => {
             log.warn("testlogs dir not found (nothing to upload); run from the Bazel workspace or pass --testlogs");
@@ -215,9 +214,9 @@ pub fn run(mut args: Args) -> ExitCode {
     check_key_parity(&log, &endpoints, &contexts);
     // Give back files whose uploader died mid-run, before counting.
     let mut scan_warnings = Vec::new();
-    let recovered: usize = discover::find_outputs(&root, args.max_depth, &mut scan_warnings)
+    let recovered: usize = testlogs::find_outputs(&root, args.max_depth, &mut scan_warnings)
         .iter()
-        .flat_map(|d| Kind::ALL.map(|k| d.path.join(PAYLOADS_DIR).join(k.dir_name())))
+        .flat_map(|d| Kind::ALL.map(|k| d.dir.join(PAYLOADS_DIR).join(k.dir_name())))
         .map(|d| claim::recover_stale(&d))
         .sum();
     if recovered > 0 {
@@ -281,7 +280,7 @@ fn upload_dirs(
     log: &Log,
     endpoints: endpoints::Endpoints,
     contexts: &topt_core::payloads::context::ContextSet,
-    dirs: &[discover::OutputsDir],
+    dirs: &[Attempt],
 ) -> ExitCode {
     let mode = match endpoints.mode {
         Mode::Agentless(_) => "agentless",
@@ -291,11 +290,11 @@ fn upload_dirs(
     let mut dir_ctxs = Vec::new();
     let mut work = Vec::new();
     for (i, d) in dirs.iter().enumerate() {
-        let sidecar = match std::fs::read(sidecar_path(&d.path)) {
-            Ok(b) => match work::read_sidecar_bytes(&b) {
+        let sidecar = match std::fs::read(sidecar_path(&d.dir)) {
+            Ok(b) => match outputs::sidecar::parse(&b) {
                 Ok(m) => Some(m),
                 Err(e) => {
-                    log.warn(&format!("{}: {e}", d.label));
+                    log.warn(&format!("{}: {e} (ignored)", d.label));
                     None
                 }
             },
@@ -303,19 +302,17 @@ fn upload_dirs(
         };
         let label = sidecar
             .as_ref()
-            .and_then(|m| m.get("bazel.target"))
-            .and_then(|v| v.as_str())
-            .filter(|s| !s.is_empty())
+            .and_then(outputs::sidecar::target)
             .map_or_else(|| d.label.clone(), str::to_string);
         let (dctx, note) = work::dir_ctx(label.clone(), sidecar, contexts);
-        let files = discover::list_payloads(&d.path);
+        let files = testlogs::list_payloads(&d.dir);
         let has_work = !files.is_empty() || d.zip.is_some();
         if let (Some(n), true) = (note, has_work) {
             log.warn(&format!("{label}: {n}"));
         }
         summary.targets.push(TargetSummary {
             label,
-            dir: d.path.display().to_string(),
+            dir: d.dir.display().to_string(),
             context: dctx.context.as_ref().map(|(k, _)| k.clone()),
             ..TargetSummary::default()
         });
@@ -435,7 +432,7 @@ fn upload_dirs(
         .iter()
         .map(|w| match w {
             Work::File { .. } => 1,
-            Work::Zip { zip, .. } => zipped::Archive::open(zip)
+            Work::Zip { zip, .. } => outputs::zip::Archive::open(zip)
                 .map(|a| {
                     a.names()
                         .iter()

@@ -4,8 +4,9 @@
 use std::path::Path;
 use std::time::{Duration, Instant, SystemTime};
 
-use super::discover::{self, OutputsDir};
 use super::interrupt;
+use crate::outputs::Attempt;
+use crate::outputs::testlogs as discover;
 
 #[derive(Debug, Clone, Copy)]
 pub struct Timing {
@@ -17,7 +18,7 @@ pub struct Timing {
 #[derive(Debug)]
 pub enum Outcome {
     /// Go ahead with these directories.
-    Ready(Vec<OutputsDir>),
+    Ready(Vec<Attempt>),
     /// No payload files; `tests_ran` says whether test logs exist.
     Nothing {
         tests_ran: bool,

@@ -6,14 +6,15 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value};
 use topt_core::payloads::context::{Choice, ContextSet};
 use topt_core::payloads::kind::{self, Disposition, Kind, SIDECAR};
-use topt_core::payloads::schema;
 
 use super::claim;
-use super::discover::Listed;
 use super::interrupt;
+use super::ledger;
 use super::prepare::{self, DirCtx, Prepared, Settings};
 use super::send::{self, Client};
-use super::zipped;
+use crate::outputs::sidecar;
+use crate::outputs::testlogs::Listed;
+use crate::outputs::zip::Archive;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
@@ -95,17 +96,6 @@ pub fn dir_ctx(
         },
         note,
     )
-}
-
-/// Reads a sidecar: `Ok(None)` when absent, `Err` when unreadable or not a JSON object.
-pub fn read_sidecar_bytes(bytes: &[u8]) -> Result<Map<String, Value>, String> {
-    match schema::parse_json(bytes) {
-        Ok(Value::Object(m)) => Ok(m),
-        Ok(_) => Err("bazel_target_metadata.json is not a JSON object (ignored)".into()),
-        Err(e) => Err(format!(
-            "invalid JSON in bazel_target_metadata.json: {e} (ignored)"
-        )),
-    }
 }
 
 pub fn run(ctx: &Ctx<'_>, work: &Work, emit: &dyn Fn(FileResult)) {
@@ -280,7 +270,7 @@ fn run_zip(ctx: &Ctx<'_>, dir: usize, zip: &Path, emit: &dyn Fn(FileResult)) {
     let _lock = if ctx.dry_run {
         None
     } else {
-        match zipped::lock(zip) {
+        match ledger::lock(zip) {
             Ok(Some(l)) => Some(l),
             Ok(None) => {
                 return whole(
@@ -298,7 +288,7 @@ fn run_zip(ctx: &Ctx<'_>, dir: usize, zip: &Path, emit: &dyn Fn(FileResult)) {
             "outputs.zip was completed by another process".into(),
         );
     }
-    let mut archive = match zipped::Archive::open(zip) {
+    let mut archive = match Archive::open(zip) {
         Ok(a) => a,
         Err(e) => return whole(Status::Failed, e),
     };
@@ -308,12 +298,12 @@ fn run_zip(ctx: &Ctx<'_>, dir: usize, zip: &Path, emit: &dyn Fn(FileResult)) {
         archive
             .read(SIDECAR)
             .ok()
-            .and_then(|b| read_sidecar_bytes(&b).ok())
+            .and_then(|b| sidecar::parse(&b).ok())
     } else {
         ctx.dirs[dir].sidecar.clone()
     };
     let (dctx, _) = dir_ctx(ctx.dirs[dir].label.clone(), sidecar, ctx.contexts);
-    let done = zipped::read_ledger(zip);
+    let done = ledger::read_ledger(zip);
     let mut all_accepted = true;
     let mut only_payloads = true;
     for name in &names {
@@ -405,7 +395,7 @@ fn run_zip(ctx: &Ctx<'_>, dir: usize, zip: &Path, emit: &dyn Fn(FileResult)) {
                     send::Outcome::Accepted => {
                         let mut ok = r(Status::Uploaded, None);
                         ok.bytes = req.body.len() as u64;
-                        if let Err(e) = zipped::record_accepted(zip, name) {
+                        if let Err(e) = ledger::record_accepted(zip, name) {
                             ok.warnings.push(format!("accepted but the ledger write failed ({e}); a re-run may send it again"));
                         }
                         ok
@@ -427,6 +417,6 @@ fn run_zip(ctx: &Ctx<'_>, dir: usize, zip: &Path, emit: &dyn Fn(FileResult)) {
     }
     if !ctx.dry_run && !ctx.keep && all_accepted && only_payloads {
         let _ = std::fs::remove_file(zip);
-        let _ = std::fs::remove_file(zipped::ledger_path(zip));
+        let _ = std::fs::remove_file(ledger::ledger_path(zip));
     }
 }

@@ -1,20 +1,13 @@
-//! Finding `test.outputs` directories (plain or Bazel ≤ 7 `outputs.zip`) and their payload files.
-//! Directory symlinks are never followed below the root, so symlink loops cannot trap the walk.
+//! Attempts found by walking `bazel-testlogs`: every `test.outputs` directory (plain or holding a
+//! Bazel ≤ 7 `outputs.zip`) and its payload files. Directory symlinks are never followed below
+//! the root, so symlink loops cannot trap the walk.
 
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use topt_core::payloads::kind::{self, Disposition, FileClass, Kind, OUTPUTS_ZIP, PAYLOADS_DIR};
 
-/// One `test.outputs` directory.
-#[derive(Debug, Clone)]
-pub struct OutputsDir {
-    pub path: PathBuf,
-    /// `//pkg:name`, derived from the path (shards/runs keep their suffix).
-    pub label: String,
-    /// `outputs.zip` inside it, if Bazel zipped the undeclared outputs.
-    pub zip: Option<PathBuf>,
-}
+use super::Attempt;
 
 /// Explicit root (`--testlogs`/`TESTLOGS_DIR`) must be a directory; otherwise try
 /// `$BUILD_WORKSPACE_DIRECTORY/bazel-testlogs` then `./bazel-testlogs`. `Ok(None)` = not found.
@@ -48,14 +41,14 @@ pub fn resolve_testlogs(explicit: Option<&Path>) -> Result<Option<PathBuf>, Stri
 }
 
 /// Every `test.outputs` directory under `root` (sorted); `max_depth` 0 = unlimited, like `find -maxdepth`.
-pub fn find_outputs(root: &Path, max_depth: usize, warnings: &mut Vec<String>) -> Vec<OutputsDir> {
+pub fn find_outputs(root: &Path, max_depth: usize, warnings: &mut Vec<String>) -> Vec<Attempt> {
     let mut out = Vec::new();
     walk(root, root, 1, max_depth, &mut out, warnings);
     out.sort_by(|a, b| {
-        a.path
+        a.dir
             .as_os_str()
             .as_encoded_bytes()
-            .cmp(b.path.as_os_str().as_encoded_bytes())
+            .cmp(b.dir.as_os_str().as_encoded_bytes())
     });
     out
 }
@@ -65,7 +58,7 @@ fn walk(
     dir: &Path,
     depth: usize,
     max: usize,
-    out: &mut Vec<OutputsDir>,
+    out: &mut Vec<Attempt>,
     warnings: &mut Vec<String>,
 ) {
     if max > 0 && depth > max {
@@ -86,10 +79,10 @@ fn walk(
         let path = e.path();
         if e.file_name() == "test.outputs" {
             let zip = path.join(OUTPUTS_ZIP);
-            out.push(OutputsDir {
+            out.push(Attempt {
                 label: label_for(root, &path),
                 zip: zip.is_file().then_some(zip),
-                path,
+                dir: path,
             });
         } else {
             walk(root, &path, depth + 1, max, out, warnings);
@@ -163,7 +156,7 @@ pub fn list_payloads(outputs: &Path) -> Vec<Listed> {
 
 /// Quiescence input: number of payload files (recursive, like the reference) plus zips, and the
 /// newest modification time among them.
-pub fn activity(dirs: &[OutputsDir]) -> (usize, Option<SystemTime>) {
+pub fn activity(dirs: &[Attempt]) -> (usize, Option<SystemTime>) {
     let mut n = 0;
     let mut newest: Option<SystemTime> = None;
     let mut see = |t: Option<SystemTime>| {
@@ -177,11 +170,7 @@ pub fn activity(dirs: &[OutputsDir]) -> (usize, Option<SystemTime>) {
             see(std::fs::metadata(z).and_then(|m| m.modified()).ok());
         }
         for kind in Kind::ALL {
-            count_rec(
-                &d.path.join(PAYLOADS_DIR).join(kind.dir_name()),
-                0,
-                &mut see,
-            );
+            count_rec(&d.dir.join(PAYLOADS_DIR).join(kind.dir_name()), 0, &mut see);
         }
     }
     (n, newest)

@@ -1,13 +1,14 @@
-//! Bazel ≤ 7 `test.outputs/outputs.zip`, read in place (never extracted). A zip cannot lose single
-//! entries safely, so accepted entries are appended (and fsynced) to the ledger
+//! What the uploader remembers about a Bazel ≤ 7 `outputs.zip` (read in place by
+//! `crate::outputs::zip`). A zip cannot lose single entries safely, so accepted entries are
+//! appended (and fsynced) to the ledger
 //! `outputs.zip.topt-uploaded` next to it; a re-run skips them. The zip and its ledger are deleted
 //! only when every payload entry was accepted and the zip holds nothing but payloads and the
 //! sidecar (other undeclared outputs of the test are never thrown away). A lock file
 //! `outputs.zip.topt-lock` (holding the pid; stale when that pid is gone) keeps two uploaders apart.
 
 use std::collections::BTreeSet;
-use std::fs::{File, OpenOptions};
-use std::io::{self, Read, Write};
+use std::fs::OpenOptions;
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use super::claim::pid_alive;
@@ -85,52 +86,4 @@ pub fn record_accepted(zip: &Path, entry: &str) -> io::Result<()> {
         .open(ledger_path(zip))?;
     f.write_all(format!("{entry}\n").as_bytes())?;
     f.sync_data()
-}
-
-/// An open archive.
-pub struct Archive {
-    zip: zip::ZipArchive<File>,
-}
-
-impl std::fmt::Debug for Archive {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Archive")
-    }
-}
-
-impl Archive {
-    pub fn open(path: &Path) -> Result<Archive, String> {
-        let f = File::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
-        let zip =
-            zip::ZipArchive::new(f).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        Ok(Archive { zip })
-    }
-
-    /// File entry names (directories excluded), sorted.
-    pub fn names(&self) -> Vec<String> {
-        let mut n: Vec<String> = self
-            .zip
-            .file_names()
-            .filter(|n| !n.ends_with('/'))
-            .map(str::to_string)
-            .collect();
-        n.sort();
-        n
-    }
-
-    /// Size of an entry without reading it.
-    pub fn size(&mut self, name: &str) -> Result<u64, String> {
-        self.zip
-            .by_name(name)
-            .map(|e| e.size())
-            .map_err(|e| format!("{name}: {e}"))
-    }
-
-    pub fn read(&mut self, name: &str) -> Result<Vec<u8>, String> {
-        let mut e = self.zip.by_name(name).map_err(|e| format!("{name}: {e}"))?;
-        let mut buf = Vec::with_capacity(usize::try_from(e.size()).unwrap_or(0).min(64 << 20));
-        e.read_to_end(&mut buf)
-            .map_err(|e| format!("{name}: {e}"))?;
-        Ok(buf)
-    }
 }
