@@ -104,65 +104,11 @@ pub fn run(args: Args) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let mut common: Vec<OsString> = Vec::new();
-    if let Some(t) = &args.testlogs {
-        common.extend(["--testlogs".into(), t.clone().into()]);
-    }
-    for c in &args.context {
-        common.extend(["--context".into(), c.into()]);
-    }
-    if let Some(m) = &args.context_manifest {
-        common.extend(["--context-manifest".into(), m.clone().into()]);
-    }
     if crate::upload::interrupt::requested() {
         say("interrupted: not checking or uploading");
         return ExitCode::from(130);
     }
-    let doctor = if args.skip_doctor {
-        Step::Skipped
-    } else {
-        say("doctor");
-        step(
-            Command::new(&exe)
-                .arg("doctor")
-                .args(&common)
-                .args(&args.doctor_arg),
-        )
-    };
-    // The tests have exited, so their payloads are final: no quiescence wait unless asked for.
-    let mut upload_common = common.clone();
-    if std::env::var_os("DD_TEST_OPTIMIZATION_QUIESCENT_SEC").is_none() {
-        upload_common.extend(["--quiescent-sec".into(), "0".into()]);
-    }
-    if std::env::var_os("DD_TEST_OPTIMIZATION_MAX_WAIT_SEC").is_none() {
-        upload_common.extend(["--max-wait-sec".into(), "0".into()]);
-    }
-    let dry_run = if args.skip_dry_run || matches!(doctor, Step::Failed(_)) {
-        Step::Skipped
-    } else {
-        say("dry-run enrichment check");
-        step(
-            Command::new(&exe)
-                .args(["upload", "--dry-run", "--validate-enrichment"])
-                .args(&upload_common)
-                .args(&args.upload_arg),
-        )
-    };
-    let upload = if crate::upload::interrupt::requested() {
-        say("interrupted: not uploading");
-        Step::Skipped
-    } else if matches!(doctor, Step::Failed(_)) || matches!(dry_run, Step::Failed(_)) {
-        say("not uploading: fix the problems reported above, then re-run `topt upload`");
-        Step::Skipped
-    } else {
-        say("upload");
-        step(
-            Command::new(&exe)
-                .arg("upload")
-                .args(&upload_common)
-                .args(&args.upload_arg),
-        )
-    };
+    let (doctor, dry_run, upload) = check_and_upload(&args, &exe);
     let test_step = if tests == 0 {
         Step::Ok
     } else {
@@ -192,6 +138,66 @@ pub fn run(args: Args) -> ExitCode {
             .unwrap_or(0)
     };
     ExitCode::from(code)
+}
+
+/// Doctor, dry-run and upload, each skipped when an earlier one failed.
+fn check_and_upload(args: &Args, exe: &std::path::Path) -> (Step, Step, Step) {
+    let mut common: Vec<OsString> = Vec::new();
+    if let Some(t) = &args.testlogs {
+        common.extend(["--testlogs".into(), t.clone().into()]);
+    }
+    for c in &args.context {
+        common.extend(["--context".into(), c.into()]);
+    }
+    if let Some(m) = &args.context_manifest {
+        common.extend(["--context-manifest".into(), m.clone().into()]);
+    }
+    let doctor = if args.skip_doctor {
+        Step::Skipped
+    } else {
+        say("doctor");
+        step(
+            Command::new(exe)
+                .arg("doctor")
+                .args(&common)
+                .args(&args.doctor_arg),
+        )
+    };
+    // The tests have exited, so their payloads are final: no quiescence wait unless asked for.
+    let mut upload_common = common.clone();
+    if std::env::var_os("DD_TEST_OPTIMIZATION_QUIESCENT_SEC").is_none() {
+        upload_common.extend(["--quiescent-sec".into(), "0".into()]);
+    }
+    if std::env::var_os("DD_TEST_OPTIMIZATION_MAX_WAIT_SEC").is_none() {
+        upload_common.extend(["--max-wait-sec".into(), "0".into()]);
+    }
+    let dry_run = if args.skip_dry_run || matches!(doctor, Step::Failed(_)) {
+        Step::Skipped
+    } else {
+        say("dry-run enrichment check");
+        step(
+            Command::new(exe)
+                .args(["upload", "--dry-run", "--validate-enrichment"])
+                .args(&upload_common)
+                .args(&args.upload_arg),
+        )
+    };
+    let upload = if crate::upload::interrupt::requested() {
+        say("interrupted: not uploading");
+        Step::Skipped
+    } else if matches!(doctor, Step::Failed(_)) || matches!(dry_run, Step::Failed(_)) {
+        say("not uploading: fix the problems reported above, then re-run `topt upload`");
+        Step::Skipped
+    } else {
+        say("upload");
+        step(
+            Command::new(exe)
+                .arg("upload")
+                .args(&upload_common)
+                .args(&args.upload_arg),
+        )
+    };
+    (doctor, dry_run, upload)
 }
 
 fn step(cmd: &mut Command) -> Step {

@@ -110,6 +110,16 @@ fn read(e: &Entry, archive: &mut Option<Archive>) -> Result<Vec<u8>, String> {
     }
 }
 
+/// What the walk over one outputs dir found, before any policy is applied.
+#[derive(Default)]
+struct Scan {
+    msgpack: Vec<String>,
+    json_payloads: usize,
+    sidecar: Option<Result<Map<String, Value>, String>>,
+    misplaced_sidecars: Vec<String>,
+    findings: Vec<(Option<String>, Finding)>,
+}
+
 /// Runs every per-directory check; `label` is the target label to report and match policies with.
 pub fn inspect(
     dir: &Attempt,
@@ -120,119 +130,134 @@ pub fn inspect(
     expected_label: Option<&str>,
 ) -> Inspection {
     let (entries, mut archive) = collect(dir, group);
-    let mut msgpack = Vec::new();
-    let mut json_payloads = 0;
-    let mut sidecar: Option<Result<Map<String, Value>, String>> = None;
-    let mut misplaced_sidecars = Vec::new();
-    let mut file_findings: Vec<(Option<String>, Finding)> = Vec::new();
+    let mut scan = Scan::default();
     for e in &entries {
-        let name = e.rel.rsplit('/').next().unwrap_or("");
-        if e.rel == SIDECAR {
-            sidecar = Some(read(e, &mut archive).and_then(|b| sidecar::parse(&b)));
-            continue;
-        }
-        if name == SIDECAR {
-            misplaced_sidecars.push(e.rel.clone());
-            continue;
-        }
-        let Some(under) = e.rel.strip_prefix("payloads/") else {
-            continue;
-        };
-        match kind::classify(name) {
-            FileClass::Msgpack | FileClass::MsgpackGz => {
-                msgpack.push(e.rel.clone());
-                continue;
-            }
-            FileClass::Json => {}
-            FileClass::Other => continue,
-        }
-        json_payloads += 1;
-        let depth1 = under
-            .split_once('/')
-            .and_then(|(d, f)| (!f.contains('/')).then(|| Kind::from_dir_name(d)))
-            .flatten();
-        let file = Some(e.rel.clone());
-        match &e.size {
-            Err(err) => {
-                file_findings.push((
-                    file,
-                    Finding::new(
-                        Severity::Error,
-                        err.clone(),
-                        "make the file readable (check permissions and symlinks)",
-                    ),
-                ));
-                continue;
-            }
-            Ok(s) if *s > MAX_BYTES => {
-                file_findings.push((
-                    file,
-                    Finding::new(
-                        Severity::Error,
-                        format!(
-                            "{s} bytes: too large to validate or upload (limit {} MB)",
-                            MAX_BYTES >> 20
-                        ),
-                        "split the payload; tracers flush before ~5 MB",
-                    ),
-                ));
-                continue;
-            }
-            Ok(_) => {}
-        }
-        let bytes = match read(e, &mut archive) {
-            Ok(b) => b,
-            Err(err) => {
-                file_findings.push((
-                    file,
-                    Finding::new(Severity::Error, err, "make the file readable"),
-                ));
-                continue;
-            }
-        };
-        match depth1 {
-            Some(k) => {
-                for f in checks::check_payload(k, &bytes) {
-                    file_findings.push((file.clone(), f));
-                }
-            }
-            None => {
-                if let Err(err) = schema::parse_json(&bytes) {
-                    file_findings.push((
-                        file.clone(),
-                        Finding::new(Severity::Error, format!("invalid JSON: {err}"), ""),
-                    ));
-                }
-                file_findings.push((
-                    file,
-                    Finding::new(
-                        Severity::Warning,
-                        "never uploaded: only files directly in payloads/{tests,coverage,telemetry}/ are sent",
-                        "write payloads at depth 1 of the kind directory",
-                    ),
-                ));
-            }
-        }
+        scan_entry(e, &mut archive, &mut scan);
     }
-    let has_any_sidecar = sidecar.is_some() || !misplaced_sidecars.is_empty();
-    let qualifies = json_payloads > 0 || !msgpack.is_empty() || has_any_sidecar;
+    let has_any_sidecar = scan.sidecar.is_some() || !scan.misplaced_sidecars.is_empty();
+    let qualifies = scan.json_payloads > 0 || !scan.msgpack.is_empty() || has_any_sidecar;
     if !qualifies {
         return Inspection {
             qualifies,
             target: None,
         };
     }
-    if cfg.forbid_msgpack_payloads && !msgpack.is_empty() {
+    payload_policy(&scan, cfg, group);
+    group.items.append(&mut scan.findings);
+    let sidecar_map = sidecar_findings(scan, cfg, group);
+    check_selection(sidecar_map.as_ref(), cfg, group, selections, expected_label);
+    context_finding(contexts, sidecar_map.as_ref(), group);
+    let target = sidecar_map
+        .as_ref()
+        .and_then(sidecar::target)
+        .map(str::to_string);
+    Inspection { qualifies, target }
+}
+
+/// Classifies one file below `test.outputs` and checks it if it is a payload.
+fn scan_entry(e: &Entry, archive: &mut Option<Archive>, scan: &mut Scan) {
+    let name = e.rel.rsplit('/').next().unwrap_or("");
+    if e.rel == SIDECAR {
+        scan.sidecar = Some(read(e, archive).and_then(|b| sidecar::parse(&b)));
+        return;
+    }
+    if name == SIDECAR {
+        scan.misplaced_sidecars.push(e.rel.clone());
+        return;
+    }
+    let Some(under) = e.rel.strip_prefix("payloads/") else {
+        return;
+    };
+    match kind::classify(name) {
+        FileClass::Msgpack | FileClass::MsgpackGz => {
+            scan.msgpack.push(e.rel.clone());
+            return;
+        }
+        FileClass::Json => {}
+        FileClass::Other => return,
+    }
+    scan.json_payloads += 1;
+    let depth1 = under
+        .split_once('/')
+        .and_then(|(d, f)| (!f.contains('/')).then(|| Kind::from_dir_name(d)))
+        .flatten();
+    let file = Some(e.rel.clone());
+    match &e.size {
+        Err(err) => {
+            scan.findings.push((
+                file,
+                Finding::new(
+                    Severity::Error,
+                    err.clone(),
+                    "make the file readable (check permissions and symlinks)",
+                ),
+            ));
+            return;
+        }
+        Ok(s) if *s > MAX_BYTES => {
+            scan.findings.push((
+                file,
+                Finding::new(
+                    Severity::Error,
+                    format!(
+                        "{s} bytes: too large to validate or upload (limit {} MB)",
+                        MAX_BYTES >> 20
+                    ),
+                    "split the payload; tracers flush before ~5 MB",
+                ),
+            ));
+            return;
+        }
+        Ok(_) => {}
+    }
+    let bytes = match read(e, archive) {
+        Ok(b) => b,
+        Err(err) => {
+            scan.findings.push((
+                file,
+                Finding::new(Severity::Error, err, "make the file readable"),
+            ));
+            return;
+        }
+    };
+    match depth1 {
+        Some(k) => {
+            for f in checks::check_payload(k, &bytes) {
+                scan.findings.push((file.clone(), f));
+            }
+        }
+        None => {
+            if let Err(err) = schema::parse_json(&bytes) {
+                scan.findings.push((
+                    file.clone(),
+                    Finding::new(Severity::Error, format!("invalid JSON: {err}"), ""),
+                ));
+            }
+            scan.findings.push((
+                file,
+                Finding::new(
+                    Severity::Warning,
+                    "never uploaded: only files directly in payloads/{tests,coverage,telemetry}/ are sent",
+                    "write payloads at depth 1 of the kind directory",
+                ),
+            ));
+        }
+    }
+}
+
+/// Directory-level payload requirements: no msgpack, at least one JSON payload.
+fn payload_policy(scan: &Scan, cfg: &Config, group: &mut Group) {
+    if cfg.forbid_msgpack_payloads && !scan.msgpack.is_empty() {
         group.items.push((
             None,
             Finding::new(
                 Severity::Error,
-                format!("raw msgpack payloads are not supported in Bazel file mode: {}", msgpack.join(", ")),
+                format!("raw msgpack payloads are not supported in Bazel file mode: {}", scan.msgpack.join(", ")),
                 "tests must write JSON payloads (DD_TEST_OPTIMIZATION_PAYLOADS_IN_FILES mode transcodes to JSON)",
             ),
         ));
     }
-    if cfg.require_json_payloads && json_payloads == 0 {
+    if cfg.require_json_payloads && scan.json_payloads == 0 {
         group.items.push((
             None,
             Finding::new(
@@ -242,8 +267,11 @@ pub fn inspect(
             ),
         ));
     }
-    group.items.extend(file_findings);
-    for m in &misplaced_sidecars {
+}
+
+/// Misplaced, broken or missing sidecars; returns the usable one.
+fn sidecar_findings(scan: Scan, cfg: &Config, group: &mut Group) -> Option<Map<String, Value>> {
+    for m in &scan.misplaced_sidecars {
         group.items.push((
             Some(m.clone()),
             Finding::new(
@@ -253,7 +281,7 @@ pub fn inspect(
             ),
         ));
     }
-    let sidecar_map = match sidecar {
+    match scan.sidecar {
         Some(Ok(m)) => Some(m),
         Some(Err(e)) => {
             group.items.push((
@@ -279,9 +307,12 @@ pub fn inspect(
             }
             None
         }
-    };
-    check_selection(sidecar_map.as_ref(), cfg, group, selections, expected_label);
-    match contexts.choose(sidecar_map.as_ref()) {
+    }
+}
+
+/// Which context the target's test payloads will be enriched with.
+fn context_finding(contexts: &ContextSet, sidecar: Option<&Map<String, Value>>, group: &mut Group) {
+    match contexts.choose(sidecar) {
         Choice::Context(c) => group.items.push((
             None,
             Finding::new(Severity::Info, format!("test payloads will be enriched with context '{}' ({})", c.key, c.source), ""),
@@ -296,13 +327,6 @@ pub fn inspect(
         )),
         Choice::NoneConfigured => {}
     }
-    let target = sidecar_map
-        .as_ref()
-        .and_then(|m| m.get("bazel.target"))
-        .and_then(Value::as_str)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string);
-    Inspection { qualifies, target }
 }
 
 fn check_selection(
@@ -315,11 +339,7 @@ fn check_selection(
     let sel = sidecar
         .and_then(|m| m.get(SELECTION_KEY))
         .and_then(Value::as_str);
-    let label = sidecar
-        .and_then(|m| m.get("bazel.target"))
-        .and_then(Value::as_str)
-        .filter(|s| !s.is_empty())
-        .or(expected_label);
+    let label = sidecar.and_then(sidecar::target).or(expected_label);
     if let Some(s) = sel {
         *selections.entry(s.to_string()).or_default() += 1;
     }

@@ -174,35 +174,8 @@ fn diagnose(args: &Args) -> Report {
     } else {
         expected_dirs(&cfg, &root, &dirs, &mut report)
     };
-    let mut validated = 0;
-    for (d, expected) in &selected {
-        let mut group = Group {
-            label: d.label.clone(),
-            dir: Some(d.dir.display().to_string()),
-            items: Vec::new(),
-        };
-        let ins = inspect::inspect(
-            d,
-            &cfg,
-            &contexts,
-            &mut group,
-            &mut report.selections,
-            expected.as_deref(),
-        );
-        if !ins.qualifies && expected.is_none() {
-            continue;
-        }
-        if let Some(t) = ins.target {
-            group.label = t;
-        }
-        if !ins.qualifies {
-            group.items.push((None, Finding::new(Severity::Error, "no payloads and no bazel_target_metadata.json", "run this exact instrumented target and make sure its tracer writes payload files")));
-        }
-        validated += 1;
-        report.targets.push(group);
-    }
-    report.validated_dirs = validated;
-    if validated == 0 && cfg.expected_targets.is_empty() {
+    inspect_all(&selected, &cfg, &contexts, &mut report);
+    if report.validated_dirs == 0 && cfg.expected_targets.is_empty() {
         global(
             &mut report,
             None,
@@ -217,6 +190,41 @@ fn diagnose(args: &Args) -> Report {
         );
     }
     report
+}
+
+/// Inspects every selected directory; one group per directory that qualifies (or was expected).
+fn inspect_all(
+    selected: &[(Attempt, Option<String>)],
+    cfg: &Config,
+    contexts: &ContextSet,
+    report: &mut Report,
+) {
+    for (d, expected) in selected {
+        let mut group = Group {
+            label: d.label.clone(),
+            dir: Some(d.dir.display().to_string()),
+            items: Vec::new(),
+        };
+        let ins = inspect::inspect(
+            d,
+            cfg,
+            contexts,
+            &mut group,
+            &mut report.selections,
+            expected.as_deref(),
+        );
+        if !ins.qualifies && expected.is_none() {
+            continue;
+        }
+        if let Some(t) = ins.target {
+            group.label = t;
+        }
+        if !ins.qualifies {
+            group.items.push((None, Finding::new(Severity::Error, "no payloads and no bazel_target_metadata.json", "run this exact instrumented target and make sure its tracer writes payload files")));
+        }
+        report.validated_dirs += 1;
+        report.targets.push(group);
+    }
 }
 
 fn apply_flags(args: &Args, cfg: &mut Config, report: &mut Report) {

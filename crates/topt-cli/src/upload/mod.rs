@@ -6,29 +6,31 @@ mod endpoints;
 mod facts;
 pub(crate) mod interrupt;
 mod ledger;
+mod log;
 mod multipart;
 mod owners;
+mod plan;
+mod pool;
 mod prepare;
 mod quiesce;
 mod send;
 mod summary;
 mod work;
+mod zipped;
 
-use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use topt_core::payloads::enrich::DEFAULT_EXPECTED_TAGS;
-use topt_core::payloads::kind::{Kind, PAYLOADS_DIR, sidecar_path};
+use topt_core::payloads::context::ContextSet;
+use topt_core::payloads::kind::{Kind, PAYLOADS_DIR};
 
-use crate::outputs::{self, Attempt, contexts, testlogs};
-use endpoints::{EnvInputs, Mode};
+use crate::outputs::{Attempt, contexts, testlogs};
+use endpoints::{Endpoints, EnvInputs, Mode};
+use log::{Log, env_bool};
 use prepare::Settings;
 use summary::{Summary, TargetSummary};
-use work::{Ctx, Status, Work};
+use work::{Ctx, Status};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -136,33 +138,6 @@ pub struct Args {
     pub telemetry_facts: Vec<PathBuf>,
 }
 
-/// Reference boolean env semantics: 1/true/yes (any case) are true.
-fn env_bool(name: &str) -> bool {
-    std::env::var(name)
-        .is_ok_and(|v| matches!(v.trim().to_ascii_lowercase().as_str(), "1" | "true" | "yes"))
-}
-
-struct Log {
-    json: bool,
-    debug: bool,
-}
-
-impl Log {
-    fn line(&self, msg: &str) {
-        if self.json {
-            eprintln!("[topt upload] {msg}");
-        } else {
-            println!("[topt upload] {msg}");
-        }
-    }
-    fn warn(&self, msg: &str) {
-        eprintln!("[topt upload] warning: {msg}");
-    }
-    fn error(&self, msg: &str) {
-        eprintln!("[topt upload] error: {msg}");
-    }
-}
-
 pub fn run(mut args: Args) -> ExitCode {
     args.keep_payloads |= env_bool("DD_TEST_OPTIMIZATION_KEEP_PAYLOADS");
     args.filter_prefix |= env_bool("DD_TEST_OPTIMIZATION_FILTER_PREFIX");
@@ -177,44 +152,70 @@ pub fn run(mut args: Args) -> ExitCode {
         return ExitCode::from(2);
     }
     interrupt::install();
-    // Configuration errors first, before any waiting (the reference found them only after it).
-    let endpoints = match endpoints::resolve(&EnvInputs::from_env(), args.dry_run) {
-        Ok(e) => e,
-        Err(e) => {
-            log.error(&e);
-            return ExitCode::from(2);
-        }
+    let (endpoints, contexts, root) = match configure(&args, &log) {
+        Ok(c) => c,
+        Err(code) => return code,
     };
+    let mut scan_warnings = Vec::new();
+    recover_claims(&root, args.max_depth, &log, &mut scan_warnings);
+    let timing = quiesce::Timing {
+        quiescent: Duration::from_secs(args.quiescent_sec),
+        max_wait: Duration::from_secs(args.max_wait_sec),
+        poll: Duration::from_millis(args.poll_ms.max(10)),
+    };
+    let outcome = quiesce::wait(
+        &root,
+        args.max_depth,
+        timing,
+        &|m| log.line(m),
+        &mut scan_warnings,
+    );
+    for w in &scan_warnings {
+        log.warn(w);
+    }
+    match outcome {
+        quiesce::Outcome::Ready(attempts) => upload(&args, &log, endpoints, &contexts, &attempts),
+        quiesce::Outcome::Interrupted => {
+            log.warn("interrupted while waiting; nothing was sent");
+            ExitCode::from(130)
+        }
+        quiesce::Outcome::Nothing { tests_ran, dirs } => nothing(&args, &log, tests_ran, dirs),
+    }
+}
+
+/// Configuration errors first, before any waiting (the reference found them only after it):
+/// endpoints and key, contexts, the testlogs root. `Err` is the exit code to return.
+fn configure(args: &Args, log: &Log) -> Result<(Endpoints, ContextSet, PathBuf), ExitCode> {
+    let fail = |e: String| {
+        log.error(&e);
+        ExitCode::from(2)
+    };
+    let endpoints = endpoints::resolve(&EnvInputs::from_env(), args.dry_run).map_err(fail)?;
     let mut warnings = Vec::new();
-    let contexts = match contexts::context_set(
+    let contexts = contexts::context_set(
         &args.context,
         args.context_manifest.as_deref(),
         &mut warnings,
-    ) {
-        Ok(c) => c,
-        Err(e) => {
-            log.error(&e);
-            return ExitCode::from(2);
-        }
-    };
+    )
+    .map_err(fail)?;
     let root = match testlogs::resolve_testlogs(args.testlogs.as_deref()) {
         Ok(Some(r)) => r,
         Ok(None) => {
             log.warn("testlogs dir not found (nothing to upload); run from the Bazel workspace or pass --testlogs");
-            return ExitCode::from(if args.fail_on_error { 2 } else { 0 });
+            return Err(ExitCode::from(if args.fail_on_error { 2 } else { 0 }));
         }
-        Err(e) => {
-            log.error(&e);
-            return ExitCode::from(2);
-        }
+        Err(e) => return Err(fail(e)),
     };
-    for w in warnings.drain(..) {
+    for w in warnings {
         log.warn(&w);
     }
-    check_key_parity(&log, &endpoints, &contexts);
-    // Give back files whose uploader died mid-run, before counting.
-    let mut scan_warnings = Vec::new();
-    let recovered: usize = testlogs::find_outputs(&root, args.max_depth, &mut scan_warnings)
+    check_key_parity(log, &endpoints, &contexts);
+    Ok((endpoints, contexts, root))
+}
+
+/// Gives back files whose uploader died mid-run, before counting.
+fn recover_claims(root: &Path, max_depth: usize, log: &Log, warnings: &mut Vec<String>) {
+    let recovered: usize = testlogs::find_outputs(root, max_depth, warnings)
         .iter()
         .flat_map(|d| Kind::ALL.map(|k| d.dir.join(PAYLOADS_DIR).join(k.dir_name())))
         .map(|d| claim::recover_stale(&d))
@@ -224,186 +225,56 @@ pub fn run(mut args: Args) -> ExitCode {
             "recovered {recovered} file(s) claimed by an uploader that is no longer running"
         ));
     }
-    let timing = quiesce::Timing {
-        quiescent: Duration::from_secs(args.quiescent_sec),
-        max_wait: Duration::from_secs(args.max_wait_sec),
-        poll: Duration::from_millis(args.poll_ms.max(10)),
-    };
-    let dirs = match quiesce::wait(
-        &root,
-        args.max_depth,
-        timing,
-        &|m| log.line(m),
-        &mut scan_warnings,
-    ) {
-        quiesce::Outcome::Ready(d) => d,
-        quiesce::Outcome::Interrupted => {
-            log.warn("interrupted while waiting; nothing was sent");
-            return ExitCode::from(130);
-        }
-        quiesce::Outcome::Nothing { tests_ran, dirs } => {
-            for w in &scan_warnings {
-                log.warn(w);
-            }
-            if tests_ran || dirs > 0 {
-                log.warn("tests ran but no payload files found");
-                log.line("hint: check that DD_TEST_OPTIMIZATION_PAYLOADS_IN_FILES=true is set for the tests");
-                if args.fail_on_error {
-                    log.error("--fail-on-error is set; failing due to missing payloads");
-                    return ExitCode::from(1);
-                }
-            } else {
-                log.line(
-                    "no payload files found and no test execution detected; nothing to upload",
-                );
-            }
-            if args.max_depth > 0 && dirs == 0 {
-                log.warn("DD_TEST_OPTIMIZATION_MAX_DEPTH may be too shallow");
-            }
-            if args.json {
-                println!(
-                    "{}",
-                    serde_json::json!({"ok": true, "nothing_to_upload": true, "tests_ran": tests_ran})
-                );
-            }
-            return ExitCode::SUCCESS;
-        }
-    };
-    for w in &scan_warnings {
-        log.warn(w);
-    }
-    upload_dirs(&args, &log, endpoints, &contexts, &dirs)
 }
 
-fn upload_dirs(
+/// No payload files at all: a hint when tests ran, exit 1 only with `--fail-on-error`.
+fn nothing(args: &Args, log: &Log, tests_ran: bool, dirs: usize) -> ExitCode {
+    if tests_ran || dirs > 0 {
+        log.warn("tests ran but no payload files found");
+        log.line(
+            "hint: check that DD_TEST_OPTIMIZATION_PAYLOADS_IN_FILES=true is set for the tests",
+        );
+        if args.fail_on_error {
+            log.error("--fail-on-error is set; failing due to missing payloads");
+            return ExitCode::from(1);
+        }
+    } else {
+        log.line("no payload files found and no test execution detected; nothing to upload");
+    }
+    if args.max_depth > 0 && dirs == 0 {
+        log.warn("DD_TEST_OPTIMIZATION_MAX_DEPTH may be too shallow");
+    }
+    if args.json {
+        println!(
+            "{}",
+            serde_json::json!({"ok": true, "nothing_to_upload": true, "tests_ran": tests_ran})
+        );
+    }
+    ExitCode::SUCCESS
+}
+
+/// Plans, sends with the worker pool, then the synthetic telemetry; prints the summary.
+fn upload(
     args: &Args,
     log: &Log,
-    endpoints: endpoints::Endpoints,
-    contexts: &topt_core::payloads::context::ContextSet,
-    dirs: &[Attempt],
+    endpoints: Endpoints,
+    contexts: &ContextSet,
+    attempts: &[Attempt],
 ) -> ExitCode {
     let mode = match endpoints.mode {
         Mode::Agentless(_) => "agentless",
         Mode::Evp => "evp",
     };
-    let mut summary = Summary::default();
-    let mut dir_ctxs = Vec::new();
-    let mut work = Vec::new();
-    for (i, d) in dirs.iter().enumerate() {
-        let sidecar = match std::fs::read(sidecar_path(&d.dir)) {
-            Ok(b) => match outputs::sidecar::parse(&b) {
-                Ok(m) => Some(m),
-                Err(e) => {
-                    log.warn(&format!("{}: {e} (ignored)", d.label));
-                    None
-                }
-            },
-            Err(_) => None,
-        };
-        let label = sidecar
-            .as_ref()
-            .and_then(outputs::sidecar::target)
-            .map_or_else(|| d.label.clone(), str::to_string);
-        let (dctx, note) = work::dir_ctx(label.clone(), sidecar, contexts);
-        let files = testlogs::list_payloads(&d.dir);
-        let has_work = !files.is_empty() || d.zip.is_some();
-        if let (Some(n), true) = (note, has_work) {
-            log.warn(&format!("{label}: {n}"));
-        }
-        summary.targets.push(TargetSummary {
-            label,
-            dir: d.dir.display().to_string(),
-            context: dctx.context.as_ref().map(|(k, _)| k.clone()),
-            ..TargetSummary::default()
-        });
-        dir_ctxs.push(dctx);
-        for item in files {
-            let name = item
-                .path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            if args.filter_prefix
-                && !topt_core::payloads::kind::passes_prefix_filter(item.kind, &name)
-            {
-                continue;
-            }
-            work.push(Work::File { dir: i, item });
-        }
-        if let Some(z) = &d.zip {
-            work.push(Work::Zip {
-                dir: i,
-                zip: z.clone(),
-            });
-        }
-    }
-    // Tests first, then coverage, then telemetry (reference order), zips last.
-    work.sort_by_key(|w| match w {
-        Work::File { item, .. } => item.kind as usize,
-        Work::Zip { .. } => 3,
-    });
+    let plan::Plan {
+        mut summary,
+        dirs,
+        work,
+    } = plan::targets(args, log, contexts, attempts);
     if work.is_empty() {
         log.line("no payload files found; nothing to upload");
         return ExitCode::SUCCESS;
     }
-    let ci_ws = contexts
-        .primary()
-        .and_then(|c| c.tags.get("ci.workspace_path"))
-        .and_then(|v| v.as_str())
-        .filter(|s| !s.is_empty())
-        .map(str::to_string);
-    let ws_root = owners::workspace_root(args.testlogs.as_deref());
-    let codeowners = owners::find(ci_ws.as_deref(), &ws_root).map(|(path, rules)| {
-        if log.debug {
-            log.line(&format!("CODEOWNERS: {}", path.display()));
-        }
-        let roots = ci_ws.iter().cloned().chain([ws_root.display().to_string()]);
-        let roots = roots
-            .chain(
-                std::fs::canonicalize(&ws_root)
-                    .ok()
-                    .map(|p| p.display().to_string()),
-            )
-            .collect();
-        (rules, roots)
-    });
-    let run_id = uuid4();
-    let mut facts_warnings = Vec::new();
-    let facts = facts::load(&args.telemetry_facts, contexts, &mut facts_warnings);
-    let telemetry_plan = (!facts.is_empty()).then(|| facts::plan(&facts, &work, &run_id));
-    for w in facts_warnings
-        .iter()
-        .chain(telemetry_plan.iter().flat_map(|p| &p.warnings))
-    {
-        log.warn(w);
-    }
-    let settings = Settings {
-        endpoints,
-        gzip: args.gzip,
-        validate: args.validate_enrichment,
-        expected_tags: if args.expected_enriched_tag.is_empty() {
-            DEFAULT_EXPECTED_TAGS
-                .iter()
-                .map(|s| s.to_string())
-                .collect()
-        } else {
-            args.expected_enriched_tag.clone()
-        },
-        run_id,
-        telemetry_plan,
-        codeowners,
-        provider: contexts.primary().and_then(|c| {
-            ["ci.provider.name", "ci_provider_name"]
-                .iter()
-                .find_map(|k| {
-                    c.tags
-                        .get(*k)
-                        .and_then(|v| v.as_str())
-                        .filter(|s| !s.is_empty())
-                        .map(str::to_string)
-                })
-        }),
-    };
+    let settings = plan::settings(args, log, endpoints, contexts, &work);
     if log.debug {
         log.line(&format!("mode: {}", settings.endpoints.describe()));
     }
@@ -422,57 +293,22 @@ fn upload_dirs(
         settings: &settings,
         client: &client,
         contexts,
-        dirs: &dir_ctxs,
+        dirs: &dirs,
         dry_run: args.dry_run,
         keep: args.keep_payloads,
         max_bytes: args.max_payload_mb.saturating_mul(1 << 20),
     };
-    // A zip yields one result per payload entry: count them for an honest progress bar.
-    let total: u64 = work
-        .iter()
-        .map(|w| match w {
-            Work::File { .. } => 1,
-            Work::Zip { zip, .. } => outputs::zip::Archive::open(zip)
-                .map(|a| {
-                    a.names()
-                        .iter()
-                        .filter(|n| topt_core::payloads::kind::zip_entry_payload(n).is_some())
-                        .count() as u64
-                })
-                .unwrap_or(1)
-                .max(1),
-        })
-        .sum();
-    let bar = progress_bar(args, total);
     let start = Instant::now();
-    let next = AtomicUsize::new(0);
-    let (tx, rx) = mpsc::channel::<work::FileResult>();
-    std::thread::scope(|s| {
-        for _ in 0..workers.min(work.len()) {
-            let tx = tx.clone();
-            let (ctx, next, work) = (&ctx, &next, &work);
-            s.spawn(move || {
-                loop {
-                    let i = next.fetch_add(1, Ordering::SeqCst);
-                    let Some(w) = work.get(i) else { break };
-                    work::run(ctx, w, &|r| {
-                        let _ = tx.send(r);
-                    });
-                }
-            });
-        }
-        drop(tx);
-        for r in rx {
-            report_file(log, &bar, args.dry_run, &r);
-            bar.inc(1);
-            summary.add(&r);
-        }
-    });
-    bar.finish_and_clear();
+    pool::run(args, log, &ctx, &work, workers, &mut summary);
     send_synthetic(args, log, &settings, &client, &mut summary);
-    let elapsed = start.elapsed();
-    let interrupted = interrupt::requested();
-    finish(args, log, &summary, mode, elapsed, interrupted)
+    finish(
+        args,
+        log,
+        &summary,
+        mode,
+        start.elapsed(),
+        interrupt::requested(),
+    )
 }
 
 /// Synthetic telemetry batches (facts that matched no tracer batch) go last, once.
@@ -534,76 +370,9 @@ fn send_synthetic(
             warnings: Vec::new(),
             bytes: req.body.len() as u64,
         };
-        report_file(log, &indicatif::ProgressBar::hidden(), args.dry_run, &r);
+        pool::report_file(log, &indicatif::ProgressBar::hidden(), args.dry_run, &r);
         summary.add(&r);
     }
-}
-
-fn report_file(log: &Log, bar: &indicatif::ProgressBar, dry_run: bool, r: &work::FileResult) {
-    let noun = r.kind.noun();
-    let line = match r.status {
-        Status::Uploaded if log.debug => Some(format!("uploaded {noun} payload: {}", r.file)),
-        Status::Checked if log.debug || dry_run => {
-            Some(format!("dry-run validated {noun} payload: {}", r.file))
-        }
-        Status::Skipped => Some(format!(
-            "skipping {noun} payload: {}: {}",
-            r.file,
-            r.detail.as_deref().unwrap_or("")
-        )),
-        Status::Failed => Some(format!(
-            "error: {noun} payload {}: {}",
-            r.file,
-            r.detail.as_deref().unwrap_or("failed")
-        )),
-        Status::Rejected => Some(format!(
-            "error: intake rejected {noun} payload {} ({}); kept",
-            r.file,
-            r.detail.as_deref().unwrap_or("")
-        )),
-        Status::Taken if log.debug => Some(format!("{}: taken by another uploader", r.file)),
-        _ => None,
-    };
-    let mut lines: Vec<String> = line.into_iter().collect();
-    if log.debug || r.status != Status::Uploaded {
-        lines.extend(
-            r.warnings
-                .iter()
-                .map(|w| format!("warning: {}: {w}", r.file)),
-        );
-    } else {
-        lines.extend(
-            r.warnings
-                .iter()
-                .filter(|w| !w.starts_with("schema:"))
-                .map(|w| format!("warning: {}: {w}", r.file)),
-        );
-    }
-    for l in lines {
-        let msg = format!("[topt upload] {l}");
-        if bar.is_hidden() {
-            if log.json || l.starts_with("error") || l.starts_with("warning") {
-                eprintln!("{msg}");
-            } else {
-                println!("{msg}");
-            }
-        } else {
-            bar.println(msg);
-        }
-    }
-}
-
-fn progress_bar(args: &Args, len: u64) -> indicatif::ProgressBar {
-    if args.json || args.no_progress || !std::io::stderr().is_terminal() {
-        return indicatif::ProgressBar::hidden();
-    }
-    let bar = indicatif::ProgressBar::new(len);
-    if let Ok(style) = indicatif::ProgressStyle::with_template(
-        "{spinner} [{bar:40}] {pos}/{len} files  {per_sec}  eta {eta}",
-    ) {
-        bar.set_style(style.progress_chars("=> "));
-    }
-    bar
 }
 
 fn finish(
@@ -651,11 +420,7 @@ fn finish(
 }
 
 /// Warns when the primary context was synced with another API key (never fatal, like the reference).
-fn check_key_parity(
-    log: &Log,
-    endpoints: &endpoints::Endpoints,
-    contexts: &topt_core::payloads::context::ContextSet,
-) {
+fn check_key_parity(log: &Log, endpoints: &Endpoints, contexts: &ContextSet) {
     let Some(fp) = contexts
         .primary()
         .and_then(|c| c.tags.get(topt_core::payloads::context::FINGERPRINT_KEY))
@@ -673,19 +438,4 @@ fn check_key_parity(
             .warn("DD_API_KEY fingerprint present but uploader running in EVP mode; check skipped"),
         Mode::Agentless(None) => {}
     }
-}
-
-/// Random UUIDv4 text: the per-run fallback runtime-id / telemetry session id.
-fn uuid4() -> String {
-    let a = fastrand::u128(..);
-    let a = (a & !(0xF << 76) | (0x4 << 76)) & !(0x3 << 62) | (0x2 << 62);
-    let h = format!("{a:032x}");
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    )
 }
