@@ -1,6 +1,7 @@
 //! `topt doctor`: every check of the reference doctor, reported all at once, grouped by target,
 //! each finding with its severity, file, what is wrong and how to fix it.
 
+mod collect;
 mod config;
 mod inspect;
 mod report;
@@ -82,6 +83,9 @@ pub struct Args {
     /// Do not scan .bazelrc files for forbidden --test_env.
     #[arg(long)]
     pub no_bazelrc_check: bool,
+    /// Files larger than this are errors, never read whole (match topt upload's --max-payload-mb).
+    #[arg(long, default_value_t = 64, value_name = "MB")]
+    pub max_payload_mb: u64,
     /// Treat warnings as errors.
     #[arg(long)]
     pub strict: bool,
@@ -260,6 +264,7 @@ fn apply_flags(args: &Args, cfg: &mut Config, report: &mut Report) {
     if args.context_manifest.is_some() {
         cfg.context_manifest = args.context_manifest.clone();
     }
+    cfg.max_bytes = args.max_payload_mb.saturating_mul(1 << 20);
 }
 
 fn testlogs(args: &Args, report: &mut Report) -> Option<PathBuf> {

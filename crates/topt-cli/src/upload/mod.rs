@@ -25,6 +25,7 @@ use std::time::{Duration, Instant};
 use topt_core::payloads::context::ContextSet;
 use topt_core::payloads::kind::{Kind, PAYLOADS_DIR};
 
+use crate::outputs::file::TreeDir;
 use crate::outputs::{Attempt, contexts, testlogs};
 use endpoints::{Endpoints, EnvInputs, Mode};
 use log::{Log, env_bool};
@@ -47,11 +48,13 @@ Examples:
   DD_TEST_OPTIMIZATION_AGENTLESS_URL=$(cat /tmp/intake.url) DD_API_KEY=local \\
     topt upload --testlogs bazel-testlogs --quiescent-sec 0 --json
 
-Files: payloads/{tests,coverage,telemetry}/*.json (coverage/telemetry also *.msgpack) at depth 1 of
-every test.outputs directory, and the same entries inside Bazel <= 7 outputs.zip (read in place).
-A file is deleted only after a 2xx; 5xx/408/429/timeouts/resets are retried with backoff; other
-4xx and every redirect (never followed) are reported and the file is kept. See docs/upload.md
-(claims, zip ledger, exit codes).
+Files: payloads/{tests,coverage,telemetry}/*.json (coverage also *.msgpack) at depth 1 of every
+test.outputs directory, and the same entries inside Bazel <= 7 outputs.zip (read in place). Only
+regular files: links (to files or directories), FIFOs and devices are reported and kept, never
+followed or opened; reads stop at --max-payload-mb whatever sizes claim. Whatever `topt doctor`
+calls an error in a payload file, the uploader keeps and reports. A file is deleted only after
+a 2xx; 5xx/408/429/timeouts/resets are retried with backoff; other 4xx and every redirect (never
+followed) are reported and the file is kept. See docs/upload.md (claims, zip ledger, exit codes).
 
 Exit status: 0 all accepted (or nothing to upload); 1 some payloads failed or were rejected
 (or no payloads with --fail-on-error); 2 usage or configuration error, before any request (bad
@@ -126,7 +129,8 @@ pub struct Args {
     /// Quiescence poll interval in milliseconds.
     #[arg(long, env = "TOPT_UPLOAD_POLL_MS", default_value_t = 2000)]
     pub poll_ms: u64,
-    /// Larger payload files are reported and kept, never read whole.
+    /// Bound on every payload file, sidecar and zip entry read: larger ones are reported and kept
+    /// (counted on the bytes read, never on what metadata or a zip header claims).
     #[arg(long, default_value_t = 64)]
     pub max_payload_mb: u64,
     /// Never draw a progress bar.
@@ -136,6 +140,13 @@ pub struct Args {
     /// next to each --context is used automatically).
     #[arg(long = "telemetry-facts", value_name = "FILE")]
     pub telemetry_facts: Vec<PathBuf>,
+}
+
+impl Args {
+    /// `--max-payload-mb` in bytes: the bound on every payload, sidecar and zip entry read.
+    pub fn max_bytes(&self) -> u64 {
+        self.max_payload_mb.saturating_mul(1 << 20)
+    }
 }
 
 pub fn run(mut args: Args) -> ExitCode {
@@ -217,7 +228,9 @@ fn configure(args: &Args, log: &Log) -> Result<(Endpoints, ContextSet, PathBuf),
 fn recover_claims(root: &Path, max_depth: usize, log: &Log, warnings: &mut Vec<String>) {
     let recovered: usize = testlogs::find_outputs(root, max_depth, warnings)
         .iter()
-        .flat_map(|d| Kind::ALL.map(|k| d.dir.join(PAYLOADS_DIR).join(k.dir_name())))
+        .filter_map(|d| TreeDir::open(&d.dir).ok())
+        .flat_map(|t| Kind::ALL.map(|k| t.dirs(PAYLOADS_DIR, &[k.dir_name()]).ok()))
+        .flatten()
         .map(|d| claim::recover_stale(&d))
         .sum();
     if recovered > 0 {
@@ -296,7 +309,7 @@ fn upload(
         dirs: &dirs,
         dry_run: args.dry_run,
         keep: args.keep_payloads,
-        max_bytes: args.max_payload_mb.saturating_mul(1 << 20),
+        max_bytes: args.max_bytes(),
     };
     let start = Instant::now();
     pool::run(args, log, &ctx, &work, workers, &mut summary);
@@ -334,7 +347,7 @@ fn send_synthetic(
         }
         let bytes = serde_json::to_vec(body).unwrap_or_default();
         let prepare::Prepared::Send { headers, body } =
-            prepare::prepare_telemetry("", &bytes, settings)
+            prepare::prepare_telemetry("", body.clone(), &bytes, settings)
         else {
             continue;
         };

@@ -5,7 +5,7 @@ use serde_json::Value;
 use topt_core::payloads::codeowners::Codeowners;
 use topt_core::payloads::context::ContextSet;
 use topt_core::payloads::enrich::DEFAULT_EXPECTED_TAGS;
-use topt_core::payloads::kind::{passes_prefix_filter, sidecar_path};
+use topt_core::payloads::kind::passes_prefix_filter;
 
 use super::endpoints::Endpoints;
 use super::log::Log;
@@ -13,7 +13,7 @@ use super::prepare::{DirCtx, Settings};
 use super::summary::{Summary, TargetSummary};
 use super::work::{self, Work};
 use super::{Args, facts, owners};
-use crate::outputs::{self, Attempt, testlogs};
+use crate::outputs::{self, Attempt, payloads};
 
 /// What the workers get: one `DirCtx` per attempt (indexed by `Work::*::dir`) and the work list.
 #[derive(Debug, Default)]
@@ -27,22 +27,17 @@ pub struct Plan {
 pub fn targets(args: &Args, log: &Log, contexts: &ContextSet, attempts: &[Attempt]) -> Plan {
     let mut plan = Plan::default();
     for (i, d) in attempts.iter().enumerate() {
-        let sidecar = match std::fs::read(sidecar_path(&d.dir)) {
-            Ok(b) => match outputs::sidecar::parse(&b) {
-                Ok(m) => Some(m),
-                Err(e) => {
-                    log.warn(&format!("{}: {e} (ignored)", d.label));
-                    None
-                }
-            },
-            Err(_) => None,
+        let (sidecar, blocked) = match outputs::sidecar::read(&d.dir, args.max_bytes()) {
+            Ok(m) => (m, None),
+            Err(e) => (None, Some(e)),
         };
         let label = sidecar
             .as_ref()
             .and_then(outputs::sidecar::target)
             .map_or_else(|| d.label.clone(), str::to_string);
-        let (dctx, note) = work::dir_ctx(label.clone(), sidecar, contexts);
-        let files = testlogs::list_payloads(&d.dir);
+        let (mut dctx, note) = work::dir_ctx(label.clone(), sidecar, contexts);
+        dctx.blocked = blocked;
+        let (files, stops) = payloads::list(&d.dir);
         let has_work = !files.is_empty() || d.zip.is_some();
         if let (Some(n), true) = (note, has_work) {
             log.warn(&format!("{label}: {n}"));
@@ -54,13 +49,16 @@ pub fn targets(args: &Args, log: &Log, contexts: &ContextSet, attempts: &[Attemp
             ..TargetSummary::default()
         });
         plan.dirs.push(dctx);
+        for b in stops {
+            plan.work.push(Work::Blocked {
+                dir: i,
+                kind: b.kind,
+                path: b.path,
+                why: b.problem.to_string(),
+            });
+        }
         for item in files {
-            let name = item
-                .path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            if args.filter_prefix && !passes_prefix_filter(item.kind, &name) {
+            if args.filter_prefix && !passes_prefix_filter(item.kind, &item.name_lossy()) {
                 continue;
             }
             plan.work.push(Work::File { dir: i, item });
@@ -75,6 +73,7 @@ pub fn targets(args: &Args, log: &Log, contexts: &ContextSet, attempts: &[Attemp
     // Tests first, then coverage, then telemetry (reference order), zips last.
     plan.work.sort_by_key(|w| match w {
         Work::File { item, .. } => item.kind as usize,
+        Work::Blocked { kind, .. } => *kind as usize,
         Work::Zip { .. } => 3,
     });
     plan
@@ -91,7 +90,8 @@ pub fn settings(
     let run_id = uuid4();
     let mut facts_warnings = Vec::new();
     let facts = facts::load(&args.telemetry_facts, contexts, &mut facts_warnings);
-    let telemetry_plan = (!facts.is_empty()).then(|| facts::plan(&facts, work, &run_id));
+    let telemetry_plan =
+        (!facts.is_empty()).then(|| facts::plan(&facts, work, &run_id, args.max_bytes()));
     for w in facts_warnings
         .iter()
         .chain(telemetry_plan.iter().flat_map(|p| &p.warnings))

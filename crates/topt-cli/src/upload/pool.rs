@@ -5,12 +5,13 @@ use std::io::IsTerminal;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 
-use topt_core::payloads::kind::zip_entry_payload;
+use topt_core::payloads::kind::{OUTPUTS_ZIP, zip_entry_payload};
 
 use super::Args;
 use super::log::Log;
 use super::summary::Summary;
 use super::work::{self, Ctx, FileResult, Status, Work};
+use crate::outputs::file::TreeDir;
 use crate::outputs::zip::Archive;
 
 /// Runs every work item on `workers` threads; results land in `summary`.
@@ -53,12 +54,15 @@ pub fn run(
 fn expected_results(work: &[Work]) -> u64 {
     work.iter()
         .map(|w| match w {
-            Work::File { .. } => 1,
-            Work::Zip { zip, .. } => Archive::open(zip)
+            Work::File { .. } | Work::Blocked { .. } => 1,
+            Work::Zip { zip, .. } => zip
+                .parent()
+                .and_then(|d| TreeDir::open(d).ok())
+                .and_then(|d| Archive::open(&d, OUTPUTS_ZIP).ok())
                 .map(|a| {
-                    a.names()
+                    a.entries()
                         .iter()
-                        .filter(|n| zip_entry_payload(n).is_some())
+                        .filter(|e| zip_entry_payload(&e.name).is_some())
                         .count() as u64
                 })
                 .unwrap_or(1)

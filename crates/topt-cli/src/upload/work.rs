@@ -1,18 +1,21 @@
 //! What a worker does with one file (claim → read → prepare → send → delete or give back); one
 //! `outputs.zip` is `zipped.rs`.
 
+use std::ffi::OsStr;
 use std::path::PathBuf;
 
 use serde_json::{Map, Value};
 use topt_core::payloads::context::{Choice, ContextSet};
-use topt_core::payloads::kind::{Disposition, Kind};
+use topt_core::payloads::kind::Kind;
 
 use super::claim;
 use super::interrupt;
 use super::prepare::{self, DirCtx, Prepared, Settings};
 use super::send::{self, Client};
 use super::zipped;
-use crate::outputs::testlogs::Listed;
+use crate::outputs::file::{Problem, TreeDir};
+use crate::outputs::payloads::Listed;
+use crate::outputs::verdict;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
@@ -56,8 +59,21 @@ pub struct FileResult {
 /// Unit of work handed to a worker.
 #[derive(Debug, Clone)]
 pub enum Work {
-    File { dir: usize, item: Listed },
-    Zip { dir: usize, zip: PathBuf },
+    File {
+        dir: usize,
+        item: Listed,
+    },
+    Zip {
+        dir: usize,
+        zip: PathBuf,
+    },
+    /// A directory on the way to payloads that breaks the payload-file rule: reported, untouched.
+    Blocked {
+        dir: usize,
+        kind: Kind,
+        path: PathBuf,
+        why: String,
+    },
 }
 
 /// Shared, read-only inputs of the workers.
@@ -91,6 +107,7 @@ pub fn dir_ctx(
             label,
             sidecar,
             context,
+            blocked: None,
         },
         note,
     )
@@ -100,6 +117,18 @@ pub fn run(ctx: &Ctx<'_>, work: &Work, emit: &dyn Fn(FileResult)) {
     match work {
         Work::File { dir, item } => emit(run_file(ctx, *dir, item)),
         Work::Zip { dir, zip } => zipped::run(ctx, *dir, zip, emit),
+        Work::Blocked {
+            dir,
+            kind,
+            path,
+            why,
+        } => emit(result(
+            *dir,
+            *kind,
+            path.display().to_string(),
+            Status::Failed,
+            Some(format!("{why}; nothing below it is read")),
+        )),
     }
 }
 
@@ -124,43 +153,50 @@ pub(super) fn result(
 fn run_file(ctx: &Ctx<'_>, dir: usize, item: &Listed) -> FileResult {
     let shown = item.path.display().to_string();
     let r = |status, detail: Option<String>| result(dir, item.kind, shown.clone(), status, detail);
-    if let Some(early) = precheck(ctx, item) {
-        return r(early.0, early.1);
+    let name = item.name_lossy();
+    if let Some(rej) = verdict::by_name(item.kind, &name) {
+        return r(Status::Failed, Some(rej.message));
     }
-    let name = item
-        .path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    if ctx.dry_run {
-        let bytes = match std::fs::read(&item.path) {
-            Ok(b) => b,
-            Err(e) => return r(Status::Failed, Some(format!("cannot read: {e}"))),
-        };
-        let mut warnings = Vec::new();
-        let prepared = prepare::prepare(
-            item.kind,
-            &name,
-            &shown,
-            &bytes,
-            &ctx.dirs[dir],
-            ctx.settings,
-            &mut warnings,
+    if let Some(why) = &ctx.dirs[dir].blocked {
+        return r(
+            Status::Failed,
+            Some(format!("{why}; kept until it is fixed")),
         );
-        let mut res = dry_run_result(dir, item.kind, shown, prepared);
-        res.warnings = warnings;
-        return res;
     }
-    let claimed = match claim::claim(&item.path) {
+    if interrupt::requested() {
+        return r(Status::NotAttempted, None);
+    }
+    let kdir = match item.open_dir() {
+        Ok(d) => d,
+        Err(p) => return r(Status::Failed, Some(format!("its directory {p}"))),
+    };
+    // Nothing that breaks the payload-file rule is renamed, read or deleted.
+    match kdir.entry_type(&item.name) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return r(Status::Taken, None),
+        Err(e) => return r(Status::Failed, Some(format!("cannot read: {e}"))),
+        Ok(t) => {
+            if let Some(p) = t.problem() {
+                return r(Status::Failed, Some(format!("{p}; kept")));
+            }
+        }
+    }
+    if ctx.dry_run {
+        return match kdir.read(&item.name, ctx.max_bytes) {
+            Ok(bytes) => prepared_dry_run(ctx, dir, item, shown, &name, &bytes),
+            Err(Problem::Missing) => r(Status::Taken, None),
+            Err(p) => r(Status::Failed, Some(format!("{p}; kept"))),
+        };
+    }
+    let claimed = match claim::claim(&kdir, &item.name) {
         Ok(Some(c)) => c,
         Ok(None) => return r(Status::Taken, None),
         Err(e) => return r(Status::Failed, Some(format!("cannot claim: {e}"))),
     };
-    let bytes = match std::fs::read(&claimed) {
+    let bytes = match kdir.read(&claimed, ctx.max_bytes) {
         Ok(b) => b,
-        Err(e) => {
-            let res = r(Status::Failed, Some(format!("cannot read: {e}")));
-            return give_back(res, &claimed, &item.path);
+        Err(p) => {
+            let res = r(Status::Failed, Some(format!("{p}; kept")));
+            return give_back(res, &kdir, &claimed, item);
         }
     };
     let mut warnings = Vec::new();
@@ -176,58 +212,55 @@ fn run_file(ctx: &Ctx<'_>, dir: usize, item: &Listed) -> FileResult {
     let mut res = r(Status::Failed, None);
     (res.status, res.detail, res.bytes) = send(ctx, item.kind, prepared);
     let mut res = if res.status == Status::Uploaded {
-        if let Err(e) = claim::finish(&claimed, &item.path, ctx.keep) {
+        if let Err(e) = claim::finish(&kdir, &claimed, &item.name, ctx.keep) {
             res.warnings.push(format!(
                 "accepted by the intake but could not remove {}: {e}",
-                claimed.display()
+                kdir.path().join(&claimed).display()
             ));
         }
         res
     } else {
-        give_back(res, &claimed, &item.path)
+        give_back(res, &kdir, &claimed, item)
     };
     res.warnings.extend(warnings);
     res
 }
 
-/// Reasons not to touch a listed file at all: msgpack test payload, gone (taken), too large,
-/// interrupted.
-fn precheck(ctx: &Ctx<'_>, item: &Listed) -> Option<(Status, Option<String>)> {
-    if item.disposition == Disposition::RejectMsgpack {
-        return Some((Status::Failed, Some("raw msgpack test payload is not supported in Bazel file mode; tests must write JSON".into())));
-    }
-    match std::fs::metadata(&item.path) {
-        // Listed a moment ago and gone now: another uploader claimed it.
-        Err(e)
-            if e.kind() == std::io::ErrorKind::NotFound
-                && std::fs::symlink_metadata(&item.path).is_err() =>
-        {
-            return Some((Status::Taken, None));
-        }
-        Err(e) => return Some((Status::Failed, Some(format!("cannot read: {e}")))),
-        Ok(m) if m.len() > ctx.max_bytes => {
-            return Some((
-                Status::Failed,
-                Some(format!(
-                    "{} bytes exceeds --max-payload-mb; kept and not sent",
-                    m.len()
-                )),
-            ));
-        }
-        Ok(_) => {}
-    }
-    interrupt::requested().then_some((Status::NotAttempted, None))
+fn prepared_dry_run(
+    ctx: &Ctx<'_>,
+    dir: usize,
+    item: &Listed,
+    shown: String,
+    name: &str,
+    bytes: &[u8],
+) -> FileResult {
+    let mut warnings = Vec::new();
+    let prepared = prepare::prepare(
+        item.kind,
+        name,
+        &shown,
+        bytes,
+        &ctx.dirs[dir],
+        ctx.settings,
+        &mut warnings,
+    );
+    let mut res = dry_run_result(dir, item.kind, shown, prepared);
+    res.warnings = warnings;
+    res
 }
 
-/// A claimed file that was not accepted goes back under its name.
-fn give_back(
-    mut res: FileResult,
-    claimed: &std::path::Path,
-    original: &std::path::Path,
-) -> FileResult {
-    if let Err(e) = claim::release(claimed, original) {
-        res.warnings
-            .push(format!("could not rename {} back: {e}", claimed.display()));
+/// A claimed file that was not accepted goes back (under another name if its own was taken).
+fn give_back(mut res: FileResult, kdir: &TreeDir, claimed: &OsStr, item: &Listed) -> FileResult {
+    match claim::release(kdir, claimed, &item.name, std::process::id()) {
+        Ok(back) if back != item.name => res.warnings.push(format!(
+            "a new file took its name meanwhile; kept as {}",
+            kdir.path().join(back).display()
+        )),
+        Ok(_) => {}
+        Err(e) => res.warnings.push(format!(
+            "could not rename {} back: {e}",
+            kdir.path().join(claimed).display()
+        )),
     }
     res
 }

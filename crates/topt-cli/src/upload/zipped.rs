@@ -4,36 +4,45 @@
 
 use std::path::Path;
 
-use topt_core::payloads::kind::{self, Disposition, Kind, SIDECAR};
+use topt_core::payloads::kind::{self, Disposition, Kind, OUTPUTS_ZIP, SIDECAR};
 
 use super::interrupt;
 use super::ledger;
 use super::prepare::{self, DirCtx};
 use super::work::{self, Ctx, FileResult, Status, dir_ctx, result};
+use crate::outputs::file::TreeDir;
 use crate::outputs::sidecar;
-use crate::outputs::zip::Archive;
+use crate::outputs::verdict;
+use crate::outputs::zip::{Archive, Entry};
 
-/// Whether the zip can go once the run is over.
-struct Tally {
-    all_accepted: bool,
-    only_payloads: bool,
+/// One zip being worked on.
+struct Job<'a> {
+    ctx: &'a Ctx<'a>,
+    dir: usize,
+    root: &'a TreeDir,
+    shown: String,
+    dctx: DirCtx,
 }
 
 pub fn run(ctx: &Ctx<'_>, dir: usize, zip: &Path, emit: &dyn Fn(FileResult)) {
-    let zshown = zip.display().to_string();
+    let shown = zip.display().to_string();
     let whole = |status, detail: &str| {
         emit(result(
             dir,
             Kind::Tests,
-            zshown.clone(),
+            shown.clone(),
             status,
             Some(detail.to_string()),
         ))
     };
+    let root = match TreeDir::open(zip.parent().unwrap_or(Path::new("."))) {
+        Ok(r) => r,
+        Err(p) => return whole(Status::Failed, &format!("its directory {p}")),
+    };
     let _lock = if ctx.dry_run {
         None
     } else {
-        match ledger::lock(zip) {
+        match ledger::lock(&root) {
             Ok(Some(l)) => Some(l),
             Ok(None) => {
                 return whole(
@@ -44,125 +53,113 @@ pub fn run(ctx: &Ctx<'_>, dir: usize, zip: &Path, emit: &dyn Fn(FileResult)) {
             Err(e) => return whole(Status::Failed, &format!("cannot lock outputs.zip: {e}")),
         }
     };
-    if !zip.exists() {
+    if root.entry_type(OUTPUTS_ZIP).is_err() {
         // Another uploader sent every entry and removed it after we listed it.
         return whole(
             Status::Taken,
             "outputs.zip was completed by another process",
         );
     }
-    let mut archive = match Archive::open(zip) {
+    let mut archive = match Archive::open(&root, OUTPUTS_ZIP) {
         Ok(a) => a,
         Err(e) => return whole(Status::Failed, &e),
     };
-    let names = archive.names();
-    let dctx = zip_dir_ctx(ctx, dir, &mut archive, &names);
-    let done = ledger::read_ledger(zip);
-    let mut tally = Tally {
-        all_accepted: true,
-        only_payloads: true,
+    let done = match ledger::read_ledger(&root) {
+        Ok(d) => d,
+        Err(e) => return whole(Status::Failed, &e),
     };
-    for name in &names {
-        let Some((kind, file)) = kind::zip_entry_payload(name) else {
-            tally.only_payloads &= name == SIDECAR;
+    let job = Job {
+        ctx,
+        dir,
+        root: &root,
+        dctx: zip_dir_ctx(ctx, dir, &mut archive),
+        shown,
+    };
+    let (mut all_accepted, mut only_payloads) = (true, true);
+    for e in archive.entries().to_vec() {
+        let Some((kind, file)) = kind::zip_entry_payload(&e.name) else {
+            only_payloads &= e.name == SIDECAR;
             continue;
         };
-        let disposition = kind::disposition(kind, file);
-        if disposition == Disposition::Ignore {
-            tally.only_payloads = false;
+        if kind::disposition(kind, file) == Disposition::Ignore {
+            only_payloads = false;
             continue;
         }
-        if done.contains(name.as_str()) {
+        if done.contains(e.name.as_str()) {
             continue;
         }
-        let shown = format!("{zshown}!{name}");
-        let res = entry(ctx, dir, &dctx, &mut archive, zip, name, kind, file, shown);
-        tally.all_accepted &= res.status == Status::Uploaded;
+        let res = job.entry(&mut archive, &e, kind, file);
+        all_accepted &= res.status == Status::Uploaded;
         emit(res);
     }
-    if !ctx.dry_run && !ctx.keep && tally.all_accepted && tally.only_payloads {
-        let _ = std::fs::remove_file(zip);
-        let _ = std::fs::remove_file(ledger::ledger_path(zip));
+    if !ctx.dry_run && !ctx.keep && all_accepted && only_payloads {
+        let _ = root.remove(OUTPUTS_ZIP);
+        let _ = root.remove(ledger::LEDGER);
     }
 }
 
-/// The sidecar inside the zip wins over none; a plain one next to it is used otherwise.
-fn zip_dir_ctx(ctx: &Ctx<'_>, dir: usize, archive: &mut Archive, names: &[String]) -> DirCtx {
-    let sidecar = if names.iter().any(|n| n == SIDECAR) {
-        archive
-            .read(SIDECAR)
-            .ok()
-            .and_then(|b| sidecar::parse(&b).ok())
-    } else {
-        ctx.dirs[dir].sidecar.clone()
-    };
-    dir_ctx(ctx.dirs[dir].label.clone(), sidecar, ctx.contexts).0
+/// The sidecar inside the zip wins over none; a plain one next to it is used otherwise. A broken
+/// sidecar inside blocks the zip's payloads, as a broken plain one blocks the directory's.
+fn zip_dir_ctx(ctx: &Ctx<'_>, dir: usize, archive: &mut Archive) -> DirCtx {
+    if !archive.has(SIDECAR) {
+        return ctx.dirs[dir].clone();
+    }
+    match archive
+        .read(SIDECAR, ctx.max_bytes)
+        .and_then(|b| sidecar::parse(&b))
+    {
+        Ok(m) => dir_ctx(ctx.dirs[dir].label.clone(), Some(m), ctx.contexts).0,
+        Err(e) => DirCtx {
+            blocked: Some(format!("outputs.zip!{SIDECAR}: {e}")),
+            ..ctx.dirs[dir].clone()
+        },
+    }
 }
 
-/// One payload entry: checks, read, prepare, send, ledger.
-#[allow(clippy::too_many_arguments)]
-fn entry(
-    ctx: &Ctx<'_>,
-    dir: usize,
-    dctx: &DirCtx,
-    archive: &mut Archive,
-    zip: &Path,
-    name: &str,
-    kind: Kind,
-    file: &str,
-    shown: String,
-) -> FileResult {
-    let r = |status, detail: Option<String>| result(dir, kind, shown.clone(), status, detail);
-    if interrupt::requested() {
-        return r(Status::NotAttempted, None);
-    }
-    if kind::disposition(kind, file) == Disposition::RejectMsgpack {
-        return r(
-            Status::Failed,
-            Some("raw msgpack test payload is not supported in Bazel file mode".into()),
+impl Job<'_> {
+    /// One payload entry: checks, bounded read, prepare, send, ledger.
+    fn entry(&self, archive: &mut Archive, e: &Entry, kind: Kind, file: &str) -> FileResult {
+        let shown = format!("{}!{}", self.shown, e.shown);
+        let r =
+            |status, detail: Option<String>| result(self.dir, kind, shown.clone(), status, detail);
+        if interrupt::requested() {
+            return r(Status::NotAttempted, None);
+        }
+        if let Some(p) = &e.problem {
+            return r(Status::Failed, Some(format!("{p}; zip kept")));
+        }
+        if let Some(rej) = verdict::by_name(kind, file) {
+            return r(Status::Failed, Some(rej.message));
+        }
+        let bytes = match archive.read(&e.name, self.ctx.max_bytes) {
+            Ok(b) => b,
+            Err(err) => return r(Status::Failed, Some(format!("{err}; zip kept"))),
+        };
+        let mut warnings = Vec::new();
+        let prepared = prepare::prepare(
+            kind,
+            file,
+            &shown,
+            &bytes,
+            &self.dctx,
+            self.ctx.settings,
+            &mut warnings,
         );
-    }
-    if name.contains('\n') {
-        return r(Status::Failed, Some("entry name contains a newline".into()));
-    }
-    match archive.size(name) {
-        Ok(s) if s > ctx.max_bytes => {
-            return r(
-                Status::Failed,
-                Some(format!("{s} bytes exceeds --max-payload-mb")),
-            );
-        }
-        Err(e) => return r(Status::Failed, Some(e)),
-        Ok(_) => {}
-    }
-    let bytes = match archive.read(name) {
-        Ok(b) => b,
-        Err(e) => return r(Status::Failed, Some(e)),
-    };
-    let mut warnings = Vec::new();
-    let prepared = prepare::prepare(
-        kind,
-        file,
-        &shown,
-        &bytes,
-        dctx,
-        ctx.settings,
-        &mut warnings,
-    );
-    let mut res = if ctx.dry_run {
-        work::dry_run_result(dir, kind, shown.clone(), prepared)
-    } else {
-        let mut res = r(Status::Failed, None);
-        (res.status, res.detail, res.bytes) = work::send(ctx, kind, prepared);
-        if res.status == Status::Uploaded
-            && let Err(e) = ledger::record_accepted(zip, name)
-        {
-            res.warnings.push(format!(
-                "accepted but the ledger write failed ({e}); a re-run may send it again"
-            ));
-        }
+        let mut res = if self.ctx.dry_run {
+            work::dry_run_result(self.dir, kind, shown.clone(), prepared)
+        } else {
+            let mut res = r(Status::Failed, None);
+            (res.status, res.detail, res.bytes) = work::send(self.ctx, kind, prepared);
+            if res.status == Status::Uploaded
+                && let Err(err) = ledger::record_accepted(self.root, &e.name)
+            {
+                res.warnings.push(format!(
+                    "accepted but the ledger write failed ({err}); a re-run may send it again"
+                ));
+            }
+            res
+        };
+        res.warnings.extend(warnings);
         res
-    };
-    res.warnings.extend(warnings);
-    res
+    }
 }
