@@ -126,6 +126,10 @@ pub struct Args {
     /// Per-attempt request timeout in seconds.
     #[arg(long, env = "TOPT_UPLOAD_TIMEOUT_SEC", default_value_t = 60)]
     pub timeout_sec: u64,
+    /// Bound on the whole run (waiting included), in seconds; 0 = none. Attempts get at most the
+    /// time left; what is not accepted by then is kept, reported, and the exit status is 1.
+    #[arg(long, env = "TOPT_UPLOAD_MAX_RUN_SEC", default_value_t = 900)]
+    pub max_run_sec: u64,
     /// Quiescence poll interval in milliseconds.
     #[arg(long, env = "TOPT_UPLOAD_POLL_MS", default_value_t = 2000)]
     pub poll_ms: u64,
@@ -163,15 +167,21 @@ pub fn run(mut args: Args) -> ExitCode {
         return ExitCode::from(2);
     }
     interrupt::install();
+    let deadline =
+        (args.max_run_sec > 0).then(|| Instant::now() + Duration::from_secs(args.max_run_sec));
     let (endpoints, contexts, root) = match configure(&args, &log) {
         Ok(c) => c,
         Err(code) => return code,
     };
     let mut scan_warnings = Vec::new();
     recover_claims(&root, args.max_depth, &log, &mut scan_warnings);
+    // The wait for writers counts against --max-run-sec too.
+    let max_wait = Duration::from_secs(args.max_wait_sec);
     let timing = quiesce::Timing {
         quiescent: Duration::from_secs(args.quiescent_sec),
-        max_wait: Duration::from_secs(args.max_wait_sec),
+        max_wait: deadline.map_or(max_wait, |d| {
+            max_wait.min(d.saturating_duration_since(Instant::now()))
+        }),
         poll: Duration::from_millis(args.poll_ms.max(10)),
     };
     let outcome = quiesce::wait(
@@ -185,7 +195,9 @@ pub fn run(mut args: Args) -> ExitCode {
         log.warn(w);
     }
     match outcome {
-        quiesce::Outcome::Ready(attempts) => upload(&args, &log, endpoints, &contexts, &attempts),
+        quiesce::Outcome::Ready(attempts) => {
+            upload(&args, &log, endpoints, &contexts, &attempts, deadline)
+        }
         quiesce::Outcome::Interrupted => {
             log.warn("interrupted while waiting; nothing was sent");
             ExitCode::from(130)
@@ -273,6 +285,7 @@ fn upload(
     endpoints: Endpoints,
     contexts: &ContextSet,
     attempts: &[Attempt],
+    deadline: Option<Instant>,
 ) -> ExitCode {
     let mode = match endpoints.mode {
         Mode::Agentless(_) => "agentless",
@@ -310,10 +323,11 @@ fn upload(
         dry_run: args.dry_run,
         keep: args.keep_payloads,
         max_bytes: args.max_bytes(),
+        deadline,
     };
     let start = Instant::now();
     pool::run(args, log, &ctx, &work, workers, &mut summary);
-    send_synthetic(args, log, &settings, &client, &mut summary);
+    send_synthetic(args, log, &settings, &client, deadline, &mut summary);
     finish(
         args,
         log,
@@ -330,6 +344,7 @@ fn send_synthetic(
     log: &Log,
     settings: &Settings,
     client: &send::Client,
+    deadline: Option<Instant>,
     summary: &mut Summary,
 ) {
     let Some(plan) = &settings.telemetry_plan else {
@@ -356,12 +371,11 @@ fn send_synthetic(
             headers,
             body,
         };
-        let (status, detail) = match client.send(&req) {
+        let (status, detail) = match client.send_until(&req, deadline) {
             send::Outcome::Accepted => (Status::Uploaded, None),
             send::Outcome::Rejected { detail } => (Status::Rejected, Some(detail)),
-            send::Outcome::Failed { reason } | send::Outcome::DeadlineReached { reason } => {
-                (Status::Failed, Some(reason))
-            }
+            send::Outcome::Failed { reason } => (Status::Failed, Some(reason)),
+            send::Outcome::DeadlineReached { reason } => (Status::Deadline, Some(reason)),
             send::Outcome::Interrupted => (Status::NotAttempted, None),
         };
         if summary
@@ -417,6 +431,13 @@ fn finish(
         }
     }
     let failures = summary.failures();
+    let unsent = summary.count(Status::Deadline);
+    if unsent > 0 {
+        log.warn(&format!(
+            "--max-run-sec ({} s) reached: {unsent} payload(s) not sent were kept; re-run to send them",
+            args.max_run_sec
+        ));
+    }
     if interrupted {
         log.warn(&format!(
             "interrupted: {} payload(s) not sent were left in place; re-run to send them",

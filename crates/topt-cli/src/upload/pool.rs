@@ -95,6 +95,12 @@ pub fn report_file(log: &Log, bar: &indicatif::ProgressBar, dry_run: bool, r: &F
             r.detail.as_deref().unwrap_or("")
         )),
         Status::Taken if log.debug => Some(format!("{}: taken by another uploader", r.file)),
+        // In flight when the deadline came (the rest are counted in the summary).
+        Status::Deadline if log.debug || r.detail.is_some() => Some(format!(
+            "error: {noun} payload {}: not sent before --max-run-sec ({}); kept",
+            r.file,
+            r.detail.as_deref().unwrap_or("not started")
+        )),
         _ => None,
     };
     let mut lines: Vec<String> = line.into_iter().collect();

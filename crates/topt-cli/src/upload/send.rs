@@ -74,11 +74,7 @@ impl Client {
         Client { inner }
     }
 
-    pub fn send(&self, req: &Request<'_>) -> Outcome {
-        self.send_until(req, None)
-    }
-
-    /// Like [`Client::send`], but no attempt or wait goes past `deadline`.
+    /// One payload's POST; no attempt or wait goes past `deadline` (`--max-run-sec`).
     pub fn send_until(&self, req: &Request<'_>, deadline: Option<Instant>) -> Outcome {
         let request = http::Request {
             url: req.url,

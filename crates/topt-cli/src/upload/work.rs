@@ -3,6 +3,7 @@
 
 use std::ffi::OsStr;
 use std::path::PathBuf;
+use std::time::Instant;
 
 use serde_json::{Map, Value};
 use topt_core::payloads::context::{Choice, ContextSet};
@@ -29,6 +30,8 @@ pub enum Status {
     Taken,
     /// Ctrl-C before it was accepted; left in place.
     NotAttempted,
+    /// `--max-run-sec` ran out before it was accepted; left in place, a failure.
+    Deadline,
 }
 
 impl Status {
@@ -41,6 +44,7 @@ impl Status {
             Status::Rejected => "rejected",
             Status::Taken => "taken",
             Status::NotAttempted => "not_attempted",
+            Status::Deadline => "deadline",
         }
     }
 }
@@ -86,6 +90,14 @@ pub struct Ctx<'a> {
     pub dry_run: bool,
     pub keep: bool,
     pub max_bytes: u64,
+    /// End of `--max-run-sec`: nothing starts after it, and no request runs past it.
+    pub deadline: Option<Instant>,
+}
+
+impl Ctx<'_> {
+    pub fn past_deadline(&self) -> bool {
+        self.deadline.is_some_and(|d| Instant::now() >= d)
+    }
 }
 
 /// The enrichment inputs for a directory, given its sidecar.
@@ -165,6 +177,9 @@ fn run_file(ctx: &Ctx<'_>, dir: usize, item: &Listed) -> FileResult {
     }
     if interrupt::requested() {
         return r(Status::NotAttempted, None);
+    }
+    if ctx.past_deadline() {
+        return r(Status::Deadline, None);
     }
     let kdir = match item.open_dir() {
         Ok(d) => d,
@@ -295,12 +310,11 @@ pub(super) fn send(ctx: &Ctx<'_>, kind: Kind, prepared: Prepared) -> (Status, Op
         headers,
         body,
     };
-    match ctx.client.send(&req) {
+    match ctx.client.send_until(&req, ctx.deadline) {
         send::Outcome::Accepted => (Status::Uploaded, None, req.body.len() as u64),
         send::Outcome::Rejected { detail } => (Status::Rejected, Some(detail), 0),
-        send::Outcome::Failed { reason } | send::Outcome::DeadlineReached { reason } => {
-            (Status::Failed, Some(reason), 0)
-        }
+        send::Outcome::Failed { reason } => (Status::Failed, Some(reason), 0),
+        send::Outcome::DeadlineReached { reason } => (Status::Deadline, Some(reason), 0),
         send::Outcome::Interrupted => (Status::NotAttempted, Some("interrupted".into()), 0),
     }
 }

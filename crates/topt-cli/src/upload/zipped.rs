@@ -125,6 +125,9 @@ impl Job<'_> {
         if interrupt::requested() {
             return r(Status::NotAttempted, None);
         }
+        if self.ctx.past_deadline() {
+            return r(Status::Deadline, None);
+        }
         if let Some(p) = &e.problem {
             return r(Status::Failed, Some(format!("{p}; zip kept")));
         }
