@@ -70,7 +70,8 @@ impl Client {
             },
             pool,
         )
-        .with_cancel(interrupt::requested);
+        .with_cancel(interrupt::requested)
+        .ack_on_status();
         Client { inner }
     }
 
@@ -89,12 +90,6 @@ impl Client {
             FailureKind::Answer | FailureKind::Redirect { .. } => Outcome::Rejected {
                 detail: failure.describe(),
             },
-            // A 2xx is an acceptance, whatever follows it; only its (unneeded) body was too long.
-            FailureKind::TooLarge { .. }
-                if failure.status.is_some_and(|s| (200..300).contains(&s)) =>
-            {
-                Outcome::Accepted
-            }
             FailureKind::Exhausted | FailureKind::Transport | FailureKind::TooLarge { .. } => {
                 Outcome::Failed {
                     reason: failure.describe(),
