@@ -21,6 +21,8 @@ pub struct Config {
     pub context_manifest: Option<PathBuf>,
     /// Bound on every file read (the uploader's `--max-payload-mb`).
     pub max_bytes: u64,
+    /// Start of the `bazel test` invocation, when known: older results came from a cache.
+    pub invocation_start: Option<std::time::SystemTime>,
 }
 
 impl Default for Config {
@@ -38,6 +40,7 @@ impl Default for Config {
             },
             context_manifest: None,
             max_bytes: DEFAULT_MAX_BYTES,
+            invocation_start: None,
         }
     }
 }

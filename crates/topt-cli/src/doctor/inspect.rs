@@ -13,6 +13,7 @@ use topt_core::payloads::selection::SELECTION_KEY;
 use super::collect::{self, Item, Place};
 use super::config::Config;
 use super::report::Group;
+use crate::outputs::cached::Cached;
 use crate::outputs::verdict::{self, Verdict};
 use crate::outputs::{Attempt, sidecar};
 
@@ -70,7 +71,7 @@ pub fn inspect(
             target: None,
         };
     }
-    payload_policy(&scan, cfg, group);
+    payload_policy(&scan, cfg, dir.cached, group);
     group.items.append(&mut scan.findings);
     let sidecar_map = sidecar_findings(scan, cfg, group);
     check_selection(sidecar_map.as_ref(), cfg, group, selections, expected_label);
@@ -174,7 +175,7 @@ fn envelope(v: &Value) -> Option<Finding> {
 }
 
 /// Directory-level payload requirements: no msgpack, at least one JSON payload.
-fn payload_policy(scan: &Scan, cfg: &Config, group: &mut Group) {
+fn payload_policy(scan: &Scan, cfg: &Config, cached: Option<Cached>, group: &mut Group) {
     if cfg.forbid_msgpack_payloads && !scan.msgpack.is_empty() {
         group.items.push((
             None,
@@ -184,7 +185,13 @@ fn payload_policy(scan: &Scan, cfg: &Config, group: &mut Group) {
             ),
         ));
     }
-    if cfg.require_json_payloads && scan.json_payloads == 0 {
+    if scan.json_payloads == 0
+        && let Some(c) = cached
+    {
+        group
+            .items
+            .push((None, Finding::new(Severity::Info, c.describe(), "")));
+    } else if cfg.require_json_payloads && scan.json_payloads == 0 {
         group.items.push((
             None,
             error(

@@ -12,14 +12,16 @@ use std::process::ExitCode;
 use topt_core::payloads::checks::{self, Finding, Severity};
 use topt_core::payloads::context::{Context, ContextSet, missing_git_metadata};
 
-use crate::outputs::{Attempt, contexts, testlogs as discover};
+use crate::outputs::{Attempt, cached, contexts, testlogs as discover};
 use config::Config;
 use report::{Group, Report};
 
 const EXAMPLES: &str = "\
 Examples:
-  # After `bazel test //...`, before `topt upload` (which deletes what it sent):
-  topt doctor --context bazel-out/../external/test_optimization_data/.testoptimization/context.json
+  # After `bazel test //...`, before `topt upload` (which deletes what it sent); context.json is
+  # in the sync repository under Bazel's output base (see topt upload --help):
+  CTX=$(bazel info output_base)/external/test_optimization_data/.testoptimization/context.json
+  topt doctor --context \"$CTX\"
 
   # Several sync repos; require two targets; allow the full-bundle fallback:
   topt doctor --context test_optimization_data_go=ctx_go.json \\
@@ -83,6 +85,10 @@ pub struct Args {
     /// Do not scan .bazelrc files for forbidden --test_env.
     #[arg(long)]
     pub no_bazelrc_check: bool,
+    /// Unix time (seconds) the `bazel test` invocation started: results older than that came
+    /// from Bazel's cache, so their missing payloads are not errors (topt ci passes it).
+    #[arg(long, env = "TOPT_INVOCATION_START", value_name = "SECONDS")]
+    pub invocation_start: Option<String>,
     /// Files larger than this are errors, never read whole (match topt upload's --max-payload-mb).
     #[arg(long, default_value_t = 64, value_name = "MB")]
     pub max_payload_mb: u64,
@@ -169,7 +175,7 @@ fn diagnose(args: &Args) -> Report {
         );
     }
     let mut warnings = Vec::new();
-    let dirs = discover::find_outputs(&root, 0, &mut warnings);
+    let dirs = discover::find_outputs(&root, 0, cfg.invocation_start, &mut warnings);
     for w in warnings {
         global(&mut report, None, Finding::new(Severity::Warning, w, ""));
     }
@@ -180,20 +186,38 @@ fn diagnose(args: &Args) -> Report {
     };
     inspect_all(&selected, &cfg, &contexts, &mut report);
     if report.validated_dirs == 0 && cfg.expected_targets.is_empty() {
-        global(
-            &mut report,
-            None,
-            Finding::new(
-                Severity::Error,
-                format!(
-                    "no Test Optimization output directories found under {}",
-                    root.display()
-                ),
-                "run `bazel test` on instrumented targets first (and run the doctor before topt upload, which deletes what it sent)",
-            ),
-        );
+        nothing_found(&root, &cfg, &mut report);
     }
     report
+}
+
+/// No directory with payloads: fine when every result came from a cache (its payloads were sent
+/// by the run that executed it), else the reference's error.
+fn nothing_found(root: &Path, cfg: &Config, report: &mut Report) {
+    let cached = cached::results(root, cfg.invocation_start)
+        .iter()
+        .filter(|r| r.cached.is_some())
+        .count()
+        .max(report.cached_dirs);
+    if cached > 0 {
+        let msg = format!(
+            "no test output directories with payloads: {cached} test result(s) came from Bazel's cache, and their payloads were sent by the run that executed them"
+        );
+        global(report, None, Finding::new(Severity::Info, msg, ""));
+        return;
+    }
+    global(
+        report,
+        None,
+        Finding::new(
+            Severity::Error,
+            format!(
+                "no Test Optimization output directories found under {}",
+                root.display()
+            ),
+            "run `bazel test` on instrumented targets first (and run the doctor before topt upload, which deletes what it sent); with a warm cache, pass --invocation-start (topt ci does)",
+        ),
+    );
 }
 
 /// Inspects every selected directory; one group per directory that qualifies (or was expected).
@@ -217,6 +241,16 @@ fn inspect_all(
             &mut report.selections,
             expected.as_deref(),
         );
+        if !ins.qualifies
+            && let Some(c) = d.cached
+        {
+            group
+                .items
+                .push((None, Finding::new(Severity::Info, c.describe(), "")));
+            report.cached_dirs += 1;
+            report.targets.push(group);
+            continue;
+        }
         if !ins.qualifies && expected.is_none() {
             continue;
         }
@@ -265,6 +299,20 @@ fn apply_flags(args: &Args, cfg: &mut Config, report: &mut Report) {
         cfg.context_manifest = args.context_manifest.clone();
     }
     cfg.max_bytes = args.max_payload_mb.saturating_mul(1 << 20);
+    if let Some(s) = &args.invocation_start {
+        match cached::parse_start(s) {
+            Ok(t) => cfg.invocation_start = Some(t),
+            Err(e) => global(
+                report,
+                None,
+                Finding::new(
+                    Severity::Error,
+                    e,
+                    "pass $(date +%s) taken before `bazel test`",
+                ),
+            ),
+        }
+    }
 }
 
 fn testlogs(args: &Args, report: &mut Report) -> Option<PathBuf> {

@@ -5,9 +5,11 @@
 //! `context.json` files payloads are enriched with ([`contexts`]).
 //!
 //! An [`Attempt`] is the one abstraction for "where the outputs of one test attempt come from":
-//! today every `test.outputs` directory under `bazel-testlogs`; a Build Event Protocol reader can
-//! produce the same values from the invocation's exact list of attempts.
+//! today every `test.outputs` directory under `bazel-testlogs`, its cache evidence inferred
+//! ([`cached`]); a Build Event Protocol reader can produce the same values from the invocation's
+//! exact list of attempts, each marked cached or not by Bazel itself.
 
+pub mod cached;
 pub mod contexts;
 pub mod file;
 pub mod payloads;
@@ -27,4 +29,6 @@ pub struct Attempt {
     pub dir: PathBuf,
     /// `outputs.zip` inside it, if Bazel zipped the undeclared outputs.
     pub zip: Option<PathBuf>,
+    /// Set when the attempt's result came from a cache: its payloads were the executing run's.
+    pub cached: Option<cached::Cached>,
 }

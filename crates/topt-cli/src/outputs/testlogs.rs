@@ -7,8 +7,8 @@ use std::time::SystemTime;
 
 use topt_core::payloads::kind::{self, FileClass, Kind, OUTPUTS_ZIP, PAYLOADS_DIR};
 
-use super::Attempt;
 use super::file::{EntryType, TreeDir};
+use super::{Attempt, cached};
 
 /// Explicit root (`--testlogs`/`TESTLOGS_DIR`) must be a directory; otherwise try
 /// `$BUILD_WORKSPACE_DIRECTORY/bazel-testlogs` then `./bazel-testlogs`. `Ok(None)` = not found.
@@ -42,9 +42,17 @@ pub fn resolve_testlogs(explicit: Option<&Path>) -> Result<Option<PathBuf>, Stri
 }
 
 /// Every `test.outputs` directory under `root` (sorted); `max_depth` 0 = unlimited, like `find -maxdepth`.
-pub fn find_outputs(root: &Path, max_depth: usize, warnings: &mut Vec<String>) -> Vec<Attempt> {
+pub fn find_outputs(
+    root: &Path,
+    max_depth: usize,
+    invocation_start: Option<SystemTime>,
+    warnings: &mut Vec<String>,
+) -> Vec<Attempt> {
     let mut out = Vec::new();
     walk(root, root, 1, max_depth, &mut out, warnings);
+    for a in &mut out {
+        a.cached = cached::evidence(&a.dir, invocation_start);
+    }
     out.sort_by(|a, b| {
         a.dir
             .as_os_str()
@@ -88,6 +96,7 @@ fn walk(
                     .is_ok_and(|m| !m.is_dir())
                     .then_some(zip),
                 dir: path,
+                cached: None,
             });
         } else {
             walk(root, &path, depth + 1, max, out, warnings);
@@ -166,27 +175,6 @@ fn count_rec(dir: &TreeDir, depth: usize, see: &mut dyn FnMut(Option<SystemTime>
             see(dir.modified(&name).ok());
         }
     }
-}
-
-/// Whether any `test.log`/`test.xml` exists (tests ran) under the root.
-pub fn tests_ran(root: &Path) -> bool {
-    fn rec(dir: &Path, depth: usize) -> bool {
-        if depth > 32 {
-            return false;
-        }
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            return false;
-        };
-        entries.flatten().any(|e| {
-            let name = e.file_name();
-            match e.file_type() {
-                Ok(t) if t.is_dir() => rec(&e.path(), depth + 1),
-                Ok(_) => name == "test.log" || name == "test.xml",
-                Err(_) => false,
-            }
-        })
-    }
-    rec(root, 0)
 }
 
 #[cfg(test)]

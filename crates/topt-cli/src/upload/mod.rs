@@ -25,6 +25,7 @@ use std::time::{Duration, Instant};
 use topt_core::payloads::context::ContextSet;
 use topt_core::payloads::kind::{Kind, PAYLOADS_DIR};
 
+use crate::outputs::cached;
 use crate::outputs::file::TreeDir;
 use crate::outputs::{Attempt, contexts, testlogs};
 use endpoints::{Endpoints, EnvInputs, Mode};
@@ -35,8 +36,14 @@ use work::{Ctx, Status};
 
 const EXAMPLES: &str = "\
 Examples:
-  # After `bazel test //...`, from the workspace root (agentless):
-  DD_API_KEY=... DD_SITE=datadoghq.eu topt upload --context .testoptimization/context.json
+  # After `bazel test //...`, from the workspace root (agentless). context.json is in the sync
+  # repository under Bazel's output base (WORKSPACE repository test_optimization_data shown; with
+  # bzlmod the directory has the canonical name: `ls $(bazel info output_base)/external`):
+  CTX=$(bazel info output_base)/external/test_optimization_data/.testoptimization/context.json
+  DD_API_KEY=... DD_SITE=datadoghq.eu topt upload --context \"$CTX\"
+
+  # With `topt sync` run by hand (--repo-root . --out-dir .testoptimization, the defaults):
+  DD_API_KEY=... topt upload --context .testoptimization/context.json
 
   # Through a local Datadog agent (EVP proxy); the API key is never sent:
   DD_TEST_OPTIMIZATION_AGENT_URL=http://127.0.0.1:8126 topt upload
@@ -86,8 +93,10 @@ pub struct Args {
     #[arg(long, env = "DD_TEST_OPTIMIZATION_MAX_DEPTH", default_value_t = 0)]
     pub max_depth: usize,
     /// context.json to enrich with, as PATH or REPO_KEY=PATH (repeatable; several contexts are
-    /// matched to targets by bazel.test_optimization.repo_name). DD_TEST_OPTIMIZATION_CONTEXT_JSON
-    /// overrides them all.
+    /// matched to targets by bazel.test_optimization.repo_name). It lives in the sync repository:
+    /// $(bazel info output_base)/external/<repo>/.testoptimization/context.json (Bazel), or
+    /// <--repo-root>/<--out-dir>/context.json of a `topt sync` run by hand.
+    /// DD_TEST_OPTIMIZATION_CONTEXT_JSON overrides them all.
     #[arg(long = "context", value_name = "[KEY=]PATH")]
     pub context: Vec<String>,
     /// Context manifest written by the Bazel rules (`<repo_key>\t<short_path>\t<exec_path>` lines).
@@ -126,6 +135,10 @@ pub struct Args {
     /// Per-attempt request timeout in seconds.
     #[arg(long, env = "TOPT_UPLOAD_TIMEOUT_SEC", default_value_t = 60)]
     pub timeout_sec: u64,
+    /// Unix time (seconds) the `bazel test` invocation started: results older than that came
+    /// from Bazel's cache and need no payloads (topt ci passes it).
+    #[arg(long, env = "TOPT_INVOCATION_START", value_name = "SECONDS")]
+    pub invocation_start: Option<String>,
     /// Bound on the whole run (waiting included), in seconds; 0 = none. Attempts get at most the
     /// time left; what is not accepted by then is kept, reported, and the exit status is 1.
     #[arg(long, env = "TOPT_UPLOAD_MAX_RUN_SEC", default_value_t = 900)]
@@ -173,6 +186,14 @@ pub fn run(mut args: Args) -> ExitCode {
         Ok(c) => c,
         Err(code) => return code,
     };
+    let start = match args.invocation_start.as_deref().map(cached::parse_start) {
+        None => None,
+        Some(Ok(t)) => Some(t),
+        Some(Err(e)) => {
+            log.error(&e);
+            return ExitCode::from(2);
+        }
+    };
     let mut scan_warnings = Vec::new();
     recover_claims(&root, args.max_depth, &log, &mut scan_warnings);
     // The wait for writers counts against --max-run-sec too.
@@ -187,6 +208,7 @@ pub fn run(mut args: Args) -> ExitCode {
     let outcome = quiesce::wait(
         &root,
         args.max_depth,
+        start,
         timing,
         &|m| log.line(m),
         &mut scan_warnings,
@@ -202,7 +224,11 @@ pub fn run(mut args: Args) -> ExitCode {
             log.warn("interrupted while waiting; nothing was sent");
             ExitCode::from(130)
         }
-        quiesce::Outcome::Nothing { tests_ran, dirs } => nothing(&args, &log, tests_ran, dirs),
+        quiesce::Outcome::Nothing {
+            results,
+            cached,
+            dirs,
+        } => nothing(&args, &log, results, cached, dirs),
     }
 }
 
@@ -238,7 +264,7 @@ fn configure(args: &Args, log: &Log) -> Result<(Endpoints, ContextSet, PathBuf),
 
 /// Gives back files whose uploader died mid-run, before counting.
 fn recover_claims(root: &Path, max_depth: usize, log: &Log, warnings: &mut Vec<String>) {
-    let recovered: usize = testlogs::find_outputs(root, max_depth, warnings)
+    let recovered: usize = testlogs::find_outputs(root, max_depth, None, warnings)
         .iter()
         .filter_map(|d| TreeDir::open(&d.dir).ok())
         .flat_map(|t| Kind::ALL.map(|k| t.dirs(PAYLOADS_DIR, &[k.dir_name()]).ok()))
@@ -252,9 +278,15 @@ fn recover_claims(root: &Path, max_depth: usize, log: &Log, warnings: &mut Vec<S
     }
 }
 
-/// No payload files at all: a hint when tests ran, exit 1 only with `--fail-on-error`.
-fn nothing(args: &Args, log: &Log, tests_ran: bool, dirs: usize) -> ExitCode {
-    if tests_ran || dirs > 0 {
+/// No payload files at all: fine when nothing ran or every result came from a cache; a hint when
+/// tests ran, exit 1 only with `--fail-on-error`.
+fn nothing(args: &Args, log: &Log, results: usize, cached: usize, dirs: usize) -> ExitCode {
+    let tests_ran = results > 0;
+    if results > 0 && cached == results {
+        log.line(&format!(
+            "nothing to upload: {cached} test result(s) came from Bazel's cache, and their payloads were sent by the run that executed them"
+        ));
+    } else if tests_ran || dirs > 0 {
         log.warn("tests ran but no payload files found");
         log.line(
             "hint: check that DD_TEST_OPTIMIZATION_PAYLOADS_IN_FILES=true is set for the tests",
@@ -272,7 +304,8 @@ fn nothing(args: &Args, log: &Log, tests_ran: bool, dirs: usize) -> ExitCode {
     if args.json {
         println!(
             "{}",
-            serde_json::json!({"ok": true, "nothing_to_upload": true, "tests_ran": tests_ran})
+            serde_json::json!({"ok": true, "nothing_to_upload": true, "tests_ran": tests_ran,
+                "cached_results": cached})
         );
     }
     ExitCode::SUCCESS
@@ -327,6 +360,9 @@ fn upload(
     };
     let start = Instant::now();
     pool::run(args, log, &ctx, &work, workers, &mut summary);
+    if !args.dry_run && !args.keep_payloads {
+        mark_uploaded(attempts, &summary);
+    }
     send_synthetic(args, log, &settings, &client, deadline, &mut summary);
     finish(
         args,
@@ -336,6 +372,22 @@ fn upload(
         start.elapsed(),
         interrupt::requested(),
     )
+}
+
+/// Marks every attempt some payloads were sent (and deleted) from, so that a later cached result
+/// of the same test is not mistaken for a test that wrote nothing.
+fn mark_uploaded(attempts: &[Attempt], summary: &Summary) {
+    for (a, t) in attempts.iter().zip(&summary.targets) {
+        let sent: u64 = t
+            .counts
+            .iter()
+            .filter(|((status, _), _)| *status == Status::Uploaded.name())
+            .map(|(_, n)| *n)
+            .sum();
+        if sent > 0 {
+            cached::mark_uploaded(&a.dir, sent);
+        }
+    }
 }
 
 /// Synthetic telemetry batches (facts that matched no tracer batch) go last, once.

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use super::interrupt;
 use crate::outputs::Attempt;
+use crate::outputs::cached;
 use crate::outputs::testlogs as discover;
 
 #[derive(Debug, Clone, Copy)]
@@ -19,9 +20,10 @@ pub struct Timing {
 pub enum Outcome {
     /// Go ahead with these directories.
     Ready(Vec<Attempt>),
-    /// No payload files; `tests_ran` says whether test logs exist.
+    /// No payload files; `results` test results exist, `cached` of them came from a cache.
     Nothing {
-        tests_ran: bool,
+        results: usize,
+        cached: usize,
         dirs: usize,
     },
     Interrupted,
@@ -30,6 +32,7 @@ pub enum Outcome {
 pub fn wait(
     root: &Path,
     max_depth: usize,
+    invocation_start: Option<SystemTime>,
     t: Timing,
     log: &dyn Fn(&str),
     warnings: &mut Vec<String>,
@@ -41,15 +44,19 @@ pub fn wait(
             return Outcome::Interrupted;
         }
         let mut w = Vec::new();
-        let dirs = discover::find_outputs(root, max_depth, &mut w);
+        let dirs = discover::find_outputs(root, max_depth, invocation_start, &mut w);
         let (n, newest) = discover::activity(&dirs);
         let elapsed = start.elapsed();
         if n == 0 {
-            let ran = discover::tests_ran(root);
-            if (first && dirs.is_empty() && !ran) || t.max_wait.is_zero() || elapsed > t.max_wait {
+            let results = cached::results(root, invocation_start);
+            let cached = results.iter().filter(|r| r.cached.is_some()).count();
+            // Nothing ran, or every result came from a cache: no payload is coming.
+            let settled = results.len() == cached && (cached > 0 || dirs.is_empty());
+            if (first && settled) || t.max_wait.is_zero() || elapsed > t.max_wait {
                 warnings.extend(w);
                 return Outcome::Nothing {
-                    tests_ran: ran,
+                    results: results.len(),
+                    cached,
                     dirs: dirs.len(),
                 };
             }
