@@ -1,6 +1,10 @@
 //! The uploader's log lines: `[topt upload] …` on stdout (stderr with `--json`), problems on stderr.
 
-/// Reference boolean env semantics: 1/true/yes (any case) are true.
+/// The uploader's switches (`DD_TEST_OPTIMIZATION_KEEP_PAYLOADS`, `_FILTER_PREFIX`, `_GZIP`,
+/// `_DEBUG`) are true for 1/true/yes in any case, as in the reference uploader whose users set
+/// them. Deliberately not `topt_core::config::parse_bool` (Go's `ParseBool`): that one reads
+/// `DD_TEST_OPTIMIZATION_PAYLOADS_IN_FILES`, which libtopt shares with the tracers and must read
+/// exactly as they do; making either accept the other's spellings would break one side.
 pub fn env_bool(name: &str) -> bool {
     std::env::var(name)
         .is_ok_and(|v| matches!(v.trim().to_ascii_lowercase().as_str(), "1" | "true" | "yes"))

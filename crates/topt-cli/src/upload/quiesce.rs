@@ -1,5 +1,6 @@
-//! Waiting until tests stopped writing: the newest payload must be `quiescent` old, or `max_wait`
-//! elapsed (reference §3.6). An empty tree (no `test.outputs`, no test logs) ends at once.
+//! Waiting until tests stopped writing: polls the payload files (counted recursively, zips
+//! included) and proceeds once the newest is `quiescent` old, or `max_wait` elapsed. A tree where
+//! nothing ran, or where every result came from a cache, ends at once: no payload is coming.
 
 use std::path::Path;
 use std::time::{Duration, Instant, SystemTime};
