@@ -9,6 +9,7 @@
 //! ([`cached`]); a Build Event Protocol reader can produce the same values from the invocation's
 //! exact list of attempts, each marked cached or not by Bazel itself.
 
+mod attempt;
 pub mod cached;
 pub mod contexts;
 pub mod file;
@@ -18,17 +19,4 @@ pub mod testlogs;
 pub mod verdict;
 pub mod zip;
 
-use std::path::PathBuf;
-
-/// One test attempt (a target, or one shard / run of it) and where its undeclared outputs are.
-#[derive(Debug, Clone)]
-pub struct Attempt {
-    /// `//pkg:name`, derived from the path (shards/runs keep their suffix).
-    pub label: String,
-    /// The attempt's `test.outputs` directory: payload files are read only below it.
-    pub dir: PathBuf,
-    /// `outputs.zip` inside it, if Bazel zipped the undeclared outputs.
-    pub zip: Option<PathBuf>,
-    /// Set when the attempt's result came from a cache: its payloads were the executing run's.
-    pub cached: Option<cached::Cached>,
-}
+pub use attempt::Attempt;

@@ -7,8 +7,9 @@ use std::time::SystemTime;
 
 use topt_core::payloads::kind::{self, FileClass, Kind, OUTPUTS_ZIP, PAYLOADS_DIR};
 
+use super::attempt::Attempt;
+use super::cached;
 use super::file::{EntryType, TreeDir};
-use super::{Attempt, cached};
 
 /// Explicit root (`--testlogs`/`TESTLOGS_DIR`) must be a directory; otherwise try
 /// `$BUILD_WORKSPACE_DIRECTORY/bazel-testlogs` then `./bazel-testlogs`. `Ok(None)` = not found.

@@ -7,12 +7,13 @@ use topt_core::payloads::context::ContextSet;
 use topt_core::payloads::enrich::DEFAULT_EXPECTED_TAGS;
 use topt_core::payloads::kind::passes_prefix_filter;
 
+use super::args::Args;
 use super::endpoints::Endpoints;
 use super::log::Log;
 use super::prepare::{DirCtx, Settings};
 use super::summary::{Summary, TargetSummary};
 use super::work::{self, Work};
-use super::{Args, facts, owners};
+use super::{facts, owners};
 use crate::outputs::{self, Attempt, payloads};
 
 /// What the workers get: one `DirCtx` per attempt (indexed by `Work::*::dir`) and the work list.

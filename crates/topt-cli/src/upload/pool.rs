@@ -7,10 +7,11 @@ use std::sync::mpsc;
 
 use topt_core::payloads::kind::{OUTPUTS_ZIP, zip_entry_payload};
 
-use super::Args;
+use super::args::Args;
 use super::log::Log;
 use super::summary::Summary;
 use super::work::{self, Ctx, FileResult, Status, Work};
+use super::zipped;
 use crate::outputs::file::TreeDir;
 use crate::outputs::zip::Archive;
 
@@ -34,7 +35,7 @@ pub fn run(
                 loop {
                     let i = next.fetch_add(1, Ordering::SeqCst);
                     let Some(w) = work.get(i) else { break };
-                    work::run(ctx, w, &|r| {
+                    run_one(ctx, w, &|r| {
                         let _ = tx.send(r);
                     });
                 }
@@ -48,6 +49,26 @@ pub fn run(
         }
     });
     bar.finish_and_clear();
+}
+
+/// One work item: a file, a zip, or a blocked directory to report.
+fn run_one(ctx: &Ctx<'_>, work: &Work, emit: &dyn Fn(FileResult)) {
+    match work {
+        Work::File { dir, item } => emit(work::run_file(ctx, *dir, item)),
+        Work::Zip { dir, zip } => zipped::run(ctx, *dir, zip, emit),
+        Work::Blocked {
+            dir,
+            kind,
+            path,
+            why,
+        } => emit(work::result(
+            *dir,
+            *kind,
+            path.display().to_string(),
+            Status::Failed,
+            Some(format!("{why}; nothing below it is read")),
+        )),
+    }
 }
 
 /// A zip yields one result per payload entry: count them for an honest progress bar.

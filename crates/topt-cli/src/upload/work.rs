@@ -1,5 +1,5 @@
-//! What a worker does with one file (claim → read → prepare → send → delete or give back); one
-//! `outputs.zip` is `zipped.rs`.
+//! What a worker does with one file (claim → read → prepare → send → delete or give back), and
+//! the types every worker shares; one `outputs.zip` is `zipped.rs`.
 
 use std::ffi::OsStr;
 use std::path::PathBuf;
@@ -13,7 +13,6 @@ use super::claim;
 use super::interrupt;
 use super::prepare::{self, DirCtx, Prepared, Settings};
 use super::send::{self, Client};
-use super::zipped;
 use crate::outputs::file::{Problem, TreeDir};
 use crate::outputs::payloads::Listed;
 use crate::outputs::verdict;
@@ -125,25 +124,6 @@ pub fn dir_ctx(
     )
 }
 
-pub fn run(ctx: &Ctx<'_>, work: &Work, emit: &dyn Fn(FileResult)) {
-    match work {
-        Work::File { dir, item } => emit(run_file(ctx, *dir, item)),
-        Work::Zip { dir, zip } => zipped::run(ctx, *dir, zip, emit),
-        Work::Blocked {
-            dir,
-            kind,
-            path,
-            why,
-        } => emit(result(
-            *dir,
-            *kind,
-            path.display().to_string(),
-            Status::Failed,
-            Some(format!("{why}; nothing below it is read")),
-        )),
-    }
-}
-
 pub(super) fn result(
     dir: usize,
     kind: Kind,
@@ -162,7 +142,7 @@ pub(super) fn result(
     }
 }
 
-fn run_file(ctx: &Ctx<'_>, dir: usize, item: &Listed) -> FileResult {
+pub fn run_file(ctx: &Ctx<'_>, dir: usize, item: &Listed) -> FileResult {
     let shown = item.path.display().to_string();
     let r = |status, detail: Option<String>| result(dir, item.kind, shown.clone(), status, detail);
     let name = item.name_lossy();
