@@ -23,6 +23,16 @@ pub struct Fate {
     pub truncate: bool,
 }
 
+impl Fate {
+    /// What a request that is not an upload (or fails validation) gets: nothing injected.
+    pub const NONE: Fate = Fate {
+        n: 0,
+        stall_ms: 0,
+        fault: Fault::None,
+        truncate: false,
+    };
+}
+
 #[derive(Debug, Default)]
 pub struct Faults {
     pub fail_first: u64,

@@ -243,12 +243,7 @@ fn handle(req: http::Request, st: &State) -> Reply {
     };
     let fate = match &validation {
         Ok(()) => st.faults.next(&String::from_utf8_lossy(&plain)),
-        Err(_) => Fate {
-            n: 0,
-            stall_ms: 0,
-            fault: Fault::None,
-            truncate: false,
-        },
+        Err(_) => Fate::NONE,
     };
     let (n, stall, fault) = (fate.n, fate.stall_ms, fate.fault);
     let rec = record(n, view);
@@ -272,12 +267,24 @@ fn handle(req: http::Request, st: &State) -> Reply {
         (Ok(()), Fault::None) => (202, if stall > 0 { Some("stall") } else { None }),
     };
     let err = validation.as_ref().err().map(String::as_str);
-    let fault_name = if fate.truncate && err.is_none() {
+    let truncate = fate.truncate && err.is_none();
+    let fault_name = if truncate {
         Some("truncate")
     } else {
         fault_name
     };
     finish_record(st, seq, rec, status, fault_name, err);
+    answer_upload(st, route, status, err, truncate)
+}
+
+/// The answer to a recorded upload request: counted when accepted, cut short when truncated.
+fn answer_upload(
+    st: &State,
+    route: Route,
+    status: u16,
+    err: Option<&str>,
+    truncate: bool,
+) -> Reply {
     if (200..300).contains(&status) {
         let idx = match route {
             Route::TestCycle { .. } => 0,
@@ -286,14 +293,14 @@ fn handle(req: http::Request, st: &State) -> Reply {
         };
         st.accepted[idx].fetch_add(1, Ordering::SeqCst);
     }
+    if truncate {
+        return Reply::Truncated { status };
+    }
     let retry_after = if status == 429 || status >= 500 {
         st.retry_after
     } else {
         None
     };
-    if fate.truncate && err.is_none() {
-        return Reply::Truncated { status };
-    }
     let answer = match err {
         Some(e) => json!({"error": e}),
         None if (200..300).contains(&status) => json!({}),
