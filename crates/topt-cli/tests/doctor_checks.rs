@@ -4,25 +4,13 @@
 mod upload_support;
 
 use std::io::Write;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::{Value, json};
 use upload_support::*;
 
 fn doctor(tree: &Tree, args: &[&str]) -> Output {
-    let mut c = Command::new(topt());
-    c.arg("doctor")
-        .arg("--testlogs")
-        .arg(tree.testlogs())
-        .arg("--workspace")
-        .arg(tree.dir.path());
-    for (k, _) in std::env::vars() {
-        if k.starts_with("DD_") || k == "TESTLOGS_DIR" || k == "BUILD_WORKSPACE_DIRECTORY" {
-            c.env_remove(k);
-        }
-    }
-    c.args(args);
-    run(c)
+    run(doctor_cmd(tree, args))
 }
 
 fn json_report(tree: &Tree, args: &[&str]) -> (i32, Value) {

@@ -127,13 +127,7 @@ fn a_zip_entry_lying_about_its_size_is_read_only_up_to_the_cap() {
         crc: 0,
         declared_size: 100,
     })
-    .add(&RawEntry {
-        name: b"payloads/tests/ok.json",
-        method: 0,
-        data: &good,
-        crc: crc32(&good),
-        declared_size: good.len() as u32,
-    });
+    .stored(b"payloads/tests/ok.json", &good);
     zip_with(&out, &z);
     let (code, f) = doctor_json(&tree);
     assert_eq!(code, Some(1));
@@ -160,13 +154,7 @@ fn two_zip_entries_with_one_name_are_both_kept() {
     );
     let mut z = RawZip::default();
     for d in [&a, &b] {
-        z.add(&RawEntry {
-            name: b"payloads/tests/a.json",
-            method: 0,
-            data: d,
-            crc: crc32(d),
-            declared_size: d.len() as u32,
-        });
+        z.stored(b"payloads/tests/a.json", d);
     }
     zip_with(&out, &z);
     let (code, f) = doctor_json(&tree);
@@ -307,13 +295,7 @@ fn doctor_and_uploader_agree_on_the_minor_cases() {
     let z = tree.target("pkg", "newline");
     let body = serde_json::to_vec(&test_payload("newline", 1)).unwrap();
     let mut raw = RawZip::default();
-    raw.add(&RawEntry {
-        name: b"payloads/tests/a\nb.json",
-        method: 0,
-        data: &body,
-        crc: crc32(&body),
-        declared_size: body.len() as u32,
-    });
+    raw.stored(b"payloads/tests/a\nb.json", &body);
     zip_with(&z, &raw);
     let (code, f) = doctor_json(&tree);
     assert_eq!(code, Some(1));

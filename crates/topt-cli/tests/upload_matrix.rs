@@ -57,13 +57,7 @@ fn scene(n: usize) -> Scene {
         .collect();
     for (i, (m, b)) in bodies.iter().enumerate() {
         let name = format!("payloads/tests/{i}.json");
-        raw.add(&RawEntry {
-            name: name.as_bytes(),
-            method: 0,
-            data: b,
-            crc: crc32(b),
-            declared_size: b.len() as u32,
-        });
+        raw.stored(name.as_bytes(), b);
         markers.push(m.clone());
     }
     std::fs::write(z.join("outputs.zip"), raw.bytes()).unwrap();
@@ -382,28 +376,13 @@ fn m13_two_uploaders_at_once_under_faults() {
         "--stall-ms",
         "5",
     ]);
-    let spawn = || {
-        upload_cmd(&s.tree, &intake.url)
-            .args(["--workers", "3", "--max-attempts", "10"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap()
+    let cmd = || {
+        let mut c = upload_cmd(&s.tree, &intake.url);
+        c.args(["--workers", "3", "--max-attempts", "10"]);
+        c
     };
-    let (a, b) = (spawn(), spawn());
-    let (oa, ob) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
-    assert_eq!(
-        oa.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&oa.stderr)
-    );
-    assert_eq!(
-        ob.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&ob.stderr)
-    );
+    let (oa, ob) = two_at_once(cmd(), cmd());
+    assert_eq!((oa.status.code(), ob.status.code()), (Some(1), Some(1)));
     check(&s, &[&intake], &[], false);
     let got: Vec<String> = accepted_by_marker(&intake).into_keys().collect();
     assert_eq!(got, s.markers, "each payload exactly once, by one of them");

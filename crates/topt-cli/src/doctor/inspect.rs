@@ -4,10 +4,9 @@
 //! policy checks (msgpack, required JSON payloads and sidecar, Go selections) on top.
 
 use serde_json::{Map, Value};
-use topt_core::payloads::checks::{Finding, Severity};
+use topt_core::payloads::checks::{self, Finding, Severity};
 use topt_core::payloads::context::{Choice, ContextSet};
 use topt_core::payloads::kind::{FileClass, Kind, SIDECAR, classify};
-use topt_core::payloads::schema;
 use topt_core::payloads::selection::SELECTION_KEY;
 
 use super::collect::{self, Item, Place};
@@ -145,33 +144,11 @@ fn payload_findings(kind: Kind, name: &str, data: Result<Vec<u8>, String>) -> Ve
             why,
             "remove the placeholder, or check that the tracer flushed its events",
         )],
-        Verdict::Send(Some(v)) if kind == Kind::Tests => envelope(&v).into_iter().collect(),
+        // What the shared verdict sends, core's checks can only warn about (the citestcycle
+        // envelope: the intake may drop such events).
+        Verdict::Send(_) if kind == Kind::Tests => checks::check_payload(kind, &bytes),
         Verdict::Send(_) => Vec::new(),
     }
-}
-
-/// citestcycle envelope issues of a test payload, first five shown (a warning: the uploader
-/// sends it and the intake may drop the events).
-fn envelope(v: &Value) -> Option<Finding> {
-    let issues = schema::check_test_payload(v);
-    if issues.is_empty() {
-        return None;
-    }
-    let shown: Vec<String> = issues
-        .iter()
-        .take(5)
-        .map(|i| format!("{}: {}", i.path, i.message))
-        .collect();
-    let more = if issues.len() > 5 {
-        format!(" (and {} more)", issues.len() - 5)
-    } else {
-        String::new()
-    };
-    Some(Finding::new(
-        Severity::Warning,
-        format!("citestcycle envelope: {}{more}", shown.join("; ")),
-        "the intake may drop these events; fix the tracer's payload writer (schema: version 1, typed events with ids, start, duration)",
-    ))
 }
 
 /// Directory-level payload requirements: no msgpack, at least one JSON payload.

@@ -436,6 +436,17 @@ pub struct RawEntry<'a> {
 }
 
 impl RawZip {
+    /// Adds an honest stored (uncompressed) entry.
+    pub fn stored(&mut self, name: &[u8], data: &[u8]) -> &mut Self {
+        self.add(&RawEntry {
+            name,
+            method: 0,
+            data,
+            crc: crc32(data),
+            declared_size: data.len() as u32,
+        })
+    }
+
     pub fn add(&mut self, e: &RawEntry) -> &mut Self {
         let offset = self.local.len() as u32;
         let csize = e.data.len() as u32;
@@ -517,4 +528,23 @@ pub fn deflate_zeros(n: usize) -> Vec<u8> {
     put(0, 7, &mut out); // end of block (256)
     put(0, 7, &mut out); // flush
     out
+}
+
+/// Runs two commands at the same time (two uploaders on one tree) and returns both outputs.
+pub fn two_at_once(mut a: Command, mut b: Command) -> (Output, Output) {
+    let spawn = |c: &mut Command| {
+        c.stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (ca, cb) = (spawn(&mut a), spawn(&mut b));
+    let (oa, ob) = (
+        ca.wait_with_output().unwrap(),
+        cb.wait_with_output().unwrap(),
+    );
+    for o in [&oa, &ob] {
+        eprintln!("--- stderr\n{}", String::from_utf8_lossy(&o.stderr));
+    }
+    (oa, ob)
 }
