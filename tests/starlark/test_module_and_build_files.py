@@ -159,9 +159,11 @@ def test_rust_targets_use_every_crate_dependency():
     deps = _crate_deps()
     core = _eval_build(h.ROOT / "crates/topt-core/BUILD.bazel")["topt_core"]
     assert {d.split(":")[1] for d in core["deps"] if d.startswith("@crates")} == deps["crates/topt-core"]
-    cli = _eval_build(h.ROOT / "crates/topt-cli/BUILD.bazel")["topt"]
+    cli_build = _eval_build(h.ROOT / "crates/topt-cli/BUILD.bazel")
+    cli = cli_build["topt_cli"]  # the library behind the `topt` binary
     assert {d.split(":")[1] for d in cli["deps"] if d.startswith("@crates")} == deps["crates/topt-cli"]
     assert cli["compile_data"] == ["//testdata:api"]
+    assert cli_build["topt"]["deps"] == [":topt_cli"]
     root = _eval_build(h.ROOT / "BUILD.bazel")
     lib = root["topt"]
     assert lib["kind"] == "rust_shared_library" and lib["crate_name"] == "topt"

@@ -20,7 +20,15 @@ fn ci(tree: &Tree, intake: &Intake, status: i32, payload: &str, extra: &[&str]) 
         src.display(),
         out.display()
     );
-    let c = upload_cmd(tree, &intake.url); // for its clean environment
+    let mut cmd = ci_cmd(tree, intake, &ctx);
+    cmd.args(extra);
+    cmd.args(["--", "sh", "-c", &script]);
+    run(cmd)
+}
+
+/// `topt ci --testlogs … --context …` with the clean environment of `upload_cmd`.
+fn ci_cmd(tree: &Tree, intake: &Intake, ctx: &std::path::Path) -> Command {
+    let c = upload_cmd(tree, &intake.url);
     let mut cmd = Command::new(topt());
     for (k, v) in c.get_envs() {
         match v {
@@ -34,10 +42,8 @@ fn ci(tree: &Tree, intake: &Intake, status: i32, payload: &str, extra: &[&str]) 
         .arg("--testlogs")
         .arg(tree.testlogs())
         .arg("--context")
-        .arg(&ctx)
-        .args(extra);
-    cmd.args(["--", "sh", "-c", &script]);
-    run(cmd)
+        .arg(ctx);
+    cmd
 }
 
 fn good() -> String {
@@ -130,4 +136,46 @@ fn ctrl_c_during_the_tests_skips_check_and_upload() {
     );
     assert!(intake.records().is_empty());
     assert_eq!(tree.payload_files().len(), 1);
+}
+
+/// A second `topt ci` on a warm cache: Bazel serves every result from its cache and writes no
+/// payloads; the first run already uploaded them. Not a failure.
+#[test]
+fn a_warm_cache_run_passes() {
+    let (tree, intake) = (Tree::new(), Intake::start(&[]));
+    let o = ci(&tree, &intake, 0, &good(), &[]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(intake.accepted_markers(), ["ci"]);
+    let ctx = tree.context("context.json", git_context());
+    let mut cmd = ci_cmd(&tree, &intake, &ctx);
+    cmd.args(["--", "sh", "-c", "exit 0"]);
+    let o = run(cmd);
+    assert_eq!(o.status.code(), Some(0), "warm cache: {}", text(&o));
+    assert!(text(&o).contains("tests: ok, doctor: ok, dry-run: ok, upload: ok"));
+    assert!(text(&o).contains("came from Bazel's cache"), "{}", text(&o));
+    assert_eq!(intake.accepted_markers(), ["ci"], "nothing sent twice");
+}
+
+/// The echoed test command never shows a secret.
+#[test]
+fn the_echoed_command_is_redacted() {
+    let (tree, intake) = (Tree::new(), Intake::start(&[]));
+    let out = tree.target("pkg", "t");
+    write_payload(&out, "tests", "a.json", &test_payload("m", 1));
+    let ctx = tree.context("context.json", git_context());
+    let mut cmd = ci_cmd(&tree, &intake, &ctx);
+    cmd.args([
+        "--skip-doctor",
+        "--",
+        "sh",
+        "-c",
+        "exit 0",
+        "sh",
+        "--repo_env=DD_API_KEY=s3cr3t-v4lue",
+        "--remote_header=x-api-key=h3ad3r",
+    ]);
+    let o = run(cmd);
+    let t = text(&o);
+    assert!(t.contains("--repo_env=DD_API_KEY=<redacted>"), "{t}");
+    assert!(!t.contains("s3cr3t-v4lue") && !t.contains("h3ad3r"), "{t}");
 }

@@ -4,25 +4,13 @@
 mod upload_support;
 
 use std::io::Write;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::{Value, json};
 use upload_support::*;
 
 fn doctor(tree: &Tree, args: &[&str]) -> Output {
-    let mut c = Command::new(topt());
-    c.arg("doctor")
-        .arg("--testlogs")
-        .arg(tree.testlogs())
-        .arg("--workspace")
-        .arg(tree.dir.path());
-    for (k, _) in std::env::vars() {
-        if k.starts_with("DD_") || k == "TESTLOGS_DIR" || k == "BUILD_WORKSPACE_DIRECTORY" {
-            c.env_remove(k);
-        }
-    }
-    c.args(args);
-    run(c)
+    run(doctor_cmd(tree, args))
 }
 
 fn json_report(tree: &Tree, args: &[&str]) -> (i32, Value) {
@@ -347,4 +335,104 @@ fn reference_config_file_is_understood() {
     let o = doctor(&tree, &["--config", "/nonexistent.json"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o).contains("missing JSON file"));
+}
+
+fn age(path: &std::path::Path, secs: u64) {
+    let t = std::time::SystemTime::now() - std::time::Duration::from_secs(secs);
+    std::fs::File::options()
+        .write(true)
+        .open(path)
+        .unwrap()
+        .set_modified(t)
+        .unwrap();
+}
+
+/// After `topt upload`, a second `bazel test` serves cached results: the outputs are what the
+/// upload left (sidecar, no payloads; a zip target: nothing at all). Not an error.
+#[test]
+fn cached_results_after_an_upload_are_not_errors() {
+    let tree = Tree::new();
+    let ctx = healthy(&tree);
+    let c = ctx.to_str().unwrap();
+    let z = tree.target("svc/z", "z_test");
+    std::fs::remove_dir_all(z.join("payloads")).unwrap();
+    let mut zw = zip::ZipWriter::new(std::fs::File::create(z.join("outputs.zip")).unwrap());
+    let opts = zip::write::SimpleFileOptions::default();
+    zw.start_file("bazel_target_metadata.json", opts).unwrap();
+    zw.write_all(br#"{"bazel.target":"//svc/z:z_test"}"#)
+        .unwrap();
+    zw.start_file("payloads/tests/a.json", opts).unwrap();
+    zw.write_all(&serde_json::to_vec(&test_payload("z", 1)).unwrap())
+        .unwrap();
+    zw.finish().unwrap();
+    let intake = Intake::start(&[]);
+    assert_eq!(run(upload_cmd(&tree, &intake.url)).status.code(), Some(0));
+    assert!(tree.payload_files().is_empty() && !z.join("outputs.zip").exists());
+    let o = doctor(&tree, &["--context", c]);
+    assert_eq!(o.status.code(), Some(0), "a warm cache is not a failure");
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains("1 cached result(s) with nothing left to upload"),
+        "{out}"
+    );
+    let (code, v) = json_report(&tree, &["--context", c, "-v"]);
+    assert_eq!(code, 0);
+    assert!(has(
+        &v,
+        &[
+            "info|//svc/a:a_test",
+            "already sent by the run that executed it"
+        ]
+    ));
+    assert!(has(&v, &["info|//svc/z:z_test", "cached result"]));
+    // A test that runs again gets a fresh test.outputs (no marker): missing payloads are errors.
+    let a = tree.testlogs().join("svc/a/a_test/test.outputs");
+    std::fs::remove_file(a.join(".topt-uploaded")).unwrap();
+    let (code, v) = json_report(&tree, &["--context", c]);
+    assert_eq!(code, 1);
+    assert!(has(&v, &["error|//svc/a:a_test", "missing JSON payloads"]));
+}
+
+/// Without the upload's marker (outputs of a run uploaded by another tool, say), the start of
+/// the invocation tells cached results from results of this run.
+#[test]
+fn results_older_than_the_invocation_are_cached() {
+    let tree = Tree::new();
+    let out = tree.target("svc/a", "a_test");
+    tree.sidecar(&out, "svc/a", "a_test", "data", json!({}));
+    let log = tree.testlogs().join("svc/a/a_test/test.log");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        .to_string();
+    let base = ["--no-require-git-metadata"];
+    let (code, v) = json_report(&tree, &base);
+    assert_eq!(code, 1, "no start given: judged as before");
+    assert!(has(&v, &["missing JSON payloads"]));
+    let with_start = ["--no-require-git-metadata", "--invocation-start", &now];
+    let (code, v) = json_report(&tree, &with_start);
+    assert_eq!(code, 1, "its test.log is new: this run wrote no payloads");
+    assert!(has(&v, &["error|//svc/a:a_test", "missing JSON payloads"]));
+    age(&log, 3600);
+    let (code, v) = json_report(&tree, &with_start);
+    assert_eq!(code, 0);
+    assert!(has(
+        &v,
+        &["info|//svc/a:a_test", "predates this invocation"]
+    ));
+    // Cached results without any test.outputs (never instrumented, or nothing kept).
+    let tree = Tree::new();
+    let t = tree.testlogs().join("svc/b/b_test");
+    std::fs::create_dir_all(&t).unwrap();
+    std::fs::write(t.join("test.log"), "ok\n").unwrap();
+    age(&t.join("test.log"), 3600);
+    let (code, v) = json_report(&tree, &base);
+    assert_eq!(code, 1);
+    assert!(has(&v, &["no Test Optimization output directories found"]));
+    let (code, v) = json_report(&tree, &with_start);
+    assert_eq!(code, 0);
+    assert!(has(&v, &["info|global", "came from Bazel's cache"]));
+    let (code, _) = json_report(&tree, &["--invocation-start", "yesterday"]);
+    assert_eq!(code, 1, "a bad value is an error");
 }

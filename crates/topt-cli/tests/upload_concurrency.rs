@@ -12,28 +12,13 @@ use upload_support::*;
 fn two_uploaders_never_send_the_same_file() {
     let (tree, markers) = tree_of(300, 10);
     let intake = Intake::start(&[]);
-    let spawn = || {
-        upload_cmd(&tree, &intake.url)
-            .args(["--workers", "4"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap()
+    let cmd = || {
+        let mut c = upload_cmd(&tree, &intake.url);
+        c.args(["--workers", "4"]);
+        c
     };
-    let (a, b) = (spawn(), spawn());
-    let (oa, ob) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
-    assert_eq!(
-        oa.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&oa.stderr)
-    );
-    assert_eq!(
-        ob.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&ob.stderr)
-    );
+    let (oa, ob) = two_at_once(cmd(), cmd());
+    assert_eq!((oa.status.code(), ob.status.code()), (Some(0), Some(0)));
     assert_eq!(intake.accepted_markers(), markers, "each file exactly once");
     assert!(tree.payload_files().is_empty());
 }

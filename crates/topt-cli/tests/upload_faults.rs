@@ -3,7 +3,7 @@
 
 mod upload_support;
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use upload_support::*;
 
@@ -149,4 +149,44 @@ fn unreachable_intake_keeps_files() {
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o).contains("connection"), "{}", text(&o));
     assert_eq!(tree.payload_files(), before);
+}
+
+/// An intake that accepts and never answers (the defaults, 60 s x 5 attempts per file with 8
+/// workers, would take hours over 500 files): --max-run-sec ends the run on time, every attempt
+/// cut to the time left, and what was not accepted is kept (no claim left) and reported.
+#[test]
+fn max_run_sec_bounds_a_run_against_an_intake_that_hangs() {
+    let (tree, markers) = tree_of(40, 4);
+    let before = tree.payload_files();
+    let hung = Intake::start(&["--stall-ms", "600000"]);
+    let mut c = upload_cmd(&tree, &hung.url);
+    c.args([
+        "--max-run-sec",
+        "2",
+        "--workers",
+        "4",
+        "--timeout-sec",
+        "60",
+        "--json",
+    ]);
+    let start = Instant::now();
+    let o = run(c);
+    let took = start.elapsed();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        took < Duration::from_secs(8),
+        "the run ended at its deadline: {took:?}"
+    );
+    assert!(text(&o).contains("--max-run-sec (2 s) reached: 40 payload(s) not sent"));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["totals"]["deadline"], 40);
+    assert_eq!(v["ok"], false);
+    assert_eq!(
+        tree.payload_files(),
+        before,
+        "everything kept, no claim left"
+    );
+    let fast = Intake::start(&[]);
+    assert_eq!(run(upload_cmd(&tree, &fast.url)).status.code(), Some(0));
+    assert_eq!(fast.accepted_markers(), markers, "a re-run sends them all");
 }

@@ -122,3 +122,35 @@ fn bad_numbers_and_missing_testlogs_are_usage_errors() {
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o).contains("does not exist"));
 }
+
+/// A warm cache after an upload: every result is cached and nothing will be written. The upload
+/// ends at once (not after --max-wait-sec) and --fail-on-error does not fail it.
+#[test]
+fn cached_results_end_the_wait_at_once_and_are_not_failures() {
+    let tree = Tree::new();
+    let out = tree.target("pkg", "t");
+    write_payload(&out, "tests", "a.json", &test_payload("a", 1));
+    let intake = Intake::start(&[]);
+    assert_eq!(run(upload_cmd(&tree, &intake.url)).status.code(), Some(0));
+    let mut c = upload_cmd(&tree, &intake.url);
+    c.env_remove("DD_TEST_OPTIMIZATION_MAX_WAIT_SEC") // the default 300 s
+        .arg("--fail-on-error");
+    let start = Instant::now();
+    let (o, timed_out) = run_bounded(c, Duration::from_secs(20));
+    assert!(!timed_out && start.elapsed() < Duration::from_secs(10));
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains("1 test result(s) came from Bazel's cache"));
+    // A result newer than the invocation with no payloads is still "tests ran, no payloads".
+    std::fs::remove_file(out.join(".topt-uploaded")).unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64()
+        - 1.0;
+    let mut c = upload_cmd(&tree, &intake.url);
+    c.args(["--fail-on-error", "--invocation-start", &format!("{now}")])
+        .env("DD_TEST_OPTIMIZATION_MAX_WAIT_SEC", "0");
+    let o = run(c);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).contains("tests ran but no payload files found"));
+}

@@ -148,16 +148,11 @@ fn two_uploaders_share_zips_without_duplicates() {
     }
     want.sort();
     let intake = Intake::start(&["--stall-first", "1000", "--stall-ms", "2"]);
-    let spawn = || {
-        upload_cmd(&tree, &intake.url)
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap()
-    };
-    let (a, b) = (spawn(), spawn());
-    assert_eq!(a.wait_with_output().unwrap().status.code(), Some(0));
-    assert_eq!(b.wait_with_output().unwrap().status.code(), Some(0));
+    let (a, b) = two_at_once(
+        upload_cmd(&tree, &intake.url),
+        upload_cmd(&tree, &intake.url),
+    );
+    assert_eq!((a.status.code(), b.status.code()), (Some(0), Some(0)));
     assert_eq!(intake.accepted_markers(), want);
     assert!(
         tree.files().iter().all(|f| !f.contains("outputs.zip")),

@@ -7,6 +7,8 @@ use serde_json::Value;
 use topt_core::payloads::schema;
 use topt_core::payloads::selection::Policy;
 
+use crate::outputs::file::DEFAULT_MAX_BYTES;
+
 #[derive(Debug, Clone)]
 pub struct Config {
     pub expected_targets: Vec<String>,
@@ -17,6 +19,10 @@ pub struct Config {
     pub forbid_dd_git_test_env: bool,
     pub policy: Policy,
     pub context_manifest: Option<PathBuf>,
+    /// Bound on every file read (the uploader's `--max-payload-mb`).
+    pub max_bytes: u64,
+    /// Start of the `bazel test` invocation, when known: older results came from a cache.
+    pub invocation_start: Option<std::time::SystemTime>,
 }
 
 impl Default for Config {
@@ -33,6 +39,8 @@ impl Default for Config {
                 ..Policy::default()
             },
             context_manifest: None,
+            max_bytes: DEFAULT_MAX_BYTES,
+            invocation_start: None,
         }
     }
 }

@@ -1,255 +1,187 @@
 //! Per-`test.outputs` checks: payload files (plain or inside outputs.zip), the sidecar, the Go
-//! selection state, and which context the target's payloads will be enriched with.
-
-use std::path::Path;
+//! selection state, and which context the target's payloads will be enriched with. Every
+//! per-file verdict comes from `crate::outputs` (the uploader's rules); the doctor adds its
+//! policy checks (msgpack, required JSON payloads and sidecar, Go selections) on top.
 
 use serde_json::{Map, Value};
 use topt_core::payloads::checks::{self, Finding, Severity};
 use topt_core::payloads::context::{Choice, ContextSet};
-use topt_core::payloads::kind::{self, FileClass, Kind, SIDECAR};
-use topt_core::payloads::schema;
+use topt_core::payloads::kind::{FileClass, Kind, SIDECAR, classify};
 use topt_core::payloads::selection::SELECTION_KEY;
 
+use super::collect::{self, Item, Place};
 use super::config::Config;
 use super::report::Group;
-use crate::upload::discover::OutputsDir;
-use crate::upload::zipped::Archive;
+use crate::outputs::cached::Cached;
+use crate::outputs::verdict::{self, Verdict};
+use crate::outputs::{Attempt, sidecar};
 
-/// Files larger than this are not parsed (the uploader refuses them by default as well).
-const MAX_BYTES: u64 = 64 << 20;
-
-/// One file found under an outputs dir: path relative to `test.outputs` and how to get its bytes.
-struct Entry {
-    rel: String,
-    size: Result<u64, String>,
-    source: Source,
-}
-
-enum Source {
-    File(std::path::PathBuf),
-    Zip(String),
-}
+const FIX_FILE: &str =
+    "payloads must be regular files written inside the test's outputs (no links, FIFOs or devices)";
 
 /// What the walk found; `qualifies` = the reference's "Test Optimization output directory".
+#[derive(Debug)]
 pub struct Inspection {
     pub qualifies: bool,
     /// The sidecar's `bazel.target`: the label the uploader reports this directory under.
     pub target: Option<String>,
 }
 
-fn collect(dir: &OutputsDir, group: &mut Group) -> (Vec<Entry>, Option<Archive>) {
-    let mut out = Vec::new();
-    walk(&dir.path, &dir.path, 0, &mut out);
-    let mut archive = None;
-    if let Some(z) = &dir.zip {
-        match Archive::open(z) {
-            Ok(mut a) => {
-                for name in a.names() {
-                    let size = a.size(&name);
-                    out.push(Entry {
-                        rel: name.clone(),
-                        size,
-                        source: Source::Zip(name),
-                    });
-                }
-                group.items.push((
-                    Some("outputs.zip".into()),
-                    Finding::new(
-                        Severity::Info,
-                        "zipped undeclared outputs (Bazel <= 7); topt upload reads them in place",
-                        "",
-                    ),
-                ));
-                archive = Some(a);
-            }
-            Err(e) => group.items.push((
-                Some("outputs.zip".into()),
-                Finding::new(
-                    Severity::Error,
-                    e,
-                    "re-run the tests; or use --nozip_undeclared_test_outputs",
-                ),
-            )),
-        }
-    }
-    (out, archive)
-}
-
-fn walk(root: &Path, dir: &Path, depth: usize, out: &mut Vec<Entry>) {
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in rd.flatten() {
-        let path = e.path();
-        let Ok(ft) = e.file_type() else { continue };
-        if ft.is_dir() {
-            if depth < 16 {
-                walk(root, &path, depth + 1, out);
-            }
-            continue;
-        }
-        let rel = path
-            .strip_prefix(root)
-            .map(|p| p.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let size = std::fs::metadata(&path)
-            .map(|m| m.len())
-            .map_err(|e| format!("cannot read: {e}"));
-        out.push(Entry {
-            rel,
-            size,
-            source: Source::File(path),
-        });
-    }
-}
-
-fn read(e: &Entry, archive: &mut Option<Archive>) -> Result<Vec<u8>, String> {
-    match &e.source {
-        Source::File(p) => std::fs::read(p).map_err(|err| format!("cannot read: {err}")),
-        Source::Zip(name) => archive.as_mut().ok_or("zip not readable")?.read(name),
-    }
+/// What the items of one outputs dir say, before any policy is applied.
+#[derive(Default)]
+struct Scan {
+    /// msgpack files the per-file verdict did not already refuse (the policy may).
+    msgpack: Vec<String>,
+    json_payloads: usize,
+    any: bool,
+    sidecar: Option<Result<Map<String, Value>, String>>,
+    misplaced_sidecars: Vec<String>,
+    findings: Vec<(Option<String>, Finding)>,
 }
 
 /// Runs every per-directory check; `label` is the target label to report and match policies with.
 pub fn inspect(
-    dir: &OutputsDir,
+    dir: &Attempt,
     cfg: &Config,
     contexts: &ContextSet,
     group: &mut Group,
     selections: &mut std::collections::BTreeMap<String, u64>,
     expected_label: Option<&str>,
 ) -> Inspection {
-    let (entries, mut archive) = collect(dir, group);
-    let mut msgpack = Vec::new();
-    let mut json_payloads = 0;
-    let mut sidecar: Option<Result<Map<String, Value>, String>> = None;
-    let mut misplaced_sidecars = Vec::new();
-    let mut file_findings: Vec<(Option<String>, Finding)> = Vec::new();
-    for e in &entries {
-        let name = e.rel.rsplit('/').next().unwrap_or("");
-        if e.rel == SIDECAR {
-            sidecar = Some(
-                read(e, &mut archive).and_then(|b| match schema::parse_json(&b) {
-                    Ok(Value::Object(m)) => Ok(m),
-                    Ok(_) => Err("bazel_target_metadata.json is not a JSON object".into()),
-                    Err(err) => Err(format!("invalid JSON in bazel_target_metadata.json: {err}")),
-                }),
-            );
-            continue;
-        }
-        if name == SIDECAR {
-            misplaced_sidecars.push(e.rel.clone());
-            continue;
-        }
-        let Some(under) = e.rel.strip_prefix("payloads/") else {
-            continue;
-        };
-        match kind::classify(name) {
-            FileClass::Msgpack | FileClass::MsgpackGz => {
-                msgpack.push(e.rel.clone());
-                continue;
-            }
-            FileClass::Json => {}
-            FileClass::Other => continue,
-        }
-        json_payloads += 1;
-        let depth1 = under
-            .split_once('/')
-            .and_then(|(d, f)| (!f.contains('/')).then(|| Kind::from_dir_name(d)))
-            .flatten();
-        let file = Some(e.rel.clone());
-        match &e.size {
-            Err(err) => {
-                file_findings.push((
-                    file,
-                    Finding::new(
-                        Severity::Error,
-                        err.clone(),
-                        "make the file readable (check permissions and symlinks)",
-                    ),
-                ));
-                continue;
-            }
-            Ok(s) if *s > MAX_BYTES => {
-                file_findings.push((
-                    file,
-                    Finding::new(
-                        Severity::Error,
-                        format!(
-                            "{s} bytes: too large to validate or upload (limit {} MB)",
-                            MAX_BYTES >> 20
-                        ),
-                        "split the payload; tracers flush before ~5 MB",
-                    ),
-                ));
-                continue;
-            }
-            Ok(_) => {}
-        }
-        let bytes = match read(e, &mut archive) {
-            Ok(b) => b,
-            Err(err) => {
-                file_findings.push((
-                    file,
-                    Finding::new(Severity::Error, err, "make the file readable"),
-                ));
-                continue;
-            }
-        };
-        match depth1 {
-            Some(k) => {
-                for f in checks::check_payload(k, &bytes) {
-                    file_findings.push((file.clone(), f));
-                }
-            }
-            None => {
-                if let Err(err) = schema::parse_json(&bytes) {
-                    file_findings.push((
-                        file.clone(),
-                        Finding::new(Severity::Error, format!("invalid JSON: {err}"), ""),
-                    ));
-                }
-                file_findings.push((
-                    file,
-                    Finding::new(
-                        Severity::Warning,
-                        "never uploaded: only files directly in payloads/{tests,coverage,telemetry}/ are sent",
-                        "write payloads at depth 1 of the kind directory",
-                    ),
-                ));
-            }
-        }
+    let (items, zipped) = collect::collect(dir, cfg.max_bytes);
+    if zipped {
+        group.items.push((
+            Some("outputs.zip".into()),
+            Finding::new(
+                Severity::Info,
+                "zipped undeclared outputs (Bazel <= 7); topt upload reads them in place",
+                "",
+            ),
+        ));
     }
-    let has_any_sidecar = sidecar.is_some() || !misplaced_sidecars.is_empty();
-    let qualifies = json_payloads > 0 || !msgpack.is_empty() || has_any_sidecar;
+    let mut scan = Scan::default();
+    for item in items {
+        scan_item(item, &mut scan);
+    }
+    let qualifies = scan.any;
     if !qualifies {
         return Inspection {
             qualifies,
             target: None,
         };
     }
-    if cfg.forbid_msgpack_payloads && !msgpack.is_empty() {
+    payload_policy(&scan, cfg, dir.cached, group);
+    group.items.append(&mut scan.findings);
+    let sidecar_map = sidecar_findings(scan, cfg, group);
+    check_selection(sidecar_map.as_ref(), cfg, group, selections, expected_label);
+    context_finding(contexts, sidecar_map.as_ref(), group);
+    let target = sidecar_map
+        .as_ref()
+        .and_then(sidecar::target)
+        .map(str::to_string);
+    Inspection { qualifies, target }
+}
+
+fn error(message: impl Into<String>, fix: &str) -> Finding {
+    Finding::new(Severity::Error, message, fix)
+}
+
+/// One item: its per-file findings, and what it adds to the directory's counts.
+fn scan_item(item: Item, scan: &mut Scan) {
+    scan.any = true;
+    let file = Some(item.rel.clone());
+    match item.place {
+        Place::Sidecar => {
+            scan.sidecar = Some(item.data.and_then(|b| sidecar::parse(&b)));
+        }
+        Place::MisplacedSidecar => scan.misplaced_sidecars.push(item.rel),
+        Place::Blocked | Place::Zip => {
+            let why = item.data.err().unwrap_or_default();
+            let fix = if item.place == Place::Zip {
+                "re-run the tests; or use --nozip_undeclared_test_outputs"
+            } else {
+                FIX_FILE
+            };
+            scan.findings.push((file, error(why, fix)));
+        }
+        Place::Nested(class) => {
+            if matches!(class, FileClass::Msgpack | FileClass::MsgpackGz) {
+                scan.msgpack.push(item.rel);
+            }
+            scan.findings.push((
+                file,
+                Finding::new(
+                    Severity::Warning,
+                    "never uploaded: only files directly in payloads/{tests,coverage,telemetry}/ are sent",
+                    "write payloads at depth 1 of the kind directory",
+                ),
+            ));
+        }
+        Place::Payload(kind, name) => {
+            let msgpack = classify(&name) == FileClass::Msgpack;
+            if !msgpack {
+                scan.json_payloads += 1;
+            } else if verdict::by_name(kind, &name).is_none() {
+                scan.msgpack.push(item.rel.clone());
+            }
+            for f in payload_findings(kind, &name, item.data) {
+                scan.findings.push((file.clone(), f));
+            }
+        }
+    }
+}
+
+/// The shared verdict on one payload, as findings (plus the envelope warnings of a test payload).
+fn payload_findings(kind: Kind, name: &str, data: Result<Vec<u8>, String>) -> Vec<Finding> {
+    let bytes = match data {
+        Ok(b) => b,
+        Err(why) => return vec![error(why, FIX_FILE)],
+    };
+    match verdict::payload(kind, name, &bytes) {
+        Verdict::Reject(r) => vec![error(r.message, r.fix)],
+        Verdict::Skip(why) => vec![Finding::new(
+            Severity::Warning,
+            why,
+            "remove the placeholder, or check that the tracer flushed its events",
+        )],
+        // What the shared verdict sends, core's checks can only warn about (the citestcycle
+        // envelope: the intake may drop such events).
+        Verdict::Send(_) if kind == Kind::Tests => checks::check_payload(kind, &bytes),
+        Verdict::Send(_) => Vec::new(),
+    }
+}
+
+/// Directory-level payload requirements: no msgpack, at least one JSON payload.
+fn payload_policy(scan: &Scan, cfg: &Config, cached: Option<Cached>, group: &mut Group) {
+    if cfg.forbid_msgpack_payloads && !scan.msgpack.is_empty() {
         group.items.push((
             None,
-            Finding::new(
-                Severity::Error,
-                format!("raw msgpack payloads are not supported in Bazel file mode: {}", msgpack.join(", ")),
+            error(
+                format!("raw msgpack payloads are not supported in Bazel file mode: {}", scan.msgpack.join(", ")),
                 "tests must write JSON payloads (DD_TEST_OPTIMIZATION_PAYLOADS_IN_FILES mode transcodes to JSON)",
             ),
         ));
     }
-    if cfg.require_json_payloads && json_payloads == 0 {
+    if scan.json_payloads == 0
+        && let Some(c) = cached
+    {
+        group
+            .items
+            .push((None, Finding::new(Severity::Info, c.describe(), "")));
+    } else if cfg.require_json_payloads && scan.json_payloads == 0 {
         group.items.push((
             None,
-            Finding::new(
-                Severity::Error,
-                "missing JSON payloads (no *.json under payloads/)",
+            error(
+                "missing JSON payloads (no *.json directly in payloads/{tests,coverage,telemetry}/)",
                 "check DD_TEST_OPTIMIZATION_PAYLOADS_IN_FILES=true reaches the test and the tracer supports Bazel file mode; run the doctor before topt upload deletes payloads",
             ),
         ));
     }
-    group.items.extend(file_findings);
-    for m in &misplaced_sidecars {
+}
+
+/// Misplaced, broken or missing sidecars; returns the usable one.
+fn sidecar_findings(scan: Scan, cfg: &Config, group: &mut Group) -> Option<Map<String, Value>> {
+    for m in &scan.misplaced_sidecars {
         group.items.push((
             Some(m.clone()),
             Finding::new(
@@ -259,7 +191,7 @@ pub fn inspect(
             ),
         ));
     }
-    let sidecar_map = match sidecar {
+    match scan.sidecar {
         Some(Ok(m)) => Some(m),
         Some(Err(e)) => {
             group.items.push((
@@ -285,9 +217,12 @@ pub fn inspect(
             }
             None
         }
-    };
-    check_selection(sidecar_map.as_ref(), cfg, group, selections, expected_label);
-    match contexts.choose(sidecar_map.as_ref()) {
+    }
+}
+
+/// Which context the target's test payloads will be enriched with.
+fn context_finding(contexts: &ContextSet, sidecar: Option<&Map<String, Value>>, group: &mut Group) {
+    match contexts.choose(sidecar) {
         Choice::Context(c) => group.items.push((
             None,
             Finding::new(Severity::Info, format!("test payloads will be enriched with context '{}' ({})", c.key, c.source), ""),
@@ -302,13 +237,6 @@ pub fn inspect(
         )),
         Choice::NoneConfigured => {}
     }
-    let target = sidecar_map
-        .as_ref()
-        .and_then(|m| m.get("bazel.target"))
-        .and_then(Value::as_str)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string);
-    Inspection { qualifies, target }
 }
 
 fn check_selection(
@@ -321,11 +249,7 @@ fn check_selection(
     let sel = sidecar
         .and_then(|m| m.get(SELECTION_KEY))
         .and_then(Value::as_str);
-    let label = sidecar
-        .and_then(|m| m.get("bazel.target"))
-        .and_then(Value::as_str)
-        .filter(|s| !s.is_empty())
-        .or(expected_label);
+    let label = sidecar.and_then(sidecar::target).or(expected_label);
     if let Some(s) = sel {
         *selections.entry(s.to_string()).or_default() += 1;
     }

@@ -1,6 +1,7 @@
 //! `topt doctor`: every check of the reference doctor, reported all at once, grouped by target,
 //! each finding with its severity, file, what is wrong and how to fix it.
 
+mod collect;
 mod config;
 mod inspect;
 mod report;
@@ -11,15 +12,16 @@ use std::process::ExitCode;
 use topt_core::payloads::checks::{self, Finding, Severity};
 use topt_core::payloads::context::{Context, ContextSet, missing_git_metadata};
 
-use crate::upload::contexts;
-use crate::upload::discover;
+use crate::outputs::{Attempt, cached, contexts, testlogs as discover};
 use config::Config;
 use report::{Group, Report};
 
 const EXAMPLES: &str = "\
 Examples:
-  # After `bazel test //...`, before `topt upload` (which deletes what it sent):
-  topt doctor --context bazel-out/../external/test_optimization_data/.testoptimization/context.json
+  # After `bazel test //...`, before `topt upload` (which deletes what it sent); context.json is
+  # in the sync repository under Bazel's output base (see topt upload --help):
+  CTX=$(bazel info output_base)/external/test_optimization_data/.testoptimization/context.json
+  topt doctor --context \"$CTX\"
 
   # Several sync repos; require two targets; allow the full-bundle fallback:
   topt doctor --context test_optimization_data_go=ctx_go.json \\
@@ -83,6 +85,13 @@ pub struct Args {
     /// Do not scan .bazelrc files for forbidden --test_env.
     #[arg(long)]
     pub no_bazelrc_check: bool,
+    /// Unix time (seconds) the `bazel test` invocation started: results older than that came
+    /// from Bazel's cache, so their missing payloads are not errors (topt ci passes it).
+    #[arg(long, env = "TOPT_INVOCATION_START", value_name = "SECONDS")]
+    pub invocation_start: Option<String>,
+    /// Files larger than this are errors, never read whole (match topt upload's --max-payload-mb).
+    #[arg(long, default_value_t = 64, value_name = "MB")]
+    pub max_payload_mb: u64,
     /// Treat warnings as errors.
     #[arg(long)]
     pub strict: bool,
@@ -166,30 +175,82 @@ fn diagnose(args: &Args) -> Report {
         );
     }
     let mut warnings = Vec::new();
-    let dirs = discover::find_outputs(&root, 0, &mut warnings);
+    let dirs = discover::find_outputs(&root, 0, cfg.invocation_start, &mut warnings);
     for w in warnings {
         global(&mut report, None, Finding::new(Severity::Warning, w, ""));
     }
-    let selected: Vec<(discover::OutputsDir, Option<String>)> = if cfg.expected_targets.is_empty() {
+    let selected: Vec<(Attempt, Option<String>)> = if cfg.expected_targets.is_empty() {
         dirs.into_iter().map(|d| (d, None)).collect()
     } else {
         expected_dirs(&cfg, &root, &dirs, &mut report)
     };
-    let mut validated = 0;
-    for (d, expected) in &selected {
+    inspect_all(&selected, &cfg, &contexts, &mut report);
+    if report.validated_dirs == 0 && cfg.expected_targets.is_empty() {
+        nothing_found(&root, &cfg, &mut report);
+    }
+    report
+}
+
+/// No directory with payloads: fine when every result came from a cache (its payloads were sent
+/// by the run that executed it), else the reference's error.
+fn nothing_found(root: &Path, cfg: &Config, report: &mut Report) {
+    let cached = cached::results(root, cfg.invocation_start)
+        .iter()
+        .filter(|r| r.cached.is_some())
+        .count()
+        .max(report.cached_dirs);
+    if cached > 0 {
+        let msg = format!(
+            "no test output directories with payloads: {cached} test result(s) came from Bazel's cache, and their payloads were sent by the run that executed them"
+        );
+        global(report, None, Finding::new(Severity::Info, msg, ""));
+        return;
+    }
+    global(
+        report,
+        None,
+        Finding::new(
+            Severity::Error,
+            format!(
+                "no Test Optimization output directories found under {}",
+                root.display()
+            ),
+            "run `bazel test` on instrumented targets first (and run the doctor before topt upload, which deletes what it sent); with a warm cache, pass --invocation-start (topt ci does)",
+        ),
+    );
+}
+
+/// Inspects every selected directory; one group per directory that qualifies (or was expected).
+fn inspect_all(
+    selected: &[(Attempt, Option<String>)],
+    cfg: &Config,
+    contexts: &ContextSet,
+    report: &mut Report,
+) {
+    for (d, expected) in selected {
         let mut group = Group {
             label: d.label.clone(),
-            dir: Some(d.path.display().to_string()),
+            dir: Some(d.dir.display().to_string()),
             items: Vec::new(),
         };
         let ins = inspect::inspect(
             d,
-            &cfg,
-            &contexts,
+            cfg,
+            contexts,
             &mut group,
             &mut report.selections,
             expected.as_deref(),
         );
+        if !ins.qualifies
+            && let Some(c) = d.cached
+        {
+            group
+                .items
+                .push((None, Finding::new(Severity::Info, c.describe(), "")));
+            report.cached_dirs += 1;
+            report.targets.push(group);
+            continue;
+        }
         if !ins.qualifies && expected.is_none() {
             continue;
         }
@@ -199,25 +260,9 @@ fn diagnose(args: &Args) -> Report {
         if !ins.qualifies {
             group.items.push((None, Finding::new(Severity::Error, "no payloads and no bazel_target_metadata.json", "run this exact instrumented target and make sure its tracer writes payload files")));
         }
-        validated += 1;
+        report.validated_dirs += 1;
         report.targets.push(group);
     }
-    report.validated_dirs = validated;
-    if validated == 0 && cfg.expected_targets.is_empty() {
-        global(
-            &mut report,
-            None,
-            Finding::new(
-                Severity::Error,
-                format!(
-                    "no Test Optimization output directories found under {}",
-                    root.display()
-                ),
-                "run `bazel test` on instrumented targets first (and run the doctor before topt upload, which deletes what it sent)",
-            ),
-        );
-    }
-    report
 }
 
 fn apply_flags(args: &Args, cfg: &mut Config, report: &mut Report) {
@@ -252,6 +297,21 @@ fn apply_flags(args: &Args, cfg: &mut Config, report: &mut Report) {
     }
     if args.context_manifest.is_some() {
         cfg.context_manifest = args.context_manifest.clone();
+    }
+    cfg.max_bytes = args.max_payload_mb.saturating_mul(1 << 20);
+    if let Some(s) = &args.invocation_start {
+        match cached::parse_start(s) {
+            Ok(t) => cfg.invocation_start = Some(t),
+            Err(e) => global(
+                report,
+                None,
+                Finding::new(
+                    Severity::Error,
+                    e,
+                    "pass $(date +%s) taken before `bazel test`",
+                ),
+            ),
+        }
     }
 }
 
@@ -396,9 +456,9 @@ fn check_contexts(args: &Args, cfg: &Config, report: &mut Report) -> ContextSet 
 fn expected_dirs(
     cfg: &Config,
     root: &Path,
-    dirs: &[discover::OutputsDir],
+    dirs: &[Attempt],
     report: &mut Report,
-) -> Vec<(discover::OutputsDir, Option<String>)> {
+) -> Vec<(Attempt, Option<String>)> {
     let mut out = Vec::new();
     for label in &cfg.expected_targets {
         let (pkg, name) = match checks::parse_expected_label(label) {
@@ -432,9 +492,9 @@ fn expected_dirs(
             );
             continue;
         }
-        let found: Vec<&discover::OutputsDir> = dirs
+        let found: Vec<&Attempt> = dirs
             .iter()
-            .filter(|d| d.path.starts_with(&target_root))
+            .filter(|d| d.dir.starts_with(&target_root))
             .collect();
         if found.is_empty() {
             global(

@@ -16,6 +16,8 @@ pub struct Report {
     pub targets: Vec<Group>,
     pub selections: std::collections::BTreeMap<String, u64>,
     pub validated_dirs: usize,
+    /// Attempts with nothing to check because their results came from a cache.
+    pub cached_dirs: usize,
 }
 
 impl Report {
@@ -66,8 +68,16 @@ impl Report {
         println!("payload selection summary: {}", self.selection_summary());
         let (e, w) = (self.count(Severity::Error), self.count(Severity::Warning));
         if e == 0 {
+            let cached = if self.cached_dirs > 0 {
+                format!(
+                    "; {} cached result(s) with nothing left to upload",
+                    self.cached_dirs
+                )
+            } else {
+                String::new()
+            };
             println!(
-                "OK: validated {} test output directorie(s){}",
+                "OK: validated {} test output directorie(s){cached}{}",
                 self.validated_dirs,
                 if w > 0 {
                     format!(" ({w} warning(s))")
@@ -90,6 +100,7 @@ impl Report {
             "errors": self.count(Severity::Error),
             "warnings": self.count(Severity::Warning),
             "validated_dirs": self.validated_dirs,
+            "cached_dirs": self.cached_dirs,
             "payload_selections": self.selections,
             "global": group(&self.global),
             "targets": self.targets.iter().map(group).collect::<Vec<_>>(),

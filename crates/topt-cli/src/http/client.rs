@@ -116,6 +116,8 @@ pub struct Client {
     agent: ureq::Agent,
     policy: Policy,
     cancel: fn() -> bool,
+    /// A 2xx is final even when its body cannot be read (see [`Client::ack_on_status`]).
+    ack_on_status: bool,
 }
 
 impl Client {
@@ -138,7 +140,17 @@ impl Client {
                 ..policy
             },
             cancel: || false,
+            ack_on_status: false,
         }
+    }
+
+    /// For callers that need no 2xx body (uploads): a 2xx status line is the acceptance, so a
+    /// body cut or stalled in transit afterwards is not retried — a retry would send again what
+    /// the server already accepted. The body read is still attempted (bounded) so the
+    /// connection can be reused.
+    pub fn ack_on_status(mut self) -> Self {
+        self.ack_on_status = true;
+        self
     }
 
     /// Stops retrying (and waiting) as soon as `cancel` returns true.
@@ -289,6 +301,7 @@ impl Client {
         let body = match response.body_mut().with_config().limit(limit).read_to_vec() {
             Ok(body) => body,
             Err(ureq::Error::BodyExceedsLimit(_)) if !success => Vec::new(),
+            Err(_) if success && self.ack_on_status => Vec::new(),
             Err(e) => return transport(&e, Some(status)),
         };
         if success {
@@ -468,6 +481,24 @@ mod tests {
         let f = post(&client, &url, Some(Instant::now())).unwrap_err();
         assert_eq!((f.kind, f.attempts), (FailureKind::Deadline, 0));
         assert_eq!(count.load(Ordering::SeqCst), 0);
+    }
+
+    /// A 2xx whose body is cut in transit: a caller that needs the body retries; an upload
+    /// (`ack_on_status`) takes the status as the acceptance and never sends it again.
+    #[test]
+    fn a_cut_2xx_body_is_retried_unless_the_status_is_the_acceptance() {
+        let (url, count) = serve(|n| match n {
+            0 => server::Reply::Truncated { status: 202 },
+            _ => json(200, "{}", None),
+        });
+        let r = post(&Client::new(policy(), 1), &url, None).unwrap();
+        assert_eq!((r.attempts, count.load(Ordering::SeqCst)), (2, 2));
+        let (url, count) = serve(|_| server::Reply::Truncated { status: 202 });
+        let r = post(&Client::new(policy(), 1).ack_on_status(), &url, None).unwrap();
+        assert_eq!(
+            (r.status, r.attempts, count.load(Ordering::SeqCst)),
+            (202, 1, 1)
+        );
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! Fault injection: which upload request gets an error status, a reset or a stall.
+//! Fault injection: which upload request gets an error status, a reset, a truncated answer or a
+//! stall.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -11,11 +12,33 @@ pub enum Fault {
     Reset,
 }
 
+/// The fate of one upload request.
+#[derive(Debug, Clone, Copy)]
+pub struct Fate {
+    /// Upload requests are numbered from 1.
+    pub n: u64,
+    pub stall_ms: u64,
+    pub fault: Fault,
+    /// Cut whatever answer it gets after its headers (the request itself was processed).
+    pub truncate: bool,
+}
+
+impl Fate {
+    /// What a request that is not an upload (or fails validation) gets: nothing injected.
+    pub const NONE: Fate = Fate {
+        n: 0,
+        stall_ms: 0,
+        fault: Fault::None,
+        truncate: false,
+    };
+}
+
 #[derive(Debug, Default)]
 pub struct Faults {
     pub fail_first: u64,
     pub fail_status: u16,
     pub reset_every: u64,
+    pub truncate_every: u64,
     pub stall_first: u64,
     pub stall_ms: u64,
     pub reject_status: u16,
@@ -29,6 +52,7 @@ impl Faults {
         fail_first: u64,
         fail_status: u16,
         reset_every: u64,
+        truncate_every: u64,
         stall_first: u64,
         stall_ms: u64,
         reject_status: u16,
@@ -38,6 +62,7 @@ impl Faults {
             fail_first,
             fail_status,
             reset_every,
+            truncate_every,
             stall_first,
             stall_ms,
             reject_status,
@@ -46,8 +71,8 @@ impl Faults {
         }
     }
 
-    /// Numbers upload requests from 1 and decides their fate; returns (n, stall ms, fault).
-    pub fn next(&self, body_text: &str) -> (u64, u64, Fault) {
+    /// Numbers upload requests from 1 and decides their fate.
+    pub fn next(&self, body_text: &str) -> Fate {
         let n = self.seq.fetch_add(1, Ordering::SeqCst) + 1;
         let stall = if n <= self.stall_first {
             self.stall_ms
@@ -67,6 +92,11 @@ impl Faults {
         } else {
             Fault::None
         };
-        (n, stall, fault)
+        Fate {
+            n,
+            stall_ms: stall,
+            fault,
+            truncate: self.truncate_every > 0 && n.is_multiple_of(self.truncate_every),
+        }
     }
 }

@@ -38,6 +38,9 @@ pub enum Reply {
     Redirect { status: u16, location: String },
     /// Close the connection with a TCP reset instead of answering.
     Reset,
+    /// The status line and headers of `status`, then half the announced body, then the
+    /// connection is closed: a response cut in transit.
+    Truncated { status: u16 },
 }
 
 pub type Handler = dyn Fn(Request) -> Reply + Send + Sync;
@@ -115,6 +118,15 @@ fn connection(stream: TcpStream, handler: &Handler) -> io::Result<()> {
             }
             Reply::Redirect { status, location } => {
                 answer(&mut writer, status, &[("Location", location)], &[], close)?;
+            }
+            Reply::Truncated { status } => {
+                let head = format!(
+                    "HTTP/1.1 {status} {}\r\nContent-Type: application/json\r\nContent-Length: 64\r\n\r\n{{\"ok\":",
+                    reason(status)
+                );
+                writer.write_all(head.as_bytes())?;
+                writer.flush()?;
+                return Ok(());
             }
         }
         if close {

@@ -18,7 +18,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::{Value, json};
 
-use faults::{Fault, Faults};
+use faults::{Fate, Fault, Faults};
 use fixtures::Fixtures;
 use http::Reply;
 use record::Sink;
@@ -82,6 +82,10 @@ pub struct Args {
     /// Break the connection (TCP reset instead of an answer) on every Nth upload request.
     #[arg(long, default_value_t = 0)]
     reset_every: u64,
+    /// Cut the answer to every Nth upload request after its headers, as a connection lost in
+    /// transit would; the request itself is processed (a 2xx is recorded as accepted).
+    #[arg(long, default_value_t = 0)]
+    truncate_every: u64,
     /// Only the first N upload requests stall (default: all of them, when --stall-ms is set).
     #[arg(long)]
     stall_first: Option<u64>,
@@ -149,6 +153,7 @@ fn serve(args: Args) -> Result<(), String> {
             args.fail_first,
             args.fail_status,
             args.reset_every,
+            args.truncate_every,
             args.stall_first.unwrap_or(u64::MAX),
             args.stall_ms,
             args.reject_status,
@@ -236,10 +241,11 @@ fn handle(req: http::Request, st: &State) -> Reply {
     } else {
         Err("only POST is served".into())
     };
-    let (n, stall, fault) = match &validation {
+    let fate = match &validation {
         Ok(()) => st.faults.next(&String::from_utf8_lossy(&plain)),
-        Err(_) => (0, 0, Fault::None),
+        Err(_) => Fate::NONE,
     };
+    let (n, stall, fault) = (fate.n, fate.stall_ms, fate.fault);
     let rec = record(n, view);
     if stall > 0 {
         std::thread::sleep(Duration::from_millis(stall));
@@ -261,7 +267,24 @@ fn handle(req: http::Request, st: &State) -> Reply {
         (Ok(()), Fault::None) => (202, if stall > 0 { Some("stall") } else { None }),
     };
     let err = validation.as_ref().err().map(String::as_str);
+    let truncate = fate.truncate && err.is_none();
+    let fault_name = if truncate {
+        Some("truncate")
+    } else {
+        fault_name
+    };
     finish_record(st, seq, rec, status, fault_name, err);
+    answer_upload(st, route, status, err, truncate)
+}
+
+/// The answer to a recorded upload request: counted when accepted, cut short when truncated.
+fn answer_upload(
+    st: &State,
+    route: Route,
+    status: u16,
+    err: Option<&str>,
+    truncate: bool,
+) -> Reply {
     if (200..300).contains(&status) {
         let idx = match route {
             Route::TestCycle { .. } => 0,
@@ -269,6 +292,9 @@ fn handle(req: http::Request, st: &State) -> Reply {
             _ => 2,
         };
         st.accepted[idx].fetch_add(1, Ordering::SeqCst);
+    }
+    if truncate {
+        return Reply::Truncated { status };
     }
     let retry_after = if status == 429 || status >= 500 {
         st.retry_after

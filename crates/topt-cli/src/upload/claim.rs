@@ -2,20 +2,24 @@
 //! atomically to `.x.json.claim-<pid>` (a name no uploader lists). Exactly one rename wins.
 //! 2xx ⇒ the claim is deleted; anything else (failure, 4xx, Ctrl-C) ⇒ renamed back. Claims left by
 //! a process that died (SIGKILL, power loss) are renamed back by the next run.
+//!
+//! Every rename refuses to replace an existing file: if a file of the original name appeared in
+//! the meantime, the claim comes back as `x.recovered-<pid>.json` instead, so neither is lost.
+//! All operations go through the kind directory's [`TreeDir`], never through a path.
 
 use std::ffi::{OsStr, OsString};
 use std::io;
-use std::path::{Path, PathBuf};
+
+use crate::outputs::file::TreeDir;
 
 const MARK: &str = ".claim-";
 
-/// `x.json` → `.x.json.claim-<pid>` in the same directory.
-pub fn claim_path(path: &Path, pid: u32) -> Option<PathBuf> {
-    let name = path.file_name()?;
+/// `x.json` → `.x.json.claim-<pid>`.
+pub fn claim_name(name: &OsStr, pid: u32) -> OsString {
     let mut claimed = OsString::from(".");
     claimed.push(name);
     claimed.push(format!("{MARK}{pid}"));
-    Some(path.with_file_name(claimed))
+    claimed
 }
 
 /// Original name and owner pid of a claim file name.
@@ -38,61 +42,75 @@ pub fn parse_claim(name: &OsStr) -> Option<(OsString, u32)> {
 }
 
 /// Takes a file. `Ok(None)` when another uploader got it first (the source no longer exists).
-pub fn claim(path: &Path) -> io::Result<Option<PathBuf>> {
-    let Some(claimed) = claim_path(path, std::process::id()) else {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            "payload path has no file name",
-        ));
-    };
-    match std::fs::rename(path, &claimed) {
+pub fn claim(dir: &TreeDir, name: &OsStr) -> io::Result<Option<OsString>> {
+    let claimed = claim_name(name, std::process::id());
+    match dir.rename_noreplace(name, &claimed) {
         Ok(()) => Ok(Some(claimed)),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(e),
     }
 }
 
-/// Gives a file back under its original name.
-pub fn release(claimed: &Path, original: &Path) -> io::Result<()> {
-    std::fs::rename(claimed, original)
+/// Gives a file back under its original name, or under `<stem>.recovered-<pid>[-n].<ext>` when
+/// that name is taken. Returns the name it got.
+pub fn release(dir: &TreeDir, claimed: &OsStr, original: &OsStr, pid: u32) -> io::Result<OsString> {
+    let mut candidates = std::iter::once(original.to_os_string())
+        .chain((1..=100).map(|n| recovered_name(original, pid, n)));
+    loop {
+        let Some(to) = candidates.next() else {
+            return Err(io::Error::new(
+                io::ErrorKind::AlreadyExists,
+                "every recovery name is taken",
+            ));
+        };
+        match dir.rename_noreplace(claimed, &to) {
+            Ok(()) => return Ok(to),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// `x.json` → `x.recovered-<pid>.json` (n = 1) or `x.recovered-<pid>-<n>.json`: still a payload
+/// name of the same kind, so the next run sends it.
+fn recovered_name(original: &OsStr, pid: u32, n: u32) -> OsString {
+    let s = original.to_string_lossy();
+    let (stem, ext) = match s.rsplit_once('.') {
+        Some((stem, ext)) if !stem.is_empty() => (stem.to_string(), format!(".{ext}")),
+        _ => (s.to_string(), String::new()),
+    };
+    let tag = if n == 1 {
+        format!("{pid}")
+    } else {
+        format!("{pid}-{n}")
+    };
+    OsString::from(format!("{stem}.recovered-{tag}{ext}"))
 }
 
 /// Accepted by the intake: the claim is removed (or given back with `keep`).
-pub fn finish(claimed: &Path, original: &Path, keep: bool) -> io::Result<()> {
+pub fn finish(dir: &TreeDir, claimed: &OsStr, original: &OsStr, keep: bool) -> io::Result<()> {
     if keep {
-        return release(claimed, original);
+        return release(dir, claimed, original, std::process::id()).map(|_| ());
     }
-    match std::fs::remove_file(claimed) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == io::ErrorKind::PermissionDenied => {
-            // Like the reference: make it writable and try once more.
-            if let Ok(meta) = std::fs::metadata(claimed) {
-                let mut p = meta.permissions();
-                #[allow(clippy::permissions_set_readonly_false)]
-                p.set_readonly(false);
-                let _ = std::fs::set_permissions(claimed, p);
-            }
-            std::fs::remove_file(claimed)
-        }
-        Err(e) => Err(e),
-    }
+    dir.remove(claimed)
 }
 
-/// Renames back every claim in `dir` whose owner is no longer running; returns how many.
-pub fn recover_stale(dir: &Path) -> usize {
-    let Ok(entries) = std::fs::read_dir(dir) else {
+/// Renames back every claim in `dir` whose owner is no longer running; returns how many. Run at
+/// start-up, before this process claimed anything, so a claim with this process's own pid is
+/// stale too (left by an earlier process that had the same pid).
+pub fn recover_stale(dir: &TreeDir) -> usize {
+    let Ok(entries) = dir.entries() else {
         return 0;
     };
     let mut n = 0;
-    for e in entries.flatten() {
-        let name = e.file_name();
+    for (name, _) in entries {
         let Some((orig, pid)) = parse_claim(&name) else {
             continue;
         };
-        if pid == std::process::id() || pid_alive(pid) {
+        if pid != std::process::id() && pid_alive(pid) {
             continue;
         }
-        if std::fs::rename(e.path(), dir.join(&orig)).is_ok() {
+        if release(dir, &name, &orig, pid).is_ok() {
             n += 1;
         }
     }
@@ -125,11 +143,39 @@ mod tests {
 
     #[test]
     fn claim_names_round_trip() {
-        let p = claim_path(Path::new("/a/tests-1.json"), 42).unwrap();
-        assert_eq!(p, Path::new("/a/.tests-1.json.claim-42"));
-        let (orig, pid) = parse_claim(p.file_name().unwrap()).unwrap();
+        let p = claim_name(OsStr::new("tests-1.json"), 42);
+        assert_eq!(p, ".tests-1.json.claim-42");
+        let (orig, pid) = parse_claim(&p).unwrap();
         assert_eq!((orig.to_str().unwrap(), pid), ("tests-1.json", 42));
         assert!(parse_claim(OsStr::new("tests-1.json")).is_none());
         assert!(parse_claim(OsStr::new(".tmp-x")).is_none());
+        assert_eq!(
+            recovered_name(OsStr::new("a.json"), 7, 1),
+            "a.recovered-7.json"
+        );
+        assert_eq!(
+            recovered_name(OsStr::new("a.msgpack"), 7, 3),
+            "a.recovered-7-3.msgpack"
+        );
+    }
+
+    /// A file that appeared under the original name while we held the claim is never overwritten.
+    #[test]
+    fn release_never_overwrites_a_new_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let orig = dir.path().join("x.json");
+        std::fs::write(&orig, "old").unwrap();
+        let t = TreeDir::open(dir.path()).unwrap();
+        let claimed = claim(&t, OsStr::new("x.json")).unwrap().unwrap();
+        std::fs::write(&orig, "new").unwrap();
+        let back = release(&t, &claimed, OsStr::new("x.json"), 9).unwrap();
+        assert_eq!(back, "x.recovered-9.json");
+        let mut contents: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .flatten()
+            .map(|e| std::fs::read_to_string(e.path()).unwrap())
+            .collect();
+        contents.sort();
+        assert_eq!(contents, ["new", "old"]);
     }
 }

@@ -42,12 +42,13 @@ pub fn load(explicit: &[PathBuf], contexts: &ContextSet, warnings: &mut Vec<Stri
 }
 
 /// Reads the plain telemetry files about to be sent and plans the augmentation.
-pub fn plan(facts: &[Facts], work: &[Work], run_id: &str) -> Plan {
+pub fn plan(facts: &[Facts], work: &[Work], run_id: &str, max_bytes: u64) -> Plan {
     let files: Vec<TracerFile> = work
         .iter()
         .filter_map(|w| match w {
             Work::File { item, .. } if item.kind == Kind::Telemetry => {
-                let body = schema::parse_json(&std::fs::read(&item.path).ok()?).ok()?;
+                let bytes = item.open_dir().ok()?.read(&item.name, max_bytes).ok()?;
+                let body = schema::parse_json(&bytes).ok()?;
                 Some(TracerFile::of(item.path.display().to_string(), &body))
             }
             _ => None,

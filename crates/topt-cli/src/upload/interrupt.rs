@@ -1,4 +1,6 @@
-//! Ctrl-C / SIGTERM: stop taking new files, give claimed files back, exit 130.
+//! Ctrl-C / SIGTERM: the first stops taking new files (claimed files are given back, exit 130);
+//! a second one ends the process at once with 130, whatever it is waiting for. Claims it held
+//! then are given back by the next run (their pid is gone), so nothing is lost either way.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -10,17 +12,19 @@ pub fn requested() -> bool {
 
 #[cfg(unix)]
 extern "C" fn on_signal(_sig: libc::c_int) {
-    // Only an atomic store: async-signal-safe.
-    STOP.store(true, Ordering::SeqCst);
+    // Only an atomic swap and _exit: both async-signal-safe.
+    if STOP.swap(true, Ordering::SeqCst) {
+        // SAFETY: _exit is async-signal-safe and never returns.
+        unsafe { libc::_exit(130) };
+    }
 }
 
-/// Installs the handler for SIGINT and SIGTERM (a second signal still only sets the flag; every
-/// wait in the uploader is bounded by the request timeout, so the run ends soon).
+/// Installs the handler for SIGINT and SIGTERM.
 pub fn install() {
     #[cfg(unix)]
     {
         let handler = on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
-        // SAFETY: the handler only performs an atomic store.
+        // SAFETY: the handler only performs an atomic swap and possibly _exit.
         unsafe {
             libc::signal(libc::SIGINT, handler);
             libc::signal(libc::SIGTERM, handler);

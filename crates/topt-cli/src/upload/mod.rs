@@ -1,168 +1,40 @@
 //! `topt upload`: discover payload files under `bazel-testlogs`, wait for quiescence, enrich test
 //! payloads, upload everything concurrently, delete only what the intake accepted.
 
+mod args;
 mod claim;
-pub mod contexts;
-pub(crate) mod discover;
 mod endpoints;
 mod facts;
 pub(crate) mod interrupt;
+mod ledger;
+mod log;
 mod multipart;
 mod owners;
+mod plan;
+mod pool;
 mod prepare;
 mod quiesce;
 mod send;
 mod summary;
 mod work;
-pub(crate) mod zipped;
+mod zipped;
 
-use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use topt_core::payloads::enrich::DEFAULT_EXPECTED_TAGS;
-use topt_core::payloads::kind::{Kind, PAYLOADS_DIR, sidecar_path};
+use topt_core::payloads::context::ContextSet;
+use topt_core::payloads::kind::{Kind, PAYLOADS_DIR};
 
-use endpoints::{EnvInputs, Mode};
+use crate::outputs::cached;
+use crate::outputs::file::TreeDir;
+use crate::outputs::{Attempt, contexts, testlogs};
+pub use args::Args;
+use endpoints::{Endpoints, EnvInputs, Mode};
+use log::{Log, env_bool};
 use prepare::Settings;
 use summary::{Summary, TargetSummary};
-use work::{Ctx, Status, Work};
-
-const EXAMPLES: &str = "\
-Examples:
-  # After `bazel test //...`, from the workspace root (agentless):
-  DD_API_KEY=... DD_SITE=datadoghq.eu topt upload --context .testoptimization/context.json
-
-  # Through a local Datadog agent (EVP proxy); the API key is never sent:
-  DD_TEST_OPTIMIZATION_AGENT_URL=http://127.0.0.1:8126 topt upload
-
-  # Check enrichment without sending or deleting anything:
-  topt upload --dry-run --validate-enrichment --expected-enriched-tag git.commit.sha
-
-  # Into a local `topt intake`, no waiting, machine-readable summary:
-  DD_TEST_OPTIMIZATION_AGENTLESS_URL=$(cat /tmp/intake.url) DD_API_KEY=local \\
-    topt upload --testlogs bazel-testlogs --quiescent-sec 0 --json
-
-Files: payloads/{tests,coverage,telemetry}/*.json (coverage/telemetry also *.msgpack) at depth 1 of
-every test.outputs directory, and the same entries inside Bazel <= 7 outputs.zip (read in place).
-A file is deleted only after a 2xx; 5xx/408/429/timeouts/resets are retried with backoff; other
-4xx and every redirect (never followed) are reported and the file is kept. See docs/upload.md
-(claims, zip ledger, exit codes).
-
-Exit status: 0 all accepted (or nothing to upload); 1 some payloads failed or were rejected
-(or no payloads with --fail-on-error); 2 usage or configuration error, before any request (bad
-flag, DD_SITE, missing or malformed DD_API_KEY, TESTLOGS_DIR); 130 interrupted.";
-
-#[derive(Debug, Clone, clap::Args)]
-#[command(after_help = EXAMPLES)]
-pub struct Args {
-    /// Prepare, enrich and validate, but send and delete nothing (DD_API_KEY not needed).
-    #[arg(long)]
-    pub dry_run: bool,
-    /// With --dry-run: fail when an enriched test payload lacks an expected tag.
-    #[arg(long)]
-    pub validate_enrichment: bool,
-    /// Tag every enriched test payload must carry (repeatable; replaces the defaults
-    /// git.repository_url, git.commit.sha, bazel.target, bazel.package).
-    #[arg(long = "expected-enriched-tag", value_name = "TAG")]
-    pub expected_enriched_tag: Vec<String>,
-    /// bazel-testlogs directory (default: $BUILD_WORKSPACE_DIRECTORY/bazel-testlogs, ./bazel-testlogs).
-    #[arg(long, env = "TESTLOGS_DIR", value_name = "DIR")]
-    pub testlogs: Option<PathBuf>,
-    /// Seconds the newest payload file must be untouched before uploading.
-    #[arg(long, env = "DD_TEST_OPTIMIZATION_QUIESCENT_SEC", default_value_t = 10)]
-    pub quiescent_sec: u64,
-    /// Upper bound on the quiescence wait, in seconds.
-    #[arg(long, env = "DD_TEST_OPTIMIZATION_MAX_WAIT_SEC", default_value_t = 300)]
-    pub max_wait_sec: u64,
-    /// Depth limit for finding test.outputs (0 = unlimited).
-    #[arg(long, env = "DD_TEST_OPTIMIZATION_MAX_DEPTH", default_value_t = 0)]
-    pub max_depth: usize,
-    /// context.json to enrich with, as PATH or REPO_KEY=PATH (repeatable; several contexts are
-    /// matched to targets by bazel.test_optimization.repo_name). DD_TEST_OPTIMIZATION_CONTEXT_JSON
-    /// overrides them all.
-    #[arg(long = "context", value_name = "[KEY=]PATH")]
-    pub context: Vec<String>,
-    /// Context manifest written by the Bazel rules (`<repo_key>\t<short_path>\t<exec_path>` lines).
-    #[arg(long, value_name = "FILE")]
-    pub context_manifest: Option<PathBuf>,
-    /// Keep payload files after a successful upload [env: DD_TEST_OPTIMIZATION_KEEP_PAYLOADS].
-    #[arg(long)]
-    pub keep_payloads: bool,
-    /// Only send span_events_* tests and coverage_* coverage files [env: DD_TEST_OPTIMIZATION_FILTER_PREFIX].
-    #[arg(long)]
-    pub filter_prefix: bool,
-    /// Gzip test payload bodies [env: DD_TEST_OPTIMIZATION_GZIP].
-    #[arg(long)]
-    pub gzip: bool,
-    /// Print every file and header names [env: DD_TEST_OPTIMIZATION_DEBUG].
-    #[arg(long)]
-    pub debug: bool,
-    /// Exit 1 (not 0) when tests ran but wrote no payloads; exit 2 when no bazel-testlogs exists.
-    #[arg(long)]
-    pub fail_on_error: bool,
-    /// Print a JSON summary on stdout (log lines go to stderr).
-    #[arg(long)]
-    pub json: bool,
-    /// Concurrent uploads (kept-alive connections).
-    #[arg(long, env = "TOPT_UPLOAD_WORKERS", default_value_t = 8)]
-    pub workers: usize,
-    /// Attempts per file before giving up (retryable errors only).
-    #[arg(long, env = "TOPT_UPLOAD_MAX_ATTEMPTS", default_value_t = 5)]
-    pub max_attempts: u32,
-    /// First retry delay in milliseconds (doubles each time, with jitter).
-    #[arg(long, env = "TOPT_UPLOAD_RETRY_BASE_MS", default_value_t = 500)]
-    pub retry_base_ms: u64,
-    /// Longest retry delay (and longest Retry-After honoured), in milliseconds.
-    #[arg(long, env = "TOPT_UPLOAD_RETRY_MAX_MS", default_value_t = 30_000)]
-    pub retry_max_ms: u64,
-    /// Per-attempt request timeout in seconds.
-    #[arg(long, env = "TOPT_UPLOAD_TIMEOUT_SEC", default_value_t = 60)]
-    pub timeout_sec: u64,
-    /// Quiescence poll interval in milliseconds.
-    #[arg(long, env = "TOPT_UPLOAD_POLL_MS", default_value_t = 2000)]
-    pub poll_ms: u64,
-    /// Larger payload files are reported and kept, never read whole.
-    #[arg(long, default_value_t = 64)]
-    pub max_payload_mb: u64,
-    /// Never draw a progress bar.
-    #[arg(long)]
-    pub no_progress: bool,
-    /// telemetry_facts.json from `topt sync` to merge into tracer telemetry (repeatable; the one
-    /// next to each --context is used automatically).
-    #[arg(long = "telemetry-facts", value_name = "FILE")]
-    pub telemetry_facts: Vec<PathBuf>,
-}
-
-/// Reference boolean env semantics: 1/true/yes (any case) are true.
-fn env_bool(name: &str) -> bool {
-    std::env::var(name)
-        .is_ok_and(|v| matches!(v.trim().to_ascii_lowercase().as_str(), "1" | "true" | "yes"))
-}
-
-struct Log {
-    json: bool,
-    debug: bool,
-}
-
-impl Log {
-    fn line(&self, msg: &str) {
-        if self.json {
-            eprintln!("[topt upload] {msg}");
-        } else {
-            println!("[topt upload] {msg}");
-        }
-    }
-    fn warn(&self, msg: &str) {
-        eprintln!("[topt upload] warning: {msg}");
-    }
-    fn error(&self, msg: &str) {
-        eprintln!("[topt upload] error: {msg}");
-    }
-}
+use work::{Ctx, Status};
 
 pub fn run(mut args: Args) -> ExitCode {
     args.keep_payloads |= env_bool("DD_TEST_OPTIMIZATION_KEEP_PAYLOADS");
@@ -178,46 +50,95 @@ pub fn run(mut args: Args) -> ExitCode {
         return ExitCode::from(2);
     }
     interrupt::install();
-    // Configuration errors first, before any waiting (the reference found them only after it).
-    let endpoints = match endpoints::resolve(&EnvInputs::from_env(), args.dry_run) {
-        Ok(e) => e,
-        Err(e) => {
+    let deadline =
+        (args.max_run_sec > 0).then(|| Instant::now() + Duration::from_secs(args.max_run_sec));
+    let (endpoints, contexts, root) = match configure(&args, &log) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let start = match args.invocation_start.as_deref().map(cached::parse_start) {
+        None => None,
+        Some(Ok(t)) => Some(t),
+        Some(Err(e)) => {
             log.error(&e);
             return ExitCode::from(2);
         }
     };
+    let mut scan_warnings = Vec::new();
+    recover_claims(&root, args.max_depth, &log, &mut scan_warnings);
+    // The wait for writers counts against --max-run-sec too.
+    let max_wait = Duration::from_secs(args.max_wait_sec);
+    let timing = quiesce::Timing {
+        quiescent: Duration::from_secs(args.quiescent_sec),
+        max_wait: deadline.map_or(max_wait, |d| {
+            max_wait.min(d.saturating_duration_since(Instant::now()))
+        }),
+        poll: Duration::from_millis(args.poll_ms.max(10)),
+    };
+    let outcome = quiesce::wait(
+        &root,
+        args.max_depth,
+        start,
+        timing,
+        &|m| log.line(m),
+        &mut scan_warnings,
+    );
+    for w in &scan_warnings {
+        log.warn(w);
+    }
+    match outcome {
+        quiesce::Outcome::Ready(attempts) => {
+            upload(&args, &log, endpoints, &contexts, &attempts, deadline)
+        }
+        quiesce::Outcome::Interrupted => {
+            log.warn("interrupted while waiting; nothing was sent");
+            ExitCode::from(130)
+        }
+        quiesce::Outcome::Nothing {
+            results,
+            cached,
+            dirs,
+        } => nothing(&args, &log, results, cached, dirs),
+    }
+}
+
+/// Configuration errors first, before any waiting (the reference found them only after it):
+/// endpoints and key, contexts, the testlogs root. `Err` is the exit code to return.
+fn configure(args: &Args, log: &Log) -> Result<(Endpoints, ContextSet, PathBuf), ExitCode> {
+    let fail = |e: String| {
+        log.error(&e);
+        ExitCode::from(2)
+    };
+    let endpoints = endpoints::resolve(&EnvInputs::from_env(), args.dry_run).map_err(fail)?;
     let mut warnings = Vec::new();
-    let contexts = match contexts::context_set(
+    let contexts = contexts::context_set(
         &args.context,
         args.context_manifest.as_deref(),
         &mut warnings,
-    ) {
-        Ok(c) => c,
-        Err(e) => {
-            log.error(&e);
-            return ExitCode::from(2);
-        }
-    };
-    let root = match discover::resolve_testlogs(args.testlogs.as_deref()) {
+    )
+    .map_err(fail)?;
+    let root = match testlogs::resolve_testlogs(args.testlogs.as_deref()) {
         Ok(Some(r)) => r,
         Ok(None) => {
             log.warn("testlogs dir not found (nothing to upload); run from the Bazel workspace or pass --testlogs");
-            return ExitCode::from(if args.fail_on_error { 2 } else { 0 });
+            return Err(ExitCode::from(if args.fail_on_error { 2 } else { 0 }));
         }
-        Err(e) => {
-            log.error(&e);
-            return ExitCode::from(2);
-        }
+        Err(e) => return Err(fail(e)),
     };
-    for w in warnings.drain(..) {
+    for w in warnings {
         log.warn(&w);
     }
-    check_key_parity(&log, &endpoints, &contexts);
-    // Give back files whose uploader died mid-run, before counting.
-    let mut scan_warnings = Vec::new();
-    let recovered: usize = discover::find_outputs(&root, args.max_depth, &mut scan_warnings)
+    check_key_parity(log, &endpoints, &contexts);
+    Ok((endpoints, contexts, root))
+}
+
+/// Gives back files whose uploader died mid-run, before counting.
+fn recover_claims(root: &Path, max_depth: usize, log: &Log, warnings: &mut Vec<String>) {
+    let recovered: usize = testlogs::find_outputs(root, max_depth, None, warnings)
         .iter()
-        .flat_map(|d| Kind::ALL.map(|k| d.path.join(PAYLOADS_DIR).join(k.dir_name())))
+        .filter_map(|d| TreeDir::open(&d.dir).ok())
+        .flat_map(|t| Kind::ALL.map(|k| t.dirs(PAYLOADS_DIR, &[k.dir_name()]).ok()))
+        .flatten()
         .map(|d| claim::recover_stale(&d))
         .sum();
     if recovered > 0 {
@@ -225,188 +146,64 @@ pub fn run(mut args: Args) -> ExitCode {
             "recovered {recovered} file(s) claimed by an uploader that is no longer running"
         ));
     }
-    let timing = quiesce::Timing {
-        quiescent: Duration::from_secs(args.quiescent_sec),
-        max_wait: Duration::from_secs(args.max_wait_sec),
-        poll: Duration::from_millis(args.poll_ms.max(10)),
-    };
-    let dirs = match quiesce::wait(
-        &root,
-        args.max_depth,
-        timing,
-        &|m| log.line(m),
-        &mut scan_warnings,
-    ) {
-        quiesce::Outcome::Ready(d) => d,
-        quiesce::Outcome::Interrupted => {
-            log.warn("interrupted while waiting; nothing was sent");
-            return ExitCode::from(130);
-        }
-        quiesce::Outcome::Nothing { tests_ran, dirs } => {
-            for w in &scan_warnings {
-                log.warn(w);
-            }
-            if tests_ran || dirs > 0 {
-                log.warn("tests ran but no payload files found");
-                log.line("hint: check that DD_TEST_OPTIMIZATION_PAYLOADS_IN_FILES=true is set for the tests");
-                if args.fail_on_error {
-                    log.error("--fail-on-error is set; failing due to missing payloads");
-                    return ExitCode::from(1);
-                }
-            } else {
-                log.line(
-                    "no payload files found and no test execution detected; nothing to upload",
-                );
-            }
-            if args.max_depth > 0 && dirs == 0 {
-                log.warn("DD_TEST_OPTIMIZATION_MAX_DEPTH may be too shallow");
-            }
-            if args.json {
-                println!(
-                    "{}",
-                    serde_json::json!({"ok": true, "nothing_to_upload": true, "tests_ran": tests_ran})
-                );
-            }
-            return ExitCode::SUCCESS;
-        }
-    };
-    for w in &scan_warnings {
-        log.warn(w);
-    }
-    upload_dirs(&args, &log, endpoints, &contexts, &dirs)
 }
 
-fn upload_dirs(
+/// No payload files at all: fine when nothing ran or every result came from a cache; a hint when
+/// tests ran, exit 1 only with `--fail-on-error`.
+fn nothing(args: &Args, log: &Log, results: usize, cached: usize, dirs: usize) -> ExitCode {
+    let tests_ran = results > 0;
+    if results > 0 && cached == results {
+        log.line(&format!(
+            "nothing to upload: {cached} test result(s) came from Bazel's cache, and their payloads were sent by the run that executed them"
+        ));
+    } else if tests_ran || dirs > 0 {
+        log.warn("tests ran but no payload files found");
+        log.line(
+            "hint: check that DD_TEST_OPTIMIZATION_PAYLOADS_IN_FILES=true is set for the tests",
+        );
+        if args.fail_on_error {
+            log.error("--fail-on-error is set; failing due to missing payloads");
+            return ExitCode::from(1);
+        }
+    } else {
+        log.line("no payload files found and no test execution detected; nothing to upload");
+    }
+    if args.max_depth > 0 && dirs == 0 {
+        log.warn("DD_TEST_OPTIMIZATION_MAX_DEPTH may be too shallow");
+    }
+    if args.json {
+        println!(
+            "{}",
+            serde_json::json!({"ok": true, "nothing_to_upload": true, "tests_ran": tests_ran,
+                "cached_results": cached})
+        );
+    }
+    ExitCode::SUCCESS
+}
+
+/// Plans, sends with the worker pool, then the synthetic telemetry; prints the summary.
+fn upload(
     args: &Args,
     log: &Log,
-    endpoints: endpoints::Endpoints,
-    contexts: &topt_core::payloads::context::ContextSet,
-    dirs: &[discover::OutputsDir],
+    endpoints: Endpoints,
+    contexts: &ContextSet,
+    attempts: &[Attempt],
+    deadline: Option<Instant>,
 ) -> ExitCode {
     let mode = match endpoints.mode {
         Mode::Agentless(_) => "agentless",
         Mode::Evp => "evp",
     };
-    let mut summary = Summary::default();
-    let mut dir_ctxs = Vec::new();
-    let mut work = Vec::new();
-    for (i, d) in dirs.iter().enumerate() {
-        let sidecar = match std::fs::read(sidecar_path(&d.path)) {
-            Ok(b) => match work::read_sidecar_bytes(&b) {
-                Ok(m) => Some(m),
-                Err(e) => {
-                    log.warn(&format!("{}: {e}", d.label));
-                    None
-                }
-            },
-            Err(_) => None,
-        };
-        let label = sidecar
-            .as_ref()
-            .and_then(|m| m.get("bazel.target"))
-            .and_then(|v| v.as_str())
-            .filter(|s| !s.is_empty())
-            .map_or_else(|| d.label.clone(), str::to_string);
-        let (dctx, note) = work::dir_ctx(label.clone(), sidecar, contexts);
-        let files = discover::list_payloads(&d.path);
-        let has_work = !files.is_empty() || d.zip.is_some();
-        if let (Some(n), true) = (note, has_work) {
-            log.warn(&format!("{label}: {n}"));
-        }
-        summary.targets.push(TargetSummary {
-            label,
-            dir: d.path.display().to_string(),
-            context: dctx.context.as_ref().map(|(k, _)| k.clone()),
-            ..TargetSummary::default()
-        });
-        dir_ctxs.push(dctx);
-        for item in files {
-            let name = item
-                .path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            if args.filter_prefix
-                && !topt_core::payloads::kind::passes_prefix_filter(item.kind, &name)
-            {
-                continue;
-            }
-            work.push(Work::File { dir: i, item });
-        }
-        if let Some(z) = &d.zip {
-            work.push(Work::Zip {
-                dir: i,
-                zip: z.clone(),
-            });
-        }
-    }
-    // Tests first, then coverage, then telemetry (reference order), zips last.
-    work.sort_by_key(|w| match w {
-        Work::File { item, .. } => item.kind as usize,
-        Work::Zip { .. } => 3,
-    });
+    let plan::Plan {
+        mut summary,
+        dirs,
+        work,
+    } = plan::targets(args, log, contexts, attempts);
     if work.is_empty() {
         log.line("no payload files found; nothing to upload");
         return ExitCode::SUCCESS;
     }
-    let ci_ws = contexts
-        .primary()
-        .and_then(|c| c.tags.get("ci.workspace_path"))
-        .and_then(|v| v.as_str())
-        .filter(|s| !s.is_empty())
-        .map(str::to_string);
-    let ws_root = owners::workspace_root(args.testlogs.as_deref());
-    let codeowners = owners::find(ci_ws.as_deref(), &ws_root).map(|(path, rules)| {
-        if log.debug {
-            log.line(&format!("CODEOWNERS: {}", path.display()));
-        }
-        let roots = ci_ws.iter().cloned().chain([ws_root.display().to_string()]);
-        let roots = roots
-            .chain(
-                std::fs::canonicalize(&ws_root)
-                    .ok()
-                    .map(|p| p.display().to_string()),
-            )
-            .collect();
-        (rules, roots)
-    });
-    let run_id = uuid4();
-    let mut facts_warnings = Vec::new();
-    let facts = facts::load(&args.telemetry_facts, contexts, &mut facts_warnings);
-    let telemetry_plan = (!facts.is_empty()).then(|| facts::plan(&facts, &work, &run_id));
-    for w in facts_warnings
-        .iter()
-        .chain(telemetry_plan.iter().flat_map(|p| &p.warnings))
-    {
-        log.warn(w);
-    }
-    let settings = Settings {
-        endpoints,
-        gzip: args.gzip,
-        validate: args.validate_enrichment,
-        expected_tags: if args.expected_enriched_tag.is_empty() {
-            DEFAULT_EXPECTED_TAGS
-                .iter()
-                .map(|s| s.to_string())
-                .collect()
-        } else {
-            args.expected_enriched_tag.clone()
-        },
-        run_id,
-        telemetry_plan,
-        codeowners,
-        provider: contexts.primary().and_then(|c| {
-            ["ci.provider.name", "ci_provider_name"]
-                .iter()
-                .find_map(|k| {
-                    c.tags
-                        .get(*k)
-                        .and_then(|v| v.as_str())
-                        .filter(|s| !s.is_empty())
-                        .map(str::to_string)
-                })
-        }),
-    };
+    let settings = plan::settings(args, log, endpoints, contexts, &work);
     if log.debug {
         log.line(&format!("mode: {}", settings.endpoints.describe()));
     }
@@ -425,57 +222,42 @@ fn upload_dirs(
         settings: &settings,
         client: &client,
         contexts,
-        dirs: &dir_ctxs,
+        dirs: &dirs,
         dry_run: args.dry_run,
         keep: args.keep_payloads,
-        max_bytes: args.max_payload_mb.saturating_mul(1 << 20),
+        max_bytes: args.max_bytes(),
+        deadline,
     };
-    // A zip yields one result per payload entry: count them for an honest progress bar.
-    let total: u64 = work
-        .iter()
-        .map(|w| match w {
-            Work::File { .. } => 1,
-            Work::Zip { zip, .. } => zipped::Archive::open(zip)
-                .map(|a| {
-                    a.names()
-                        .iter()
-                        .filter(|n| topt_core::payloads::kind::zip_entry_payload(n).is_some())
-                        .count() as u64
-                })
-                .unwrap_or(1)
-                .max(1),
-        })
-        .sum();
-    let bar = progress_bar(args, total);
     let start = Instant::now();
-    let next = AtomicUsize::new(0);
-    let (tx, rx) = mpsc::channel::<work::FileResult>();
-    std::thread::scope(|s| {
-        for _ in 0..workers.min(work.len()) {
-            let tx = tx.clone();
-            let (ctx, next, work) = (&ctx, &next, &work);
-            s.spawn(move || {
-                loop {
-                    let i = next.fetch_add(1, Ordering::SeqCst);
-                    let Some(w) = work.get(i) else { break };
-                    work::run(ctx, w, &|r| {
-                        let _ = tx.send(r);
-                    });
-                }
-            });
+    pool::run(args, log, &ctx, &work, workers, &mut summary);
+    if !args.dry_run && !args.keep_payloads {
+        mark_uploaded(attempts, &summary);
+    }
+    send_synthetic(args, log, &settings, &client, deadline, &mut summary);
+    finish(
+        args,
+        log,
+        &summary,
+        mode,
+        start.elapsed(),
+        interrupt::requested(),
+    )
+}
+
+/// Marks every attempt some payloads were sent (and deleted) from, so that a later cached result
+/// of the same test is not mistaken for a test that wrote nothing.
+fn mark_uploaded(attempts: &[Attempt], summary: &Summary) {
+    for (a, t) in attempts.iter().zip(&summary.targets) {
+        let sent: u64 = t
+            .counts
+            .iter()
+            .filter(|((status, _), _)| *status == Status::Uploaded.name())
+            .map(|(_, n)| *n)
+            .sum();
+        if sent > 0 {
+            cached::mark_uploaded(&a.dir, sent);
         }
-        drop(tx);
-        for r in rx {
-            report_file(log, &bar, args.dry_run, &r);
-            bar.inc(1);
-            summary.add(&r);
-        }
-    });
-    bar.finish_and_clear();
-    send_synthetic(args, log, &settings, &client, &mut summary);
-    let elapsed = start.elapsed();
-    let interrupted = interrupt::requested();
-    finish(args, log, &summary, mode, elapsed, interrupted)
+    }
 }
 
 /// Synthetic telemetry batches (facts that matched no tracer batch) go last, once.
@@ -484,6 +266,7 @@ fn send_synthetic(
     log: &Log,
     settings: &Settings,
     client: &send::Client,
+    deadline: Option<Instant>,
     summary: &mut Summary,
 ) {
     let Some(plan) = &settings.telemetry_plan else {
@@ -501,7 +284,7 @@ fn send_synthetic(
         }
         let bytes = serde_json::to_vec(body).unwrap_or_default();
         let prepare::Prepared::Send { headers, body } =
-            prepare::prepare_telemetry("", &bytes, settings)
+            prepare::prepare_telemetry("", body.clone(), &bytes, settings)
         else {
             continue;
         };
@@ -510,12 +293,11 @@ fn send_synthetic(
             headers,
             body,
         };
-        let (status, detail) = match client.send(&req) {
+        let (status, detail) = match client.send_until(&req, deadline) {
             send::Outcome::Accepted => (Status::Uploaded, None),
             send::Outcome::Rejected { detail } => (Status::Rejected, Some(detail)),
-            send::Outcome::Failed { reason } | send::Outcome::DeadlineReached { reason } => {
-                (Status::Failed, Some(reason))
-            }
+            send::Outcome::Failed { reason } => (Status::Failed, Some(reason)),
+            send::Outcome::DeadlineReached { reason } => (Status::Deadline, Some(reason)),
             send::Outcome::Interrupted => (Status::NotAttempted, None),
         };
         if summary
@@ -537,76 +319,9 @@ fn send_synthetic(
             warnings: Vec::new(),
             bytes: req.body.len() as u64,
         };
-        report_file(log, &indicatif::ProgressBar::hidden(), args.dry_run, &r);
+        pool::report_file(log, &indicatif::ProgressBar::hidden(), args.dry_run, &r);
         summary.add(&r);
     }
-}
-
-fn report_file(log: &Log, bar: &indicatif::ProgressBar, dry_run: bool, r: &work::FileResult) {
-    let noun = r.kind.noun();
-    let line = match r.status {
-        Status::Uploaded if log.debug => Some(format!("uploaded {noun} payload: {}", r.file)),
-        Status::Checked if log.debug || dry_run => {
-            Some(format!("dry-run validated {noun} payload: {}", r.file))
-        }
-        Status::Skipped => Some(format!(
-            "skipping {noun} payload: {}: {}",
-            r.file,
-            r.detail.as_deref().unwrap_or("")
-        )),
-        Status::Failed => Some(format!(
-            "error: {noun} payload {}: {}",
-            r.file,
-            r.detail.as_deref().unwrap_or("failed")
-        )),
-        Status::Rejected => Some(format!(
-            "error: intake rejected {noun} payload {} ({}); kept",
-            r.file,
-            r.detail.as_deref().unwrap_or("")
-        )),
-        Status::Taken if log.debug => Some(format!("{}: taken by another uploader", r.file)),
-        _ => None,
-    };
-    let mut lines: Vec<String> = line.into_iter().collect();
-    if log.debug || r.status != Status::Uploaded {
-        lines.extend(
-            r.warnings
-                .iter()
-                .map(|w| format!("warning: {}: {w}", r.file)),
-        );
-    } else {
-        lines.extend(
-            r.warnings
-                .iter()
-                .filter(|w| !w.starts_with("schema:"))
-                .map(|w| format!("warning: {}: {w}", r.file)),
-        );
-    }
-    for l in lines {
-        let msg = format!("[topt upload] {l}");
-        if bar.is_hidden() {
-            if log.json || l.starts_with("error") || l.starts_with("warning") {
-                eprintln!("{msg}");
-            } else {
-                println!("{msg}");
-            }
-        } else {
-            bar.println(msg);
-        }
-    }
-}
-
-fn progress_bar(args: &Args, len: u64) -> indicatif::ProgressBar {
-    if args.json || args.no_progress || !std::io::stderr().is_terminal() {
-        return indicatif::ProgressBar::hidden();
-    }
-    let bar = indicatif::ProgressBar::new(len);
-    if let Ok(style) = indicatif::ProgressStyle::with_template(
-        "{spinner} [{bar:40}] {pos}/{len} files  {per_sec}  eta {eta}",
-    ) {
-        bar.set_style(style.progress_chars("=> "));
-    }
-    bar
 }
 
 fn finish(
@@ -638,6 +353,13 @@ fn finish(
         }
     }
     let failures = summary.failures();
+    let unsent = summary.count(Status::Deadline);
+    if unsent > 0 {
+        log.warn(&format!(
+            "--max-run-sec ({} s) reached: {unsent} payload(s) not sent were kept; re-run to send them",
+            args.max_run_sec
+        ));
+    }
     if interrupted {
         log.warn(&format!(
             "interrupted: {} payload(s) not sent were left in place; re-run to send them",
@@ -654,11 +376,7 @@ fn finish(
 }
 
 /// Warns when the primary context was synced with another API key (never fatal, like the reference).
-fn check_key_parity(
-    log: &Log,
-    endpoints: &endpoints::Endpoints,
-    contexts: &topt_core::payloads::context::ContextSet,
-) {
+fn check_key_parity(log: &Log, endpoints: &Endpoints, contexts: &ContextSet) {
     let Some(fp) = contexts
         .primary()
         .and_then(|c| c.tags.get(topt_core::payloads::context::FINGERPRINT_KEY))
@@ -676,19 +394,4 @@ fn check_key_parity(
             .warn("DD_API_KEY fingerprint present but uploader running in EVP mode; check skipped"),
         Mode::Agentless(None) => {}
     }
-}
-
-/// Random UUIDv4 text: the per-run fallback runtime-id / telemetry session id.
-fn uuid4() -> String {
-    let a = fastrand::u128(..);
-    let a = (a & !(0xF << 76) | (0x4 << 76)) & !(0x3 << 62) | (0x2 << 62);
-    let h = format!("{a:032x}");
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    )
 }

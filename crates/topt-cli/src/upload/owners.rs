@@ -1,4 +1,6 @@
-//! Finding the CODEOWNERS file the way the reference does (§3.8 3d).
+//! Finding the CODEOWNERS file: `DD_TEST_OPTIMIZATION_CODEOWNERS_FILE`, else the usual locations
+//! (`CODEOWNERS`, `.github/`, `.gitlab/`, `docs/`, `.docs/`) under the primary context's
+//! `ci.workspace_path`, then under the workspace root, then the current directory (docs/upload.md).
 
 use std::path::{Path, PathBuf};
 

@@ -11,6 +11,7 @@ use topt_core::payloads::telemetry;
 
 use super::endpoints::Endpoints;
 use super::multipart;
+use crate::outputs::verdict::{self, Verdict};
 
 /// Per-`test.outputs` enrichment inputs.
 #[derive(Debug, Clone, Default)]
@@ -19,6 +20,9 @@ pub struct DirCtx {
     pub sidecar: Option<Map<String, Value>>,
     /// (context key, tags) chosen for this directory.
     pub context: Option<(String, Map<String, Value>)>,
+    /// Why none of this directory's payloads may go out (its sidecar exists but is unusable):
+    /// they are kept and reported, as the doctor reports the sidecar.
+    pub blocked: Option<String>,
 }
 
 /// Run-wide settings for preparing requests.
@@ -49,7 +53,8 @@ pub enum Prepared {
     Fail(String),
 }
 
-/// Prepares one payload; `warnings` collects non-blocking findings (schema).
+/// Prepares one payload: the shared verdict first (so the uploader refuses exactly what the
+/// doctor calls an error), then the request; `warnings` collects non-blocking findings (schema).
 pub fn prepare(
     kind: Kind,
     name: &str,
@@ -59,25 +64,30 @@ pub fn prepare(
     s: &Settings,
     warnings: &mut Vec<String>,
 ) -> Prepared {
-    match kind {
-        Kind::Tests => prepare_test(bytes, dir, s, warnings),
-        Kind::Coverage => prepare_coverage(name, bytes, dir, s),
-        Kind::Telemetry => prepare_telemetry(key, bytes, s),
+    if let Some(why) = &dir.blocked {
+        return Prepared::Fail(format!(
+            "{why}; the target's payloads are kept until it is fixed"
+        ));
+    }
+    let value = match verdict::payload(kind, name, bytes) {
+        Verdict::Skip(why) => return Prepared::Skip(why),
+        Verdict::Reject(r) => return Prepared::Fail(format!("{}; kept and not sent", r.message)),
+        Verdict::Send(v) => v,
+    };
+    match (kind, value) {
+        (Kind::Tests, Some(v)) => prepare_test(v, dir, s, warnings),
+        (Kind::Coverage, _) => prepare_coverage(name, bytes, dir, s),
+        (Kind::Telemetry, Some(v)) => prepare_telemetry(key, v, bytes, s),
+        (_, None) => Prepared::Fail("internal: no parsed body".into()),
     }
 }
 
-fn prepare_test(bytes: &[u8], dir: &DirCtx, s: &Settings, warnings: &mut Vec<String>) -> Prepared {
-    // An empty file has no events: skipped and kept like `{}` (the reference's jq saw "no value").
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Prepared::Skip("empty test payload".into());
-    }
-    let original = match schema::parse_json(bytes) {
-        Ok(v) => v,
-        Err(e) => return Prepared::Fail(format!("not valid JSON ({e}); kept and not sent")),
-    };
-    if schema::is_placeholder(&original) {
-        return Prepared::Skip("test payload with no events".into());
-    }
+fn prepare_test(
+    original: Value,
+    dir: &DirCtx,
+    s: &Settings,
+    warnings: &mut Vec<String>,
+) -> Prepared {
     // Header inputs are read before enrichment rewrites `metadata["*"]`; no copy of the payload.
     let star = original
         .get("metadata")
@@ -140,17 +150,9 @@ fn prepare_test(bytes: &[u8], dir: &DirCtx, s: &Settings, warnings: &mut Vec<Str
     Prepared::Send { headers, body }
 }
 
-/// Coverage is opaque (sent verbatim); headers come from the target's runtime when known.
+/// Coverage is opaque (sent verbatim, once the verdict found it well-formed JSON or msgpack: the
+/// intake would accept and silently drop anything else); headers come from the target's runtime.
 fn prepare_coverage(name: &str, bytes: &[u8], dir: &DirCtx, s: &Settings) -> Prepared {
-    // A `.json` coverage file that does not parse would be accepted and silently dropped by the
-    // intake (the reference sent it and deleted it): report it and keep it instead.
-    if !name.ends_with(".msgpack")
-        && let Err(e) = schema::parse_json(bytes)
-    {
-        return Prepared::Fail(format!(
-            "coverage payload is not valid JSON ({e}); kept and not sent"
-        ));
-    }
     let (ctype, body) = multipart::coverage_body(bytes, name.ends_with(".msgpack"));
     let tag = |k: &str| {
         dir.sidecar
@@ -183,12 +185,8 @@ fn prepare_coverage(name: &str, bytes: &[u8], dir: &DirCtx, s: &Settings) -> Pre
     Prepared::Send { headers, body }
 }
 
-/// Telemetry: sent verbatim, headers from the body (reference §3.11).
-pub fn prepare_telemetry(key: &str, bytes: &[u8], s: &Settings) -> Prepared {
-    let mut v = match schema::parse_json(bytes) {
-        Ok(v) => v,
-        Err(e) => return Prepared::Fail(format!("failed to parse telemetry payload: {e}")),
-    };
+/// Telemetry: sent verbatim (`bytes`), headers from the parsed body `v`.
+pub fn prepare_telemetry(key: &str, mut v: Value, bytes: &[u8], s: &Settings) -> Prepared {
     let text = |k: &str| {
         v.get(k)
             .and_then(Value::as_str)
@@ -196,10 +194,12 @@ pub fn prepare_telemetry(key: &str, bytes: &[u8], s: &Settings) -> Prepared {
             .map(str::to_string)
     };
     let Some(obj) = v.as_object() else {
-        return Prepared::Fail("failed to parse telemetry payload: not a JSON object".into());
+        return Prepared::Fail("telemetry payload is not a JSON object".into());
     };
     let (Some(api), Some(rt)) = (text("api_version"), text("request_type")) else {
-        return Prepared::Fail("failed to parse telemetry payload: api_version and request_type must be non-empty strings".into());
+        return Prepared::Fail(
+            "telemetry payload needs non-empty string api_version and request_type".into(),
+        );
     };
     let app = |k: &str| {
         obj.get("application")

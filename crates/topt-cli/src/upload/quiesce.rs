@@ -1,11 +1,14 @@
-//! Waiting until tests stopped writing: the newest payload must be `quiescent` old, or `max_wait`
-//! elapsed (reference §3.6). An empty tree (no `test.outputs`, no test logs) ends at once.
+//! Waiting until tests stopped writing: polls the payload files (counted recursively, zips
+//! included) and proceeds once the newest is `quiescent` old, or `max_wait` elapsed. A tree where
+//! nothing ran, or where every result came from a cache, ends at once: no payload is coming.
 
 use std::path::Path;
 use std::time::{Duration, Instant, SystemTime};
 
-use super::discover::{self, OutputsDir};
 use super::interrupt;
+use crate::outputs::Attempt;
+use crate::outputs::cached;
+use crate::outputs::testlogs as discover;
 
 #[derive(Debug, Clone, Copy)]
 pub struct Timing {
@@ -17,10 +20,11 @@ pub struct Timing {
 #[derive(Debug)]
 pub enum Outcome {
     /// Go ahead with these directories.
-    Ready(Vec<OutputsDir>),
-    /// No payload files; `tests_ran` says whether test logs exist.
+    Ready(Vec<Attempt>),
+    /// No payload files; `results` test results exist, `cached` of them came from a cache.
     Nothing {
-        tests_ran: bool,
+        results: usize,
+        cached: usize,
         dirs: usize,
     },
     Interrupted,
@@ -29,6 +33,7 @@ pub enum Outcome {
 pub fn wait(
     root: &Path,
     max_depth: usize,
+    invocation_start: Option<SystemTime>,
     t: Timing,
     log: &dyn Fn(&str),
     warnings: &mut Vec<String>,
@@ -40,15 +45,19 @@ pub fn wait(
             return Outcome::Interrupted;
         }
         let mut w = Vec::new();
-        let dirs = discover::find_outputs(root, max_depth, &mut w);
+        let dirs = discover::find_outputs(root, max_depth, invocation_start, &mut w);
         let (n, newest) = discover::activity(&dirs);
         let elapsed = start.elapsed();
         if n == 0 {
-            let ran = discover::tests_ran(root);
-            if (first && dirs.is_empty() && !ran) || t.max_wait.is_zero() || elapsed > t.max_wait {
+            let results = cached::results(root, invocation_start);
+            let cached = results.iter().filter(|r| r.cached.is_some()).count();
+            // Nothing ran, or every result came from a cache: no payload is coming.
+            let settled = results.len() == cached && (cached > 0 || dirs.is_empty());
+            if (first && settled) || t.max_wait.is_zero() || elapsed > t.max_wait {
                 warnings.extend(w);
                 return Outcome::Nothing {
-                    tests_ran: ran,
+                    results: results.len(),
+                    cached,
                     dirs: dirs.len(),
                 };
             }

@@ -70,15 +70,12 @@ impl Client {
             },
             pool,
         )
-        .with_cancel(interrupt::requested);
+        .with_cancel(interrupt::requested)
+        .ack_on_status();
         Client { inner }
     }
 
-    pub fn send(&self, req: &Request<'_>) -> Outcome {
-        self.send_until(req, None)
-    }
-
-    /// Like [`Client::send`], but no attempt or wait goes past `deadline`.
+    /// One payload's POST; no attempt or wait goes past `deadline` (`--max-run-sec`).
     pub fn send_until(&self, req: &Request<'_>, deadline: Option<Instant>) -> Outcome {
         let request = http::Request {
             url: req.url,
@@ -93,12 +90,6 @@ impl Client {
             FailureKind::Answer | FailureKind::Redirect { .. } => Outcome::Rejected {
                 detail: failure.describe(),
             },
-            // A 2xx is an acceptance, whatever follows it; only its (unneeded) body was too long.
-            FailureKind::TooLarge { .. }
-                if failure.status.is_some_and(|s| (200..300).contains(&s)) =>
-            {
-                Outcome::Accepted
-            }
             FailureKind::Exhausted | FailureKind::Transport | FailureKind::TooLarge { .. } => {
                 Outcome::Failed {
                     reason: failure.describe(),

@@ -51,9 +51,9 @@ impl Summary {
         self.totals.get(s.name()).copied().unwrap_or(0)
     }
 
-    /// Failures that make the exit status 1.
+    /// Failures that make the exit status 1 (files left unsent by `--max-run-sec` included).
     pub fn failures(&self) -> u64 {
-        self.count(Status::Failed) + self.count(Status::Rejected)
+        self.count(Status::Failed) + self.count(Status::Rejected) + self.count(Status::Deadline)
     }
 
     /// `//pkg:t: 3 uploaded (2 tests, 1 coverage), 1 failed (1 tests)`.
@@ -66,6 +66,7 @@ impl Summary {
             "rejected",
             "taken",
             "not_attempted",
+            "deadline",
         ];
         self.targets
             .iter()

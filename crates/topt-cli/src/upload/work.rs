@@ -1,19 +1,21 @@
-//! What a worker does with one file (claim → read → prepare → send → delete or give back) or one
-//! `outputs.zip` (lock → ledger → send entries → delete zip only when all were accepted).
+//! What a worker does with one file (claim → read → prepare → send → delete or give back), and
+//! the types every worker shares; one `outputs.zip` is `zipped.rs`.
 
-use std::path::{Path, PathBuf};
+use std::ffi::OsStr;
+use std::path::PathBuf;
+use std::time::Instant;
 
 use serde_json::{Map, Value};
 use topt_core::payloads::context::{Choice, ContextSet};
-use topt_core::payloads::kind::{self, Disposition, Kind, SIDECAR};
-use topt_core::payloads::schema;
+use topt_core::payloads::kind::Kind;
 
 use super::claim;
-use super::discover::Listed;
 use super::interrupt;
 use super::prepare::{self, DirCtx, Prepared, Settings};
 use super::send::{self, Client};
-use super::zipped;
+use crate::outputs::file::{Problem, TreeDir};
+use crate::outputs::payloads::Listed;
+use crate::outputs::verdict;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
@@ -27,6 +29,8 @@ pub enum Status {
     Taken,
     /// Ctrl-C before it was accepted; left in place.
     NotAttempted,
+    /// `--max-run-sec` ran out before it was accepted; left in place, a failure.
+    Deadline,
 }
 
 impl Status {
@@ -39,6 +43,7 @@ impl Status {
             Status::Rejected => "rejected",
             Status::Taken => "taken",
             Status::NotAttempted => "not_attempted",
+            Status::Deadline => "deadline",
         }
     }
 }
@@ -57,8 +62,21 @@ pub struct FileResult {
 /// Unit of work handed to a worker.
 #[derive(Debug, Clone)]
 pub enum Work {
-    File { dir: usize, item: Listed },
-    Zip { dir: usize, zip: PathBuf },
+    File {
+        dir: usize,
+        item: Listed,
+    },
+    Zip {
+        dir: usize,
+        zip: PathBuf,
+    },
+    /// A directory on the way to payloads that breaks the payload-file rule: reported, untouched.
+    Blocked {
+        dir: usize,
+        kind: Kind,
+        path: PathBuf,
+        why: String,
+    },
 }
 
 /// Shared, read-only inputs of the workers.
@@ -71,6 +89,14 @@ pub struct Ctx<'a> {
     pub dry_run: bool,
     pub keep: bool,
     pub max_bytes: u64,
+    /// End of `--max-run-sec`: nothing starts after it, and no request runs past it.
+    pub deadline: Option<Instant>,
+}
+
+impl Ctx<'_> {
+    pub fn past_deadline(&self) -> bool {
+        self.deadline.is_some_and(|d| Instant::now() >= d)
+    }
 }
 
 /// The enrichment inputs for a directory, given its sidecar.
@@ -92,30 +118,13 @@ pub fn dir_ctx(
             label,
             sidecar,
             context,
+            blocked: None,
         },
         note,
     )
 }
 
-/// Reads a sidecar: `Ok(None)` when absent, `Err` when unreadable or not a JSON object.
-pub fn read_sidecar_bytes(bytes: &[u8]) -> Result<Map<String, Value>, String> {
-    match schema::parse_json(bytes) {
-        Ok(Value::Object(m)) => Ok(m),
-        Ok(_) => Err("bazel_target_metadata.json is not a JSON object (ignored)".into()),
-        Err(e) => Err(format!(
-            "invalid JSON in bazel_target_metadata.json: {e} (ignored)"
-        )),
-    }
-}
-
-pub fn run(ctx: &Ctx<'_>, work: &Work, emit: &dyn Fn(FileResult)) {
-    match work {
-        Work::File { dir, item } => emit(run_file(ctx, *dir, item)),
-        Work::Zip { dir, zip } => run_zip(ctx, *dir, zip, emit),
-    }
-}
-
-fn result(
+pub(super) fn result(
     dir: usize,
     kind: Kind,
     file: String,
@@ -133,62 +142,57 @@ fn result(
     }
 }
 
-fn run_file(ctx: &Ctx<'_>, dir: usize, item: &Listed) -> FileResult {
+pub fn run_file(ctx: &Ctx<'_>, dir: usize, item: &Listed) -> FileResult {
     let shown = item.path.display().to_string();
     let r = |status, detail: Option<String>| result(dir, item.kind, shown.clone(), status, detail);
-    if item.disposition == Disposition::RejectMsgpack {
-        return r(Status::Failed, Some("raw msgpack test payload is not supported in Bazel file mode; tests must write JSON".into()));
+    let name = item.name_lossy();
+    if let Some(rej) = verdict::by_name(item.kind, &name) {
+        return r(Status::Failed, Some(rej.message));
     }
-    match std::fs::metadata(&item.path) {
-        // Listed a moment ago and gone now: another uploader claimed it.
-        Err(e)
-            if e.kind() == std::io::ErrorKind::NotFound
-                && std::fs::symlink_metadata(&item.path).is_err() =>
-        {
-            return r(Status::Taken, None);
-        }
-        Err(e) => return r(Status::Failed, Some(format!("cannot read: {e}"))),
-        Ok(m) if m.len() > ctx.max_bytes => {
-            return r(
-                Status::Failed,
-                Some(format!(
-                    "{} bytes exceeds --max-payload-mb; kept and not sent",
-                    m.len()
-                )),
-            );
-        }
-        Ok(_) => {}
+    if let Some(why) = &ctx.dirs[dir].blocked {
+        return r(
+            Status::Failed,
+            Some(format!("{why}; kept until it is fixed")),
+        );
     }
     if interrupt::requested() {
         return r(Status::NotAttempted, None);
     }
-    let name = item
-        .path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    if ctx.dry_run {
-        let bytes = match std::fs::read(&item.path) {
-            Ok(b) => b,
-            Err(e) => return r(Status::Failed, Some(format!("cannot read: {e}"))),
-        };
-        return finish_dry_run(ctx, dir, item.kind, shown, &name, &bytes);
+    if ctx.past_deadline() {
+        return r(Status::Deadline, None);
     }
-    let claimed = match claim::claim(&item.path) {
+    let kdir = match item.open_dir() {
+        Ok(d) => d,
+        Err(p) => return r(Status::Failed, Some(format!("its directory {p}"))),
+    };
+    // Nothing that breaks the payload-file rule is renamed, read or deleted.
+    match kdir.entry_type(&item.name) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return r(Status::Taken, None),
+        Err(e) => return r(Status::Failed, Some(format!("cannot read: {e}"))),
+        Ok(t) => {
+            if let Some(p) = t.problem() {
+                return r(Status::Failed, Some(format!("{p}; kept")));
+            }
+        }
+    }
+    if ctx.dry_run {
+        return match kdir.read(&item.name, ctx.max_bytes) {
+            Ok(bytes) => prepared_dry_run(ctx, dir, item, shown, &name, &bytes),
+            Err(Problem::Missing) => r(Status::Taken, None),
+            Err(p) => r(Status::Failed, Some(format!("{p}; kept"))),
+        };
+    }
+    let claimed = match claim::claim(&kdir, &item.name) {
         Ok(Some(c)) => c,
         Ok(None) => return r(Status::Taken, None),
         Err(e) => return r(Status::Failed, Some(format!("cannot claim: {e}"))),
     };
-    let give_back = |mut res: FileResult| {
-        if let Err(e) = claim::release(&claimed, &item.path) {
-            res.warnings
-                .push(format!("could not rename {} back: {e}", claimed.display()));
-        }
-        res
-    };
-    let bytes = match std::fs::read(&claimed) {
+    let bytes = match kdir.read(&claimed, ctx.max_bytes) {
         Ok(b) => b,
-        Err(e) => return give_back(r(Status::Failed, Some(format!("cannot read: {e}")))),
+        Err(p) => {
+            let res = r(Status::Failed, Some(format!("{p}; kept")));
+            return give_back(res, &kdir, &claimed, item);
+        }
     };
     let mut warnings = Vec::new();
     let prepared = prepare::prepare(
@@ -200,60 +204,70 @@ fn run_file(ctx: &Ctx<'_>, dir: usize, item: &Listed) -> FileResult {
         ctx.settings,
         &mut warnings,
     );
-    let mut res = match prepared {
-        Prepared::Skip(why) => give_back(r(Status::Skipped, Some(why))),
-        Prepared::Fail(why) => give_back(r(Status::Failed, Some(why))),
-        Prepared::Send { headers, body } => {
-            let req = send::Request {
-                url: ctx.settings.endpoints.url(item.kind),
-                headers,
-                body,
-            };
-            let sent = req.body.len() as u64;
-            match ctx.client.send(&req) {
-                send::Outcome::Accepted => {
-                    let mut ok = r(Status::Uploaded, None);
-                    ok.bytes = sent;
-                    if let Err(e) = claim::finish(&claimed, &item.path, ctx.keep) {
-                        ok.warnings.push(format!(
-                            "accepted by the intake but could not remove {}: {e}",
-                            claimed.display()
-                        ));
-                    }
-                    ok
-                }
-                send::Outcome::Rejected { detail } => give_back(r(Status::Rejected, Some(detail))),
-                send::Outcome::Failed { reason } | send::Outcome::DeadlineReached { reason } => {
-                    give_back(r(Status::Failed, Some(reason)))
-                }
-                send::Outcome::Interrupted => {
-                    give_back(r(Status::NotAttempted, Some("interrupted".into())))
-                }
-            }
+    let mut res = r(Status::Failed, None);
+    (res.status, res.detail, res.bytes) = send(ctx, item.kind, prepared);
+    let mut res = if res.status == Status::Uploaded {
+        if let Err(e) = claim::finish(&kdir, &claimed, &item.name, ctx.keep) {
+            res.warnings.push(format!(
+                "accepted by the intake but could not remove {}: {e}",
+                kdir.path().join(&claimed).display()
+            ));
         }
+        res
+    } else {
+        give_back(res, &kdir, &claimed, item)
     };
     res.warnings.extend(warnings);
     res
 }
 
-fn finish_dry_run(
+fn prepared_dry_run(
     ctx: &Ctx<'_>,
     dir: usize,
-    kind: Kind,
+    item: &Listed,
     shown: String,
     name: &str,
     bytes: &[u8],
 ) -> FileResult {
     let mut warnings = Vec::new();
-    let mut res = match prepare::prepare(
-        kind,
+    let prepared = prepare::prepare(
+        item.kind,
         name,
         &shown,
         bytes,
         &ctx.dirs[dir],
         ctx.settings,
         &mut warnings,
-    ) {
+    );
+    let mut res = dry_run_result(dir, item.kind, shown, prepared);
+    res.warnings = warnings;
+    res
+}
+
+/// A claimed file that was not accepted goes back (under another name if its own was taken).
+fn give_back(mut res: FileResult, kdir: &TreeDir, claimed: &OsStr, item: &Listed) -> FileResult {
+    match claim::release(kdir, claimed, &item.name, std::process::id()) {
+        Ok(back) if back != item.name => res.warnings.push(format!(
+            "a new file took its name meanwhile; kept as {}",
+            kdir.path().join(back).display()
+        )),
+        Ok(_) => {}
+        Err(e) => res.warnings.push(format!(
+            "could not rename {} back: {e}",
+            kdir.path().join(claimed).display()
+        )),
+    }
+    res
+}
+
+/// The dry-run result of a prepared payload.
+pub(super) fn dry_run_result(
+    dir: usize,
+    kind: Kind,
+    shown: String,
+    prepared: Prepared,
+) -> FileResult {
+    match prepared {
         Prepared::Skip(why) => result(dir, kind, shown, Status::Skipped, Some(why)),
         Prepared::Fail(why) => result(dir, kind, shown, Status::Failed, Some(why)),
         Prepared::Send { body, .. } => {
@@ -261,172 +275,26 @@ fn finish_dry_run(
             r.bytes = body.len() as u64;
             r
         }
-    };
-    res.warnings = warnings;
-    res
+    }
 }
 
-fn run_zip(ctx: &Ctx<'_>, dir: usize, zip: &Path, emit: &dyn Fn(FileResult)) {
-    let zshown = zip.display().to_string();
-    let whole = |status, detail: String| {
-        emit(result(
-            dir,
-            Kind::Tests,
-            zshown.clone(),
-            status,
-            Some(detail),
-        ))
+/// Sends a prepared payload: (status, detail, bytes sent when accepted).
+pub(super) fn send(ctx: &Ctx<'_>, kind: Kind, prepared: Prepared) -> (Status, Option<String>, u64) {
+    let (headers, body) = match prepared {
+        Prepared::Skip(why) => return (Status::Skipped, Some(why), 0),
+        Prepared::Fail(why) => return (Status::Failed, Some(why), 0),
+        Prepared::Send { headers, body } => (headers, body),
     };
-    let _lock = if ctx.dry_run {
-        None
-    } else {
-        match zipped::lock(zip) {
-            Ok(Some(l)) => Some(l),
-            Ok(None) => {
-                return whole(
-                    Status::Taken,
-                    "outputs.zip is being uploaded by another process".into(),
-                );
-            }
-            Err(e) => return whole(Status::Failed, format!("cannot lock outputs.zip: {e}")),
-        }
+    let req = send::Request {
+        url: ctx.settings.endpoints.url(kind),
+        headers,
+        body,
     };
-    if !zip.exists() {
-        // Another uploader sent every entry and removed it after we listed it.
-        return whole(
-            Status::Taken,
-            "outputs.zip was completed by another process".into(),
-        );
-    }
-    let mut archive = match zipped::Archive::open(zip) {
-        Ok(a) => a,
-        Err(e) => return whole(Status::Failed, e),
-    };
-    let names = archive.names();
-    // The sidecar inside the zip wins over none; a plain one next to it is used otherwise.
-    let sidecar = if names.iter().any(|n| n == SIDECAR) {
-        archive
-            .read(SIDECAR)
-            .ok()
-            .and_then(|b| read_sidecar_bytes(&b).ok())
-    } else {
-        ctx.dirs[dir].sidecar.clone()
-    };
-    let (dctx, _) = dir_ctx(ctx.dirs[dir].label.clone(), sidecar, ctx.contexts);
-    let done = zipped::read_ledger(zip);
-    let mut all_accepted = true;
-    let mut only_payloads = true;
-    for name in &names {
-        let Some((kind, file)) = kind::zip_entry_payload(name) else {
-            if name != SIDECAR {
-                only_payloads = false;
-            }
-            continue;
-        };
-        let disposition = kind::disposition(kind, file);
-        if disposition == Disposition::Ignore {
-            only_payloads = false;
-            continue;
-        }
-        if done.contains(name.as_str()) {
-            continue;
-        }
-        let shown = format!("{zshown}!{name}");
-        let r = |status, detail: Option<String>| result(dir, kind, shown.clone(), status, detail);
-        if interrupt::requested() {
-            all_accepted = false;
-            emit(r(Status::NotAttempted, None));
-            continue;
-        }
-        if disposition == Disposition::RejectMsgpack {
-            all_accepted = false;
-            emit(r(
-                Status::Failed,
-                Some("raw msgpack test payload is not supported in Bazel file mode".into()),
-            ));
-            continue;
-        }
-        if name.contains('\n') {
-            all_accepted = false;
-            emit(r(
-                Status::Failed,
-                Some("entry name contains a newline".into()),
-            ));
-            continue;
-        }
-        match archive.size(name) {
-            Ok(s) if s > ctx.max_bytes => {
-                all_accepted = false;
-                emit(r(
-                    Status::Failed,
-                    Some(format!("{s} bytes exceeds --max-payload-mb")),
-                ));
-                continue;
-            }
-            Err(e) => {
-                all_accepted = false;
-                emit(r(Status::Failed, Some(e)));
-                continue;
-            }
-            Ok(_) => {}
-        }
-        let bytes = match archive.read(name) {
-            Ok(b) => b,
-            Err(e) => {
-                all_accepted = false;
-                emit(r(Status::Failed, Some(e)));
-                continue;
-            }
-        };
-        let mut warnings = Vec::new();
-        let mut res = match prepare::prepare(
-            kind,
-            file,
-            &shown,
-            &bytes,
-            &dctx,
-            ctx.settings,
-            &mut warnings,
-        ) {
-            Prepared::Skip(why) => r(Status::Skipped, Some(why)),
-            Prepared::Fail(why) => r(Status::Failed, Some(why)),
-            Prepared::Send { body, .. } if ctx.dry_run => {
-                let mut ok = r(Status::Checked, None);
-                ok.bytes = body.len() as u64;
-                ok
-            }
-            Prepared::Send { headers, body } => {
-                let req = send::Request {
-                    url: ctx.settings.endpoints.url(kind),
-                    headers,
-                    body,
-                };
-                match ctx.client.send(&req) {
-                    send::Outcome::Accepted => {
-                        let mut ok = r(Status::Uploaded, None);
-                        ok.bytes = req.body.len() as u64;
-                        if let Err(e) = zipped::record_accepted(zip, name) {
-                            ok.warnings.push(format!("accepted but the ledger write failed ({e}); a re-run may send it again"));
-                        }
-                        ok
-                    }
-                    send::Outcome::Rejected { detail } => r(Status::Rejected, Some(detail)),
-                    send::Outcome::Failed { reason }
-                    | send::Outcome::DeadlineReached { reason } => r(Status::Failed, Some(reason)),
-                    send::Outcome::Interrupted => {
-                        r(Status::NotAttempted, Some("interrupted".into()))
-                    }
-                }
-            }
-        };
-        if res.status != Status::Uploaded {
-            all_accepted = false;
-        }
-        res.warnings.extend(warnings);
-        emit(res);
-    }
-    if !ctx.dry_run && !ctx.keep && all_accepted && only_payloads {
-        let _ = std::fs::remove_file(zip);
-        let _ = std::fs::remove_file(zipped::ledger_path(zip));
+    match ctx.client.send_until(&req, ctx.deadline) {
+        send::Outcome::Accepted => (Status::Uploaded, None, req.body.len() as u64),
+        send::Outcome::Rejected { detail } => (Status::Rejected, Some(detail), 0),
+        send::Outcome::Failed { reason } => (Status::Failed, Some(reason), 0),
+        send::Outcome::DeadlineReached { reason } => (Status::Deadline, Some(reason), 0),
+        send::Outcome::Interrupted => (Status::NotAttempted, Some("interrupted".into()), 0),
     }
 }

@@ -1,136 +1,168 @@
-//! Bazel ≤ 7 `test.outputs/outputs.zip`, read in place (never extracted). A zip cannot lose single
-//! entries safely, so accepted entries are appended (and fsynced) to the ledger
-//! `outputs.zip.topt-uploaded` next to it; a re-run skips them. The zip and its ledger are deleted
-//! only when every payload entry was accepted and the zip holds nothing but payloads and the
-//! sidecar (other undeclared outputs of the test are never thrown away). A lock file
-//! `outputs.zip.topt-lock` (holding the pid; stale when that pid is gone) keeps two uploaders apart.
+//! What a worker does with one `outputs.zip`: lock it, skip the entries the ledger says were
+//! accepted, send the rest one by one (each accepted entry recorded before the next), and delete
+//! the zip only when every payload entry was accepted and it holds nothing else.
 
-use std::collections::BTreeSet;
-use std::fs::{File, OpenOptions};
-use std::io::{self, Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use super::claim::pid_alive;
+use topt_core::payloads::kind::{self, Disposition, Kind, OUTPUTS_ZIP, SIDECAR};
 
-pub fn ledger_path(zip: &Path) -> PathBuf {
-    with_suffix(zip, ".topt-uploaded")
+use super::interrupt;
+use super::ledger;
+use super::prepare::{self, DirCtx};
+use super::work::{self, Ctx, FileResult, Status, dir_ctx, result};
+use crate::outputs::file::TreeDir;
+use crate::outputs::sidecar;
+use crate::outputs::verdict;
+use crate::outputs::zip::{Archive, Entry};
+
+/// One zip being worked on.
+struct Job<'a> {
+    ctx: &'a Ctx<'a>,
+    dir: usize,
+    root: &'a TreeDir,
+    shown: String,
+    dctx: DirCtx,
 }
 
-fn lock_path(zip: &Path) -> PathBuf {
-    with_suffix(zip, ".topt-lock")
-}
-
-fn with_suffix(p: &Path, s: &str) -> PathBuf {
-    let mut o = p.as_os_str().to_os_string();
-    o.push(s);
-    PathBuf::from(o)
-}
-
-/// Held while a zip is processed; removes the lock file on drop.
-#[derive(Debug)]
-pub struct ZipLock(PathBuf);
-
-impl Drop for ZipLock {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
-}
-
-/// `Ok(None)` when a live uploader holds the zip. The lock appears atomically with its pid in it
-/// (written to a temp file, then hard-linked), so an empty lock never means "being created".
-pub fn lock(zip: &Path) -> io::Result<Option<ZipLock>> {
-    let path = lock_path(zip);
-    let tmp = with_suffix(zip, &format!(".topt-lock.{}", std::process::id()));
-    std::fs::write(&tmp, std::process::id().to_string())?;
-    let result = (|| {
-        for _ in 0..2 {
-            match std::fs::hard_link(&tmp, &path) {
-                Ok(()) => return Ok(Some(ZipLock(path.clone()))),
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
-                    let owner = std::fs::read_to_string(&path)
-                        .ok()
-                        .and_then(|s| s.trim().parse::<u32>().ok());
-                    match owner {
-                        Some(pid) if pid_alive(pid) => return Ok(None),
-                        _ => {
-                            let _ = std::fs::remove_file(&path);
-                        }
-                    }
-                }
-                Err(e) => return Err(e),
+pub fn run(ctx: &Ctx<'_>, dir: usize, zip: &Path, emit: &dyn Fn(FileResult)) {
+    let shown = zip.display().to_string();
+    let whole = |status, detail: &str| {
+        emit(result(
+            dir,
+            Kind::Tests,
+            shown.clone(),
+            status,
+            Some(detail.to_string()),
+        ))
+    };
+    let root = match TreeDir::open(zip.parent().unwrap_or(Path::new("."))) {
+        Ok(r) => r,
+        Err(p) => return whole(Status::Failed, &format!("its directory {p}")),
+    };
+    let _lock = if ctx.dry_run {
+        None
+    } else {
+        match ledger::lock(&root) {
+            Ok(Some(l)) => Some(l),
+            Ok(None) => {
+                return whole(
+                    Status::Taken,
+                    "outputs.zip is being uploaded by another process",
+                );
             }
+            Err(e) => return whole(Status::Failed, &format!("cannot lock outputs.zip: {e}")),
         }
-        Ok(None)
-    })();
-    let _ = std::fs::remove_file(&tmp);
-    result
-}
-
-pub fn read_ledger(zip: &Path) -> BTreeSet<String> {
-    std::fs::read_to_string(ledger_path(zip))
-        .map(|s| {
-            s.lines()
-                .filter(|l| !l.is_empty())
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// Appends one accepted entry durably before anything else happens.
-pub fn record_accepted(zip: &Path, entry: &str) -> io::Result<()> {
-    let mut f = OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(ledger_path(zip))?;
-    f.write_all(format!("{entry}\n").as_bytes())?;
-    f.sync_data()
-}
-
-/// An open archive.
-pub struct Archive {
-    zip: zip::ZipArchive<File>,
-}
-
-impl std::fmt::Debug for Archive {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Archive")
+    };
+    if root.entry_type(OUTPUTS_ZIP).is_err() {
+        // Another uploader sent every entry and removed it after we listed it.
+        return whole(
+            Status::Taken,
+            "outputs.zip was completed by another process",
+        );
+    }
+    let mut archive = match Archive::open(&root, OUTPUTS_ZIP) {
+        Ok(a) => a,
+        Err(e) => return whole(Status::Failed, &e),
+    };
+    let done = match ledger::read_ledger(&root) {
+        Ok(d) => d,
+        Err(e) => return whole(Status::Failed, &e),
+    };
+    let job = Job {
+        ctx,
+        dir,
+        root: &root,
+        dctx: zip_dir_ctx(ctx, dir, &mut archive),
+        shown,
+    };
+    let (mut all_accepted, mut only_payloads) = (true, true);
+    for e in archive.entries().to_vec() {
+        let Some((kind, file)) = kind::zip_entry_payload(&e.name) else {
+            only_payloads &= e.name == SIDECAR;
+            continue;
+        };
+        if kind::disposition(kind, file) == Disposition::Ignore {
+            only_payloads = false;
+            continue;
+        }
+        if done.contains(e.name.as_str()) {
+            continue;
+        }
+        let res = job.entry(&mut archive, &e, kind, file);
+        all_accepted &= res.status == Status::Uploaded;
+        emit(res);
+    }
+    if !ctx.dry_run && !ctx.keep && all_accepted && only_payloads {
+        let _ = root.remove(OUTPUTS_ZIP);
+        let _ = root.remove(ledger::LEDGER);
     }
 }
 
-impl Archive {
-    pub fn open(path: &Path) -> Result<Archive, String> {
-        let f = File::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
-        let zip =
-            zip::ZipArchive::new(f).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        Ok(Archive { zip })
+/// The sidecar inside the zip wins over none; a plain one next to it is used otherwise. A broken
+/// sidecar inside blocks the zip's payloads, as a broken plain one blocks the directory's.
+fn zip_dir_ctx(ctx: &Ctx<'_>, dir: usize, archive: &mut Archive) -> DirCtx {
+    if !archive.has(SIDECAR) {
+        return ctx.dirs[dir].clone();
     }
-
-    /// File entry names (directories excluded), sorted.
-    pub fn names(&self) -> Vec<String> {
-        let mut n: Vec<String> = self
-            .zip
-            .file_names()
-            .filter(|n| !n.ends_with('/'))
-            .map(str::to_string)
-            .collect();
-        n.sort();
-        n
+    match archive
+        .read(SIDECAR, ctx.max_bytes)
+        .and_then(|b| sidecar::parse(&b))
+    {
+        Ok(m) => dir_ctx(ctx.dirs[dir].label.clone(), Some(m), ctx.contexts).0,
+        Err(e) => DirCtx {
+            blocked: Some(format!("outputs.zip!{SIDECAR}: {e}")),
+            ..ctx.dirs[dir].clone()
+        },
     }
+}
 
-    /// Size of an entry without reading it.
-    pub fn size(&mut self, name: &str) -> Result<u64, String> {
-        self.zip
-            .by_name(name)
-            .map(|e| e.size())
-            .map_err(|e| format!("{name}: {e}"))
-    }
-
-    pub fn read(&mut self, name: &str) -> Result<Vec<u8>, String> {
-        let mut e = self.zip.by_name(name).map_err(|e| format!("{name}: {e}"))?;
-        let mut buf = Vec::with_capacity(usize::try_from(e.size()).unwrap_or(0).min(64 << 20));
-        e.read_to_end(&mut buf)
-            .map_err(|e| format!("{name}: {e}"))?;
-        Ok(buf)
+impl Job<'_> {
+    /// One payload entry: checks, bounded read, prepare, send, ledger.
+    fn entry(&self, archive: &mut Archive, e: &Entry, kind: Kind, file: &str) -> FileResult {
+        let shown = format!("{}!{}", self.shown, e.shown);
+        let r =
+            |status, detail: Option<String>| result(self.dir, kind, shown.clone(), status, detail);
+        if interrupt::requested() {
+            return r(Status::NotAttempted, None);
+        }
+        if self.ctx.past_deadline() {
+            return r(Status::Deadline, None);
+        }
+        if let Some(p) = &e.problem {
+            return r(Status::Failed, Some(format!("{p}; zip kept")));
+        }
+        if let Some(rej) = verdict::by_name(kind, file) {
+            return r(Status::Failed, Some(rej.message));
+        }
+        let bytes = match archive.read(&e.name, self.ctx.max_bytes) {
+            Ok(b) => b,
+            Err(err) => return r(Status::Failed, Some(format!("{err}; zip kept"))),
+        };
+        let mut warnings = Vec::new();
+        let prepared = prepare::prepare(
+            kind,
+            file,
+            &shown,
+            &bytes,
+            &self.dctx,
+            self.ctx.settings,
+            &mut warnings,
+        );
+        let mut res = if self.ctx.dry_run {
+            work::dry_run_result(self.dir, kind, shown.clone(), prepared)
+        } else {
+            let mut res = r(Status::Failed, None);
+            (res.status, res.detail, res.bytes) = work::send(self.ctx, kind, prepared);
+            if res.status == Status::Uploaded
+                && let Err(err) = ledger::record_accepted(self.root, &e.name)
+            {
+                res.warnings.push(format!(
+                    "accepted but the ledger write failed ({err}); a re-run may send it again"
+                ));
+            }
+            res
+        };
+        res.warnings.extend(warnings);
+        res
     }
 }

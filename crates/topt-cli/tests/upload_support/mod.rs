@@ -320,3 +320,231 @@ pub fn tree_of(n: usize, targets: usize) -> (Tree, Vec<String>) {
     markers.sort();
     (tree, markers)
 }
+
+/// Runs `c` with a 1.5 GiB address-space limit and a wall-clock limit: a command that hangs is
+/// killed (and `timed_out` is true); one that tries to read without bound aborts instead of
+/// eating the machine's memory.
+pub fn run_bounded(mut c: Command, limit: Duration) -> (Output, bool) {
+    use std::io::Read;
+    use std::os::unix::process::CommandExt;
+    // SAFETY: setrlimit is async-signal-safe; nothing else runs between fork and exec.
+    unsafe {
+        c.pre_exec(|| {
+            let lim = libc::rlimit {
+                rlim_cur: 1536 << 20,
+                rlim_max: 1536 << 20,
+            };
+            libc::setrlimit(libc::RLIMIT_AS, &lim);
+            Ok(())
+        });
+    }
+    let mut child = c
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut so = child.stdout.take().unwrap();
+    let mut se = child.stderr.take().unwrap();
+    let ro = std::thread::spawn(move || {
+        let mut b = Vec::new();
+        let _ = so.read_to_end(&mut b);
+        b
+    });
+    let re = std::thread::spawn(move || {
+        let mut b = Vec::new();
+        let _ = se.read_to_end(&mut b);
+        b
+    });
+    let start = Instant::now();
+    let mut timed_out = false;
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if start.elapsed() > limit {
+            timed_out = true;
+            let _ = child.kill();
+            break child.wait().unwrap();
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let out = Output {
+        status,
+        stdout: ro.join().unwrap(),
+        stderr: re.join().unwrap(),
+    };
+    eprintln!(
+        "--- stdout\n{}\n--- stderr\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out, timed_out)
+}
+
+/// `topt doctor --json` over a tree with a clean DD_* environment.
+pub fn doctor_cmd(tree: &Tree, args: &[&str]) -> Command {
+    let mut c = Command::new(topt());
+    c.arg("doctor")
+        .arg("--testlogs")
+        .arg(tree.testlogs())
+        .arg("--workspace")
+        .arg(tree.dir.path());
+    for (k, _) in std::env::vars() {
+        if k.starts_with("DD_") || k == "TESTLOGS_DIR" || k == "BUILD_WORKSPACE_DIRECTORY" {
+            c.env_remove(k);
+        }
+    }
+    c.args(args);
+    c
+}
+
+/// Every finding of a doctor JSON report as `severity|target|file|message`.
+pub fn doctor_findings(v: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    let targets = v["targets"].as_array().cloned().unwrap_or_default();
+    for g in std::iter::once(&v["global"]).chain(targets.iter()) {
+        for f in g["findings"].as_array().into_iter().flatten() {
+            out.push(format!(
+                "{}|{}|{}|{}",
+                f["severity"].as_str().unwrap_or("?"),
+                g["target"].as_str().unwrap_or("?"),
+                f["file"].as_str().unwrap_or("-"),
+                f["message"].as_str().unwrap_or("?")
+            ));
+        }
+    }
+    out
+}
+
+/// A zip written byte by byte, so tests can build what no zip library writes: sizes that lie,
+/// two entries with one name, raw deflate streams.
+#[derive(Default)]
+pub struct RawZip {
+    local: Vec<u8>,
+    central: Vec<u8>,
+    count: u16,
+}
+
+pub struct RawEntry<'a> {
+    pub name: &'a [u8],
+    /// 0 stored, 8 deflated.
+    pub method: u16,
+    pub data: &'a [u8],
+    pub crc: u32,
+    /// Uncompressed size written in both headers (may lie).
+    pub declared_size: u32,
+}
+
+impl RawZip {
+    /// Adds an honest stored (uncompressed) entry.
+    pub fn stored(&mut self, name: &[u8], data: &[u8]) -> &mut Self {
+        self.add(&RawEntry {
+            name,
+            method: 0,
+            data,
+            crc: crc32(data),
+            declared_size: data.len() as u32,
+        })
+    }
+
+    pub fn add(&mut self, e: &RawEntry) -> &mut Self {
+        let offset = self.local.len() as u32;
+        let csize = e.data.len() as u32;
+        let common = |v: &mut Vec<u8>| {
+            v.extend(e.method.to_le_bytes());
+            v.extend([0, 0, 0x21, 0]); // time, date
+            v.extend(e.crc.to_le_bytes());
+            v.extend(csize.to_le_bytes());
+            v.extend(e.declared_size.to_le_bytes());
+            v.extend((e.name.len() as u16).to_le_bytes());
+            v.extend([0, 0]); // extra length
+        };
+        self.local.extend([0x50, 0x4b, 3, 4, 20, 0, 0, 0]);
+        common(&mut self.local);
+        self.local.extend(e.name);
+        self.local.extend(e.data);
+        self.central.extend([0x50, 0x4b, 1, 2, 20, 3, 20, 0, 0, 0]);
+        common(&mut self.central);
+        self.central.extend([0, 0, 0, 0, 0, 0, 0, 0, 0xa4, 0x81]); // comment, disk, attrs
+        self.central.extend(offset.to_le_bytes());
+        self.central.extend(e.name);
+        self.count += 1;
+        self
+    }
+
+    pub fn bytes(&self) -> Vec<u8> {
+        let mut out = self.local.clone();
+        let cd_start = out.len() as u32;
+        out.extend(&self.central);
+        out.extend([0x50, 0x4b, 5, 6, 0, 0, 0, 0]);
+        out.extend(self.count.to_le_bytes());
+        out.extend(self.count.to_le_bytes());
+        out.extend((self.central.len() as u32).to_le_bytes());
+        out.extend(cd_start.to_le_bytes());
+        out.extend([0, 0]);
+        out
+    }
+}
+
+/// CRC-32 (IEEE) of `data`, for RawZip entries that tell the truth.
+pub fn crc32(data: &[u8]) -> u32 {
+    let mut crc = 0xffff_ffffu32;
+    for &b in data {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0xedb8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+/// A raw deflate stream (fixed Huffman) that inflates to `1 + 258 * n` zero bytes: one literal 0,
+/// then `n` copies of length 258 at distance 1. 13 bits per 258 bytes, so 2 GiB fit in ~13 MB.
+pub fn deflate_zeros(n: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(n * 13 / 8 + 8);
+    let (mut acc, mut bits) = (0u64, 0u32);
+    let mut put = |value: u64, len: u32, out: &mut Vec<u8>| {
+        acc |= value << bits;
+        bits += len;
+        while bits >= 8 {
+            out.push(acc as u8);
+            acc >>= 8;
+            bits -= 8;
+        }
+    };
+    // Huffman codes go most significant bit first: reverse them into the LSB-first stream.
+    let code = |c: u64, len: u32| c.reverse_bits() >> (64 - len);
+    put(0b1, 1, &mut out); // BFINAL
+    put(0b01, 2, &mut out); // BTYPE = fixed Huffman
+    put(code(0x30, 8), 8, &mut out); // literal 0
+    for _ in 0..n {
+        put(code(0xc5, 8), 8, &mut out); // length symbol 285 = 258
+        put(0, 5, &mut out); // distance symbol 0 = 1
+    }
+    put(0, 7, &mut out); // end of block (256)
+    put(0, 7, &mut out); // flush
+    out
+}
+
+/// Runs two commands at the same time (two uploaders on one tree) and returns both outputs.
+pub fn two_at_once(mut a: Command, mut b: Command) -> (Output, Output) {
+    let spawn = |c: &mut Command| {
+        c.stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (ca, cb) = (spawn(&mut a), spawn(&mut b));
+    let (oa, ob) = (
+        ca.wait_with_output().unwrap(),
+        cb.wait_with_output().unwrap(),
+    );
+    for o in [&oa, &ob] {
+        eprintln!("--- stderr\n{}", String::from_utf8_lossy(&o.stderr));
+    }
+    (oa, ob)
+}

@@ -1,20 +1,15 @@
-//! Finding `test.outputs` directories (plain or Bazel ≤ 7 `outputs.zip`) and their payload files.
-//! Directory symlinks are never followed below the root, so symlink loops cannot trap the walk.
+//! Attempts found by walking `bazel-testlogs`: every `test.outputs` directory (plain or holding a
+//! Bazel ≤ 7 `outputs.zip`). Directory symlinks are never followed below the root, so symlink
+//! loops cannot trap the walk and a link cannot make a directory outside the root an attempt.
 
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use topt_core::payloads::kind::{self, Disposition, FileClass, Kind, OUTPUTS_ZIP, PAYLOADS_DIR};
+use topt_core::payloads::kind::{self, FileClass, Kind, OUTPUTS_ZIP, PAYLOADS_DIR};
 
-/// One `test.outputs` directory.
-#[derive(Debug, Clone)]
-pub struct OutputsDir {
-    pub path: PathBuf,
-    /// `//pkg:name`, derived from the path (shards/runs keep their suffix).
-    pub label: String,
-    /// `outputs.zip` inside it, if Bazel zipped the undeclared outputs.
-    pub zip: Option<PathBuf>,
-}
+use super::attempt::Attempt;
+use super::cached;
+use super::file::{EntryType, TreeDir};
 
 /// Explicit root (`--testlogs`/`TESTLOGS_DIR`) must be a directory; otherwise try
 /// `$BUILD_WORKSPACE_DIRECTORY/bazel-testlogs` then `./bazel-testlogs`. `Ok(None)` = not found.
@@ -48,14 +43,22 @@ pub fn resolve_testlogs(explicit: Option<&Path>) -> Result<Option<PathBuf>, Stri
 }
 
 /// Every `test.outputs` directory under `root` (sorted); `max_depth` 0 = unlimited, like `find -maxdepth`.
-pub fn find_outputs(root: &Path, max_depth: usize, warnings: &mut Vec<String>) -> Vec<OutputsDir> {
+pub fn find_outputs(
+    root: &Path,
+    max_depth: usize,
+    invocation_start: Option<SystemTime>,
+    warnings: &mut Vec<String>,
+) -> Vec<Attempt> {
     let mut out = Vec::new();
     walk(root, root, 1, max_depth, &mut out, warnings);
+    for a in &mut out {
+        a.cached = cached::evidence(&a.dir, invocation_start);
+    }
     out.sort_by(|a, b| {
-        a.path
+        a.dir
             .as_os_str()
             .as_encoded_bytes()
-            .cmp(b.path.as_os_str().as_encoded_bytes())
+            .cmp(b.dir.as_os_str().as_encoded_bytes())
     });
     out
 }
@@ -65,7 +68,7 @@ fn walk(
     dir: &Path,
     depth: usize,
     max: usize,
-    out: &mut Vec<OutputsDir>,
+    out: &mut Vec<Attempt>,
     warnings: &mut Vec<String>,
 ) {
     if max > 0 && depth > max {
@@ -85,11 +88,16 @@ fn walk(
         }
         let path = e.path();
         if e.file_name() == "test.outputs" {
+            // Any entry called outputs.zip counts (a link or FIFO is then reported, not skipped).
             let zip = path.join(OUTPUTS_ZIP);
-            out.push(OutputsDir {
+            out.push(Attempt {
                 label: label_for(root, &path),
-                zip: zip.is_file().then_some(zip),
-                path,
+                zip: zip
+                    .symlink_metadata()
+                    .is_ok_and(|m| !m.is_dir())
+                    .then_some(zip),
+                dir: path,
+                cached: None,
             });
         } else {
             walk(root, &path, depth + 1, max, out, warnings);
@@ -121,49 +129,9 @@ pub fn label_for(root: &Path, outputs: &Path) -> String {
     }
 }
 
-/// A depth-1 file of `payloads/<kind>/`.
-#[derive(Debug, Clone)]
-pub struct Listed {
-    pub kind: Kind,
-    pub path: PathBuf,
-    pub disposition: Disposition,
-}
-
-/// Depth-1 payload files of one outputs dir, in upload order (kind, then C-sorted name).
-pub fn list_payloads(outputs: &Path) -> Vec<Listed> {
-    let mut out = Vec::new();
-    for kind in Kind::ALL {
-        let dir = outputs.join(PAYLOADS_DIR).join(kind.dir_name());
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        let mut files: Vec<Listed> = entries
-            .flatten()
-            .filter(|e| e.file_type().is_ok_and(|t| !t.is_dir()))
-            .filter_map(|e| {
-                let name = e.file_name();
-                let d = kind::disposition(kind, &name.to_string_lossy());
-                (d != Disposition::Ignore).then(|| Listed {
-                    kind,
-                    path: e.path(),
-                    disposition: d,
-                })
-            })
-            .collect();
-        files.sort_by(|a, b| {
-            a.path
-                .as_os_str()
-                .as_encoded_bytes()
-                .cmp(b.path.as_os_str().as_encoded_bytes())
-        });
-        out.extend(files);
-    }
-    out
-}
-
 /// Quiescence input: number of payload files (recursive, like the reference) plus zips, and the
 /// newest modification time among them.
-pub fn activity(dirs: &[OutputsDir]) -> (usize, Option<SystemTime>) {
+pub fn activity(dirs: &[Attempt]) -> (usize, Option<SystemTime>) {
     let mut n = 0;
     let mut newest: Option<SystemTime> = None;
     let mut see = |t: Option<SystemTime>| {
@@ -173,59 +141,41 @@ pub fn activity(dirs: &[OutputsDir]) -> (usize, Option<SystemTime>) {
         }
     };
     for d in dirs {
-        if let Some(z) = &d.zip {
-            see(std::fs::metadata(z).and_then(|m| m.modified()).ok());
+        // Through TreeDirs like every read: a linked payloads directory is not activity.
+        let Ok(root) = TreeDir::open(&d.dir) else {
+            continue;
+        };
+        if d.zip.is_some() {
+            see(root.modified(OUTPUTS_ZIP).ok());
         }
         for kind in Kind::ALL {
-            count_rec(
-                &d.path.join(PAYLOADS_DIR).join(kind.dir_name()),
-                0,
-                &mut see,
-            );
+            if let Ok(k) = root.dirs(PAYLOADS_DIR, &[kind.dir_name()]) {
+                count_rec(&k, 0, &mut see);
+            }
         }
     }
     (n, newest)
 }
 
-fn count_rec(dir: &Path, depth: usize, see: &mut dyn FnMut(Option<SystemTime>)) {
+fn count_rec(dir: &TreeDir, depth: usize, see: &mut dyn FnMut(Option<SystemTime>)) {
     if depth > 16 {
         return;
     }
-    let Ok(entries) = std::fs::read_dir(dir) else {
+    let Ok(entries) = dir.entries() else {
         return;
     };
-    for e in entries.flatten() {
-        let Ok(ft) = e.file_type() else { continue };
-        if ft.is_dir() {
-            count_rec(&e.path(), depth + 1, see);
+    for (name, t) in entries {
+        if t == EntryType::Dir {
+            if let Ok(sub) = dir.dir(&name) {
+                count_rec(&sub, depth + 1, see);
+            }
         } else if matches!(
-            kind::classify(&e.file_name().to_string_lossy()),
+            kind::classify(&name.to_string_lossy()),
             FileClass::Json | FileClass::Msgpack
         ) {
-            see(e.metadata().and_then(|m| m.modified()).ok());
+            see(dir.modified(&name).ok());
         }
     }
-}
-
-/// Whether any `test.log`/`test.xml` exists (tests ran) under the root.
-pub fn tests_ran(root: &Path) -> bool {
-    fn rec(dir: &Path, depth: usize) -> bool {
-        if depth > 32 {
-            return false;
-        }
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            return false;
-        };
-        entries.flatten().any(|e| {
-            let name = e.file_name();
-            match e.file_type() {
-                Ok(t) if t.is_dir() => rec(&e.path(), depth + 1),
-                Ok(_) => name == "test.log" || name == "test.xml",
-                Err(_) => false,
-            }
-        })
-    }
-    rec(root, 0)
 }
 
 #[cfg(test)]
