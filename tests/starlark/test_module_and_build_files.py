@@ -98,7 +98,8 @@ def test_module_bazel():
     assert exts["rust"]["dev_dependency"] is False and exts["crate"]["dev_dependency"] is False
 
 
-def _crate_deps():
+def _crate_deps(dev=False):
+    """Per member: its external normal dependencies (and, with dev, (normal, dev) pairs)."""
     import tomllib
 
     root = tomllib.loads((h.ROOT / "Cargo.toml").read_text())
@@ -106,7 +107,9 @@ def _crate_deps():
     out = {}
     for member in root["workspace"]["members"]:
         manifest = tomllib.loads((h.ROOT / member / "Cargo.toml").read_text())
-        out[member] = {d for d in manifest.get("dependencies", {}) if d in external}
+        normal = {d for d in manifest.get("dependencies", {}) if d in external}
+        dev_deps = {d for d in manifest.get("dev-dependencies", {}) if d in external}
+        out[member] = (normal, dev_deps) if dev else normal
     return out
 
 
@@ -146,9 +149,28 @@ java_library = _r("java_library")
 
     mod.add_callable("glob", glob)
 
+    # crate_universe's all_crate_deps() stands for the package's Cargo.toml dependencies; the stub
+    # answers them from the manifests, so the assertions below check that every Rust target takes
+    # its external crates from crate_universe (or an equal list) and nothing else.
+    package = str(path.parent.relative_to(h.ROOT)) if path.parent != h.ROOT else ""
+    manifests = _crate_deps(dev=True)
+    crates_src = f"""
+def all_crate_deps(normal = False, normal_dev = False, package_name = None):
+    return _crate_deps_of(package_name or "{package}", normal_dev)
+"""
+    crates_mod = h.new_module()
+    crates_mod.add_callable(
+        "_crate_deps_of",
+        lambda pkg, dev: sorted("@crates//:" + d for d in manifests[pkg][1 if dev else 0]),
+    )
+    crates = h.eval_source("crates_defs", crates_src, path, mod=crates_mod)
+    mod.add_callable("package_name", lambda: package)
+
     def loader(label):
         if label.startswith(("@rules_", "@io_bazel_rules_go//")):
             return stub
+        if label == "@crates//:defs.bzl":
+            return crates
         return h.load(h.resolve(label, path))
 
     sl.eval(mod, sl.parse(str(path), source, h.DIALECT), h.GLOBALS, sl.FileLoader(loader))
