@@ -244,8 +244,20 @@ def topt_test(
     }
     topt_env.update(extra_env or {})
 
+    rlocation_env = {manifest_label: "DD_TEST_OPTIMIZATION_MANIFEST_FILE"}
+    manifest_labels = [manifest_label]
+
+    # Ruby's datadog-ci reads only TEST_OPTIMIZATION_MANIFEST_FILE and accepts only a manifest
+    # whose whole text is `1`, which Java rejects: topt sync writes that second manifest next
+    # to manifest.txt (same cache files beside it). Trees without it leave Ruby as before.
+    ruby_manifest_path = service.get("ruby_manifest_path")
+    if language == "ruby" and ruby_manifest_path:
+        ruby_manifest_label = repo_prefix + ":" + ruby_manifest_path
+        rlocation_env[ruby_manifest_label] = "TEST_OPTIMIZATION_MANIFEST_FILE"
+        manifest_labels.append(ruby_manifest_label)
+
     data = normalize_data(kwargs.pop("data", None), context)
-    data = data + [":" + selector_name, manifest_label, topt_library] + extra_data
+    data = data + [":" + selector_name] + manifest_labels + [topt_library] + extra_data
 
     test_rule(
         name = raw_name,
@@ -259,7 +271,7 @@ def topt_test(
         name = name,
         test = ":" + raw_name,
         metadata = ":" + metadata_name,
-        rlocation_env = {manifest_label: "DD_TEST_OPTIMIZATION_MANIFEST_FILE"},
+        rlocation_env = rlocation_env,
         library = topt_library,
         env = env,
         topt_env = topt_env,

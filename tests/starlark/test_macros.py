@@ -82,6 +82,25 @@ def test_data_and_runfiles_paths(language):
     assert d["wrapper"]["library"] == LIB
 
 
+RUBY_MANIFEST = "@test_optimization_data//:.testoptimization/ruby_manifest.txt"
+
+
+@pytest.mark.parametrize("language", LANGS)
+def test_ruby_gets_the_manifest_it_accepts(language):
+    # datadog-ci reads only TEST_OPTIMIZATION_MANIFEST_FILE and accepts only a manifest that is
+    # exactly `1`: the Ruby macro exports the sync tree's ruby_manifest.txt there (and keeps the
+    # DD_ variable for libtopt); no other language gets it.
+    data = dict(topt_data(), ruby_manifest_path=".testoptimization/ruby_manifest.txt")
+    d = run(language, topt_data=data)
+    rlocation_env = d["wrapper"]["rlocation_env"]
+    assert rlocation_env[MANIFEST] == "DD_TEST_OPTIMIZATION_MANIFEST_FILE"
+    if language == "ruby":
+        assert rlocation_env[RUBY_MANIFEST] == "TEST_OPTIMIZATION_MANIFEST_FILE"
+        assert RUBY_MANIFEST in d["raw"]["data"] and RUBY_MANIFEST in d["wrapper"]["data"]
+    else:
+        assert RUBY_MANIFEST not in rlocation_env and RUBY_MANIFEST not in d["raw"]["data"]
+
+
 @pytest.mark.parametrize("language", LANGS)
 def test_data_normalisation(language):
     assert run(language, data="//x:y")["raw"]["data"][0] == "//x:y"

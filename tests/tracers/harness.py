@@ -185,9 +185,8 @@ class World:
                    f"{base}/cache/http/settings.json": self.tree / "cache" / "http" / "settings.json"}
         for name in ("known_tests.json", "test_management.json", "flaky_tests.json"):
             entries[f"{base}/cache/http/{name}"] = module / name
-        for extra in ("ruby_manifest.txt",):
-            if (self.tree / extra).exists():
-                entries[f"{base}/{extra}"] = self.tree / extra
+        if tracer.language == "ruby":  # only dd_topt_ruby_test adds it to the runfiles
+            entries[f"{base}/ruby_manifest.txt"] = self.tree / "ruby_manifest.txt"
         return entries
 
     def runfiles_env(self, tracer: Tracer, layout: str) -> dict[str, str]:

@@ -142,3 +142,49 @@ def test_doctor_and_upload(world, layout):
                 assert m["bazel.package"] == f"//{tracer.package}", m
     left = [p for p in testlogs.rglob("payloads/tests/*.json")]
     assert left == [], f"payloads left after a successful upload: {left}"
+
+
+def ruby_contract_read(env: dict[str, str]) -> dict[str, dict]:
+    """What datadog-ci (Ruby) reads, as its source states the contract (the gem cannot be
+    installed here: RubyGems is not reachable): the manifest only from
+    TEST_OPTIMIZATION_MANIFEST_FILE, resolved as-is, then under RUNFILES_DIR, then through
+    RUNFILES_MANIFEST_FILE, then under TEST_SRCDIR; accepted only when its whole text (BOM
+    stripped, trimmed) is `1`; then cache/http/<file> next to the resolved manifest."""
+    import os
+    import pathlib
+
+    value = env.get("TEST_OPTIMIZATION_MANIFEST_FILE")
+    assert value, "TEST_OPTIMIZATION_MANIFEST_FILE is not set: datadog-ci sees no manifest"
+    candidates = [pathlib.Path(value)]
+    if env.get("RUNFILES_DIR"):
+        candidates.append(pathlib.Path(env["RUNFILES_DIR"]) / value)
+    if env.get("RUNFILES_MANIFEST_FILE"):
+        for line in pathlib.Path(env["RUNFILES_MANIFEST_FILE"]).read_text().splitlines():
+            key, _, target = line.partition(" ")
+            if key == value:
+                candidates.append(pathlib.Path(target.strip()))
+    if env.get("TEST_SRCDIR"):
+        candidates.append(pathlib.Path(env["TEST_SRCDIR"]) / value)
+    manifest = next((c for c in candidates if c.is_file()), None)
+    assert manifest is not None, f"{value} does not resolve"
+    text = manifest.read_text(encoding="utf-8").lstrip("\ufeff").strip()
+    assert text == "1", f"datadog-ci rejects {manifest} (whole file must be `1`): {text!r}"
+    http = pathlib.Path(os.path.dirname(manifest)) / "cache" / "http"
+    return {name: json.loads((http / f"{name}.json").read_text())
+            for name in ("settings", "known_tests", "test_management") if (http / f"{name}.json").exists()}
+
+
+def test_ruby_contract(world, layout):
+    # The Ruby macro exports the sync tree's ruby_manifest_path as TEST_OPTIMIZATION_MANIFEST_FILE.
+    export = (world.repo_dir / "export.bzl").read_text()
+    ruby_manifest = json.loads(export.split('"ruby_manifest_path": ', 1)[1].split(",\n", 1)[0])
+    tracer = harness.Tracer("ruby", harness.SERVICE, "", "", "", "", "")
+    env = world.runfiles_env(tracer, layout)
+    env["TEST_OPTIMIZATION_MANIFEST_FILE"] = f"{harness.REPO}/{ruby_manifest}"
+    read = ruby_contract_read(env)
+    assert read["settings"]["data"]["attributes"]["known_tests_enabled"] is True
+    assert set(read) == {"settings", "known_tests", "test_management"}
+    # The manifest every other tracer uses is the one datadog-ci would reject.
+    env["TEST_OPTIMIZATION_MANIFEST_FILE"] = f"{harness.REPO}/.testoptimization/manifest.txt"
+    with pytest.raises(AssertionError, match="whole file must be"):
+        ruby_contract_read(env)
