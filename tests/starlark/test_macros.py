@@ -175,6 +175,18 @@ def test_python_pytest_addopts():
     assert wrapper_env(run("python", env={"PYTEST_ADDOPTS": "-x --no-ddtrace"}))["PYTEST_ADDOPTS"] == "-x --no-ddtrace"
 
 
+def test_python_ddtrace_plugin():
+    # ddtrace_plugin = True: ddtrace's Bazel mode through libtopt (lang/python/topt/ddtrace_bazel.py).
+    env = wrapper_env(run("python", ddtrace_plugin=True))
+    assert env["PYTEST_ADDOPTS"] == "--ddtrace -p topt.ddtrace_bazel"
+    env = wrapper_env(run("python", ddtrace_plugin=True, env={"PYTEST_ADDOPTS": "-x"}))
+    assert env["PYTEST_ADDOPTS"] == "-x --ddtrace -p topt.ddtrace_bazel"
+    env = wrapper_env(run("python", ddtrace_plugin=True, env={"PYTEST_ADDOPTS": "--no-ddtrace"}))
+    assert env["PYTEST_ADDOPTS"] == "--no-ddtrace"
+    assert "ddtrace_plugin" not in run("python", ddtrace_plugin=True)["raw"]
+    md.expect_error(lambda: run("python", ddtrace_plugin=True, binding=None), "ddtrace_plugin = True needs the binding")
+
+
 def test_python_binding_and_selection_only_kwargs():
     d = run("python", deps=["//api:handlers"], importpath="a.b", module_path="c.d", imports=["src"])
     raw = d["raw"]

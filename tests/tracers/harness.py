@@ -60,10 +60,15 @@ class Tracer:
     new: str
     disabled: str
     flaky: str
+    variant: str = ""  # "libtopt": ddtrace with topt.ddtrace_bazel (lang/python)
+
+    @property
+    def name(self) -> str:
+        return f"{self.language}_{self.variant}" if self.variant else self.language
 
     @property
     def package(self) -> str:
-        return f"tracers/{self.language}"
+        return f"tracers/{self.name}"
 
     @property
     def target(self) -> str:
@@ -74,6 +79,8 @@ TRACERS = {
     "python": Tracer("python", "checkout.shop", "test_shop.py", "test_known", "test_new", "test_disabled", "test_flaky"),
     "go": Tracer("go", "example.com/acme/checkout/shop", "shop_test.go", "TestKnown", "TestNew", "TestDisabled", "TestFlaky"),
     "java": Tracer("java", SERVICE, "com.acme.shop.ShopTest", "known", "fresh", "disabled", "flaky"),
+    "python_libtopt": Tracer("python", "checkout.shop", "test_shop.py", "test_known", "test_new", "test_disabled",
+                             "test_flaky", variant="libtopt"),
     "nodejs": Tracer("nodejs", "mocha", "test/shop.spec.js", "shop known", "shop new", "shop disabled", "shop flaky"),
 }
 
@@ -190,7 +197,7 @@ class World:
         return entries
 
     def runfiles_env(self, tracer: Tracer, layout: str) -> dict[str, str]:
-        root = self.work / layout / "runfiles" / tracer.language / "shop_test.runfiles"
+        root = self.work / layout / "runfiles" / tracer.name / "shop_test.runfiles"
         root.mkdir(parents=True)
         entries = self.runfiles_entries(tracer)
         manifest = root / "MANIFEST"
@@ -240,13 +247,13 @@ class World:
     def _run(self, tracer: Tracer, layout: str) -> Run:
         target_dir = self.testlogs(layout) / tracer.package / "shop_test"
         outputs = target_dir / "test.outputs"
-        tmp = self.work / layout / "tmp" / tracer.language
-        sentinel = self.work / layout / "sentinel" / tracer.language
+        tmp = self.work / layout / "tmp" / tracer.name
+        sentinel = self.work / layout / "sentinel" / tracer.name
         for d in (outputs, tmp):
             d.mkdir(parents=True)
         (outputs / "bazel_target_metadata.json").write_text(json.dumps(self.metadata_sidecar(tracer), sort_keys=True) + "\n")
         env = self.test_env(tracer, layout, outputs, tmp)
-        cwd, argv = COMMANDS[tracer.language](self, env)
+        cwd, argv = COMMANDS[tracer.name](self, env)
         proc = subprocess.run([str(HERE / "isolated.sh"), str(sentinel), *argv], cwd=cwd, env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=600)
         (target_dir / "test.log").write_text(proc.stdout)
@@ -262,6 +269,16 @@ def python_command(world: World, env: dict[str, str]) -> tuple[pathlib.Path, lis
     env["PYTEST_ADDOPTS"] = "--ddtrace"  # what dd_topt_py_test sets
     return HERE / "python", [str(CACHE / "python" / "bin" / "python"), "-m", "pytest", "-p", "no:cacheprovider",
                              "checkout"]
+
+
+def python_libtopt_command(world: World, env: dict[str, str]) -> tuple[pathlib.Path, list[str]]:
+    # What dd_topt_py_test(ddtrace_plugin = True) runs: the binding on the path, libtopt in
+    # TOPT_LIBRARY, and the plugin after --ddtrace.
+    cwd, argv = python_command(world, env)
+    env["PYTEST_ADDOPTS"] = "--ddtrace -p topt.ddtrace_bazel"
+    env["PYTHONPATH"] = str(ROOT / "lang" / "python")
+    env["TOPT_LIBRARY"] = str(world.topt.parent / "libtopt.so")
+    return cwd, argv
 
 
 def go_command(world: World, env: dict[str, str]) -> tuple[pathlib.Path, list[str]]:
@@ -298,7 +315,7 @@ def nodejs_command(world: World, env: dict[str, str]) -> tuple[pathlib.Path, lis
 
 
 COMMANDS: dict[str, t.Callable[[World, dict[str, str]], tuple[pathlib.Path, list[str]]]] = {
-    "python": python_command, "go": go_command, "java": java_command, "nodejs": nodejs_command,
+    "python": python_command, "python_libtopt": python_libtopt_command, "go": go_command, "java": java_command, "nodejs": nodejs_command,
 }
 
 

@@ -14,13 +14,16 @@ then `topt doctor` and `topt upload` over that bazel-testlogs, checked at the in
 from __future__ import annotations
 
 import json
+import pathlib
+import re
+import subprocess
 
 import pytest
 
 import harness
 from harness import LAYOUTS, TRACERS
 
-WRITERS = ("python", "go", "java")  # tracers that write payload files today
+WRITERS = ("python", "python_libtopt", "go", "java")  # tracers that write payload files today
 
 
 def meta(event: dict) -> dict:
@@ -188,3 +191,34 @@ def test_ruby_contract(world, layout):
     env["TEST_OPTIMIZATION_MANIFEST_FILE"] = f"{harness.REPO}/.testoptimization/manifest.txt"
     with pytest.raises(AssertionError, match="whole file must be"):
         ruby_contract_read(env)
+
+
+def test_ddtrace_plugin_goes_through_libtopt(world, layout):
+    # topt.ddtrace_bazel: ddtrace's manifest resolution, cache reads and payload writes are
+    # libtopt's. Each cache file is resolved by its own runfiles path, so with manifest-only
+    # runfiles ddtrace reads the module's narrowed files (ddtrace alone would read the physical
+    # bundle next to the resolved manifest).
+    run = world.run("python_libtopt", layout)
+    assert run.returncode == 0, run.output[-3000:]
+    module = world.module_dir(run.tracer.module)
+    reads = [line for line in run.output.splitlines() if line.startswith("[topt] ddtrace reads ")]
+    expected = {"settings.json": world.tree / "cache" / "http" / "settings.json",
+                "known_tests.json": module / "known_tests.json",
+                "test_management.json": module / "test_management.json"}
+    for name, physical in expected.items():
+        line = next((l for l in reads if l.startswith(f"[topt] ddtrace reads {name} ")), None)
+        assert line is not None, reads
+        resolved = line.rsplit(" -> ", 1)[1].rstrip(")")
+        assert pathlib.Path(resolved).resolve() == physical.resolve(), line
+    written = re.findall(r"\[topt\] ddtrace wrote (\S+) through libtopt", run.output)
+    assert written and sorted(written) == sorted(str(p) for p in run.payload_files("tests")), (written, run.output[-2000:])
+
+
+def test_ddtrace_plugin_refuses_unsupported_versions(world):
+    probe = ("import pytest, topt.ddtrace_bazel as p\n"
+             "try:\n    p.check_supported('4.15.0')\nexcept pytest.UsageError as e:\n    print(e)\n")
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(harness.ROOT / "lang" / "python"),
+           "TOPT_LIBRARY": str(world.topt.parent / "libtopt.so")}
+    out = subprocess.run([str(harness.CACHE / "python" / "bin" / "python"), "-c", probe], env=env,
+                         capture_output=True, text=True, check=True).stdout
+    assert "supports ddtrace 4.16.0, found 4.15.0" in out, out
