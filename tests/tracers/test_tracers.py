@@ -23,6 +23,22 @@ import pytest
 import harness
 from harness import LAYOUTS, TRACERS
 
+V = harness.versions()
+# Datadog-Meta-{Lang, Lang-Version, Lang-Interpreter, Tracer-Version} per tracer: ddtrace puts
+# runtime.* in metadata["*"]; dd-trace-go and dd-java-agent drop runtime.* tags, so their runtime
+# version and interpreter are unknown; Java's tracer version comes from its events'
+# library_version ("1.68.1~<commit>"), never the rules' 1.1.0.
+EXPECTED_HEADERS = {
+    "python": ("python", subprocess.run([str(harness.CACHE / "python" / "bin" / "python"), "-c",
+                                        "import platform; print(platform.python_version())"],
+                                       capture_output=True, text=True).stdout.strip(), "CPython", V["DDTRACE_PY"]),
+    "go": ("go", "n/a", "n/a", V["DD_TRACE_GO"]),
+    "java": ("jvm", "n/a", "n/a", V["DD_JAVA_AGENT"] + "~"),
+}
+EXPECTED_HEADERS["python_libtopt"] = EXPECTED_HEADERS["python"]
+TRACER_STAR_KEYS = {"python": ["runtime.name", "runtime.version", "test.framework"], "go": [],
+                    "java": ["test_is_user_provided_service"]}
+TRACER_STAR_KEYS["python_libtopt"] = TRACER_STAR_KEYS["python"]
 WRITERS = ("python", "python_libtopt", "go", "java")  # tracers that write payload files today
 
 
@@ -138,6 +154,14 @@ def test_doctor_and_upload(world, layout):
             star = request["body"]["metadata"]["*"]
             assert headers["datadog-meta-lang"] == star["language"], (headers, star)
             assert headers["datadog-meta-tracer-version"] == star["library_version"], (headers, star)
+            # What the tracer wrote, before enrichment; n/a where the tracer says nothing.
+            want = EXPECTED_HEADERS[language]
+            got = tuple(headers[f"datadog-meta-{h}"] for h in ("lang", "lang-version", "lang-interpreter",
+                                                              "tracer-version"))
+            assert got[:3] == want[:3] and got[3].startswith(want[3]), (language, got, want)
+            assert got[3] != "1.1.0", got
+            for key in TRACER_STAR_KEYS[language]:  # enrichment keeps the tracer's metadata["*"] keys
+                assert key in star, (language, key, star)
             for event in request["body"]["events"]:
                 m = meta(event)
                 assert m["git.repository_url"] == harness.GIT["DD_GIT_REPOSITORY_URL"], m

@@ -88,13 +88,8 @@ fn prepare_test(
     s: &Settings,
     warnings: &mut Vec<String>,
 ) -> Prepared {
-    // Header inputs are read before enrichment rewrites `metadata["*"]`; no copy of the payload.
-    let star = original
-        .get("metadata")
-        .and_then(|m| m.get("*"))
-        .cloned()
-        .unwrap_or(Value::Null);
-    let original_star = serde_json::json!({"metadata": {"*": star}});
+    // The tracer's runtime facts are read before enrichment overwrites the events' runtime tags.
+    let facts = enrich::runtime_facts(&original);
     let mut payload = original;
     let inputs = Inputs {
         context: dir.context.as_ref().map(|(_, m)| m),
@@ -126,7 +121,7 @@ fn prepare_test(
             ));
         }
     }
-    let h = enrich::meta_headers(&original_star, &payload);
+    let h = enrich::meta_headers(&facts, &payload);
     let mut body = match serde_json::to_vec(&payload) {
         Ok(b) => b,
         Err(e) => return Prepared::Fail(format!("cannot serialise enriched payload: {e}")),
