@@ -29,6 +29,7 @@ REQUEST_ATTRS = [
     "bazel_package",
     "module_label_override",
     "selection_attrs",
+    "service_name",
     "context",
 ]
 
@@ -56,6 +57,7 @@ def selection_request(attrs, dep_candidates):
         "module_label_override": attrs.get("module_label_override") or None,
         "attrs": json.decode(attrs.get("selection_attrs") or "{}"),
         "dep_candidates": list(dep_candidates),
+        "service_name": attrs.get("service_name") or "",
         "context": attrs.get("context") or None,
     }
 
@@ -250,6 +252,7 @@ def _selector_attrs(aspect_):
         "module_label_override": attr.string(doc = "Label to select verbatim (not sanitised)."),
         "module_path": attr.string(doc = "`topt_data[\"runtimes\"][<language>][\"module_path\"]`."),
         "selection_attrs": attr.string(doc = "JSON object of the macro's selection attributes."),
+        "service_name": attr.string(doc = "The synced service (dd-java-agent reports it as the module)."),
     }
 
 def payloads_selector(aspect_, language):

@@ -202,6 +202,7 @@ def topt_test(
         bazel_package = package,
         module_label_override = module_label_override or "",
         selection_attrs = json.encode(encoded),
+        service_name = service.get("service_name") or "",
         context = context,
         deps = selection_deps if type(selection_deps) in ("list", "tuple") else [],
         groups = [repo_prefix + ":module_" + label for label in labels],

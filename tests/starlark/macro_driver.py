@@ -61,7 +61,7 @@ def topt_data_for(case: dict) -> dict:
     labels = case.get("labels")
     data = {
         "repo_name": "test_optimization_data",
-        "service_name": "checkout-api",
+        "service_name": case.get("service_name", "checkout-api"),
         "manifest_path": ".testoptimization/manifest.txt",
         "labels": labels,
         "set": {l: True for l in labels} if isinstance(labels, list) and all(isinstance(l, str) for l in labels) else {},
