@@ -88,12 +88,12 @@ TRACERS = {
 class Intake:
     """`topt intake` on 127.0.0.1 serving the tracer fixtures, recording every request."""
 
-    def __init__(self, work: pathlib.Path) -> None:
+    def __init__(self, work: pathlib.Path, fixtures: pathlib.Path) -> None:
         self.record = work / "intake.jsonl"
         url_file = work / "intake.url"
         self.proc = subprocess.Popen(
             [str(topt_bin()), "intake", "--port", "0", "--addr-file", str(url_file), "--record", str(self.record),
-             "--api-fixtures", str(ROOT / "testdata" / "api" / "tracers"), "--quiet"],
+             "--api-fixtures", str(fixtures), "--quiet"],
             stdout=subprocess.DEVNULL,
         )
         for _ in range(400):
@@ -146,12 +146,13 @@ class Run:
 class World:
     """The synced tree, the two runfiles layouts, and the tracer runs (each made once, lazily)."""
 
-    def __init__(self, work: pathlib.Path) -> None:
+    def __init__(self, work: pathlib.Path, fixtures: t.Optional[pathlib.Path] = None,
+                 sync_args: tuple[str, ...] = ()) -> None:
         self.work = work
         self.topt = topt_bin()
-        self.intake = Intake(work)
+        self.intake = Intake(work, fixtures or ROOT / "testdata" / "api" / "tracers")
         self.repo_dir = work / "external" / REPO
-        self.sync()
+        self.sync_output = self.sync(sync_args)
         self.runs: dict[tuple[str, str], Run] = {}
 
     # -- sync ---------------------------------------------------------------------------------
@@ -162,10 +163,11 @@ class World:
                    DD_SERVICE=SERVICE, DD_ENV="ci")
         return env
 
-    def sync(self) -> None:
+    def sync(self, args: tuple[str, ...]) -> str:
         self.repo_dir.mkdir(parents=True)
-        subprocess.run([str(self.topt), "sync", "--repo-root", str(self.repo_dir), "--workspace-root", str(self.work)],
-                       env=self.sync_env(), check=True, capture_output=True)
+        done = subprocess.run([str(self.topt), "sync", "--repo-root", str(self.repo_dir), "--workspace-root",
+                               str(self.work), *args], env=self.sync_env(), check=True, capture_output=True, text=True)
+        return done.stdout + done.stderr
 
     @property
     def tree(self) -> pathlib.Path:
@@ -187,7 +189,10 @@ class World:
         """Runfiles path -> physical file, as the selector lays them out: the module's narrowed
         files at the canonical names next to settings.json and the manifest."""
         base = f"{REPO}/.testoptimization"
-        module = self.module_dir(tracer.module)
+        http = self.tree / "cache" / "http"
+        # No module split (e.g. a stubbed sync): the selector falls back to the full bundle.
+        has_split = any(http.glob("module_*/known_tests.json"))
+        module = self.module_dir(tracer.module) if has_split else http
         entries = {f"{base}/manifest.txt": self.tree / "manifest.txt",
                    f"{base}/cache/http/settings.json": self.tree / "cache" / "http" / "settings.json"}
         for name in ("known_tests.json", "test_management.json", "flaky_tests.json"):

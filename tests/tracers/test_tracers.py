@@ -246,3 +246,36 @@ def test_ddtrace_plugin_refuses_unsupported_versions(world):
     out = subprocess.run([str(harness.CACHE / "python" / "bin" / "python"), "-c", probe], env=env,
                          capture_output=True, text=True, check=True).stdout
     assert "supports ddtrace 4.16.0, found 4.15.0" in out, out
+
+
+@pytest.fixture(scope="module")
+def stub_world(tmp_path_factory):
+    # The settings endpoint answers something no tracer could read: `topt sync --on-error=stub`
+    # writes stub settings (every key the tracers require, features off).
+    work = tmp_path_factory.mktemp("stub")
+    fixtures = work / "api"
+    fixtures.mkdir()
+    for f in (harness.ROOT / "testdata" / "api" / "tracers").glob("*.json"):
+        (fixtures / f.name).write_bytes(f.read_bytes())
+    (fixtures / "settings.json").write_text('{"data": {"attributes": "not settings"}}')
+    (work / "w").mkdir()
+    w = harness.World(work / "w", fixtures=fixtures, sync_args=("--on-error", "stub"))
+    yield w
+    w.close()
+
+
+@pytest.mark.parametrize("language", list(TRACERS))
+def test_tracers_accept_stub_settings(stub_world, language):
+    # dd-trace (Node.js) rejects a settings.json missing any of its required keys and then calls
+    # the settings API; the stubs topt writes must keep every tracer off the network.
+    settings = json.loads((stub_world.tree / "cache" / "http" / "settings.json").read_text())
+    attributes = settings["data"]["attributes"]
+    assert attributes["known_tests_enabled"] is False and attributes["di_enabled"] is False, attributes
+    run = stub_world.run(language, "directory")
+    api = [r["path"] for r in run.sentinel_requests() if r["path"].startswith("/api/v2/")
+           and r["path"] not in ("/api/v2/citestcycle", "/api/v2/citestcov", "/api/v2/apmtelemetry")]
+    assert api == [], f"{language} called the API with stub settings: {api}\n{run.output[-2000:]}"
+    if language == "nodejs":
+        assert "Test Optimization HTTP cache settings found, skipping settings request" in run.output
+    events = events_of(run)
+    assert events and not any(meta(e).get("test.is_new") == "true" for e in events), events[:2]
