@@ -25,6 +25,10 @@ def dd_topt_ruby_test(
     (when a string), candidates from `deps` (same attributes, transitively),
     `test_framework` (datadog-ci reports the framework (`rspec`, `minitest`) as the module), then `<module path>/<package>`; identifiers are slashed (`\\` becomes `/`).
 
+    Ruby extras: `TEST_OPTIMIZATION_MANIFEST_FILE` (the only variable datadog-ci reads) is the
+    runfiles path of the sync tree's `ruby_manifest.txt` (exactly `1`, the only manifest it
+    accepts), next to `manifest.txt`.
+
     Args:
       name: the public test target.
       topt_data: `topt_data` from `@<sync repo>//:export.bzl`, or `topt_data_by_service` of the
