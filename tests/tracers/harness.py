@@ -122,15 +122,17 @@ class Run:
     output: str
     outputs_dir: pathlib.Path
     sentinel: pathlib.Path
+    # What the tracer wrote, read right after the run (the upload deletes what it sent).
+    written: dict[pathlib.Path, bytes] = dataclasses.field(default_factory=dict)
 
     def payload_files(self, kind: str) -> list[pathlib.Path]:
-        return sorted((self.outputs_dir / "payloads" / kind).glob("*"))
+        return sorted(p for p in self.written if p.parent == self.outputs_dir / "payloads" / kind)
 
     def test_events(self) -> list[dict]:
         """Every event of every payloads/tests file (what the tracer wrote)."""
         events = []
         for path in self.payload_files("tests"):
-            events.extend(json.loads(path.read_text()).get("events", []))
+            events.extend(json.loads(self.written[path]).get("events", []))
         return events
 
     def sentinel_requests(self) -> list[dict]:
@@ -262,7 +264,8 @@ class World:
         proc = subprocess.run([str(HERE / "isolated.sh"), str(sentinel), *argv], cwd=cwd, env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=600)
         (target_dir / "test.log").write_text(proc.stdout)
-        return Run(tracer, layout, proc.returncode, proc.stdout, outputs, sentinel)
+        written = {p: p.read_bytes() for p in sorted(outputs.rglob("*")) if p.is_file() and "payloads" in p.parts}
+        return Run(tracer, layout, proc.returncode, proc.stdout, outputs, sentinel, written)
 
     def close(self) -> None:
         self.intake.close()
