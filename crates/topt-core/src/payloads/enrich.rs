@@ -1,4 +1,4 @@
-//! Test-payload enrichment with the reference's precedence (§3.8 3b/3c), but exact:
+//! Test-payload enrichment with the reference uploader's precedence (per event: sidecar > context > tracer), but exact:
 //! serde_json keeps every integer up to 2^64-1 as an integer, so 64-bit ids and ns timestamps
 //! survive unchanged (jq 1.6 rounds them).
 
@@ -6,9 +6,6 @@ use serde_json::{Map, Value};
 
 use super::context::FINGERPRINT_KEY;
 
-/// The reference rules' version, which the reference sent as tracer version for payloads
-/// without `library_version`; topt never does (it sends `n/a`), kept for the coverage default.
-pub const DEFAULT_LIBRARY_VERSION: &str = "1.1.0";
 /// Header value when the tracer's payload does not say.
 pub const UNKNOWN: &str = "n/a";
 /// Tags `--validate-enrichment` expects unless `--expected-enriched-tag` replaces them.
