@@ -1,5 +1,5 @@
 //! Module selection: which `:module_<label>` group a test gets, or the full bundle
-//! (spec sync-and-selection §5). The `dd_topt_<lang>_test` macros run the same rules in Starlark
+//! (docs/bazel.md, "Module selection"). The `dd_topt_<lang>_test` macros run the same rules in Starlark
 //! at analysis time; `testdata/vectors/selection.json` drives both, so they cannot drift.
 //!
 //! The input is the macro's view of a target: its language, the selected service's labels and
@@ -57,7 +57,7 @@ impl Language {
         }
     }
 
-    /// Attributes whose presence turns per-module selection on (spec §5.3, first column).
+    /// Attributes whose presence turns per-module selection on (the language's "inference inputs").
     fn inference_inputs(self) -> &'static [&'static str] {
         match self {
             Language::Go => &["importpath", "embed"],
@@ -221,7 +221,7 @@ fn normalize(style: Style, value: &str) -> String {
         .join(&sep.to_string())
 }
 
-/// The package of a Java class name: `com.a.Test` → `com.a`, `Test` → `` (spec §5.3).
+/// The package of a Java class name: `com.a.Test` → `com.a`, `Test` → ``.
 pub fn java_package_of(test_class: &str) -> String {
     let trimmed = test_class.trim();
     let trimmed = trimmed.strip_suffix('.').unwrap_or(trimmed);
