@@ -9,7 +9,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 
-SUITES=(rust header c symbols go python java nodejs dotnet ruby starlark buildifier bazel4 guide bazel4-rust remote)
+SUITES=(rust header c symbols go python java nodejs dotnet ruby starlark buildifier bazel4 guide bazel4-rust remote tracers)
 
 run_suite() {
   case "$1" in
@@ -27,6 +27,7 @@ run_suite() {
     guide) bash tests/bazel4/guide.sh ;;
     bazel4-rust) bash tests/bazel4_rust/run.sh ;;
     remote) bash tests/remote/run.sh ;;
+    tracers) bash tests/tracers/run.sh ;;
     *) echo "unknown suite $1 (one of: ${SUITES[*]})"; return 2 ;;
   esac
 }

@@ -20,6 +20,29 @@ _MAX_CANDIDATES = 64
 
 CANONICAL_FILES = ["known_tests.json", "test_management.json", "flaky_tests.json"]
 
+# String-valued selection attributes (and `imports`, a string list) a caller may give as a
+# select(): the macro hands such a select() to the selector's configurable attribute
+# `attr_<name>`, so Bazel resolves it before the selection runs (as the reference does).
+CONFIGURABLE_STRINGS = [
+    "importpath",
+    "module_path",
+    "test_class",
+    "java_package",
+    "package",
+    "package_name",
+    "module_name",
+    "npm_package",
+    "entry_point",
+    "test_framework",
+    "root_namespace",
+    "assembly_name",
+    "project_name",
+    "require_path",
+    "gem_name",
+    "library_name",
+]
+CONFIGURABLE_LISTS = ["imports"]
+
 # Attributes of the selector rule that form the selection request (besides the candidates).
 REQUEST_ATTRS = [
     "language",
@@ -29,8 +52,10 @@ REQUEST_ATTRS = [
     "bazel_package",
     "module_label_override",
     "selection_attrs",
+    "service_name",
     "context",
-]
+    "configurable",
+] + ["attr_" + n for n in CONFIGURABLE_STRINGS + CONFIGURABLE_LISTS]
 
 def selection_request(attrs, dep_candidates):
     """Builds the request of selection.bzl from the selector's attribute values.
@@ -47,6 +72,10 @@ def selection_request(attrs, dep_candidates):
       The selection request dict.
     """
     included = attrs.get("module_included") or ""
+    selection_attrs = json.decode(attrs.get("selection_attrs") or "{}")
+    for name in attrs.get("configurable") or []:
+        # The select() the caller gave, resolved by Bazel.
+        selection_attrs[name] = attrs.get("attr_" + name)
     return {
         "language": attrs.get("language"),
         "labels": list(attrs.get("labels") or []),
@@ -54,8 +83,9 @@ def selection_request(attrs, dep_candidates):
         "module_path": attrs.get("module_path") or "",
         "bazel_package": attrs.get("bazel_package") or "",
         "module_label_override": attrs.get("module_label_override") or None,
-        "attrs": json.decode(attrs.get("selection_attrs") or "{}"),
+        "attrs": selection_attrs,
         "dep_candidates": list(dep_candidates),
+        "service_name": attrs.get("service_name") or "",
         "context": attrs.get("context") or None,
     }
 
@@ -232,7 +262,7 @@ def _selector_impl(ctx):
     ]
 
 def _selector_attrs(aspect_):
-    return {
+    attrs = {
         "bazel_package": attr.string(doc = "Package of the test target (fallback identifier)."),
         "context": attr.string(doc = "Prefix of error messages: the test target's label."),
         "deps": attr.label_list(
@@ -250,7 +280,14 @@ def _selector_attrs(aspect_):
         "module_label_override": attr.string(doc = "Label to select verbatim (not sanitised)."),
         "module_path": attr.string(doc = "`topt_data[\"runtimes\"][<language>][\"module_path\"]`."),
         "selection_attrs": attr.string(doc = "JSON object of the macro's selection attributes."),
+        "service_name": attr.string(doc = "The synced service (dd-java-agent reports it as the module)."),
+        "configurable": attr.string_list(doc = "Selection attributes given as a select(), in `attr_<name>`."),
     }
+    for name in CONFIGURABLE_STRINGS:
+        attrs["attr_" + name] = attr.string(doc = "`%s` when the caller gave a select() (resolved by Bazel)." % name)
+    for name in CONFIGURABLE_LISTS:
+        attrs["attr_" + name] = attr.string_list(doc = "`%s` when the caller gave a select() (resolved by Bazel)." % name)
+    return attrs
 
 def payloads_selector(aspect_, language):
     """Makes the payloads selector rule of one language.

@@ -17,6 +17,7 @@ A selection *request* is a dict with the keys of the vectors:
 * `attrs`: the selection attributes the user passed, by name; a value that is neither a string,
   a list nor None (a `select()`, a Label) counts as supplied but yields no candidate;
 * `dep_candidates`: what the dependency aspect collected, in order;
+* `service_name`: the synced service (`topt_data["service_name"]`);
 * `context`: prefix of error messages, usually the target label.
 """
 
@@ -29,9 +30,9 @@ INFERENCE_INPUTS = {
     "go": ["importpath", "embed"],
     "python": ["module_identifier", "imports", "deps", "importpath", "module_path"],
     "java": ["module_identifier", "test_class", "deps", "java_package", "package"],
-    "nodejs": ["module_identifier", "deps", "package_name", "module_name", "npm_package", "entry_point"],
+    "nodejs": ["module_identifier", "deps", "package_name", "module_name", "npm_package", "entry_point", "test_framework"],
     "dotnet": ["module_identifier", "deps", "root_namespace", "assembly_name", "project_name", "test_class"],
-    "ruby": ["module_identifier", "deps", "require_path", "gem_name", "library_name", "main"],
+    "ruby": ["module_identifier", "deps", "require_path", "gem_name", "library_name", "main", "test_framework"],
 }
 
 _STYLE = {
@@ -175,30 +176,37 @@ def fallback_identifier(language, module_path, package):
         return pkg
     return base if not pkg else base + "/" + pkg
 
-def inferred_candidates(language, attrs, dep_candidates):
+def inferred_candidates(language, attrs, dep_candidates, service_name = ""):
     """Candidates from attributes and dependencies in the language's order (docs/bazel.md, per language).
+
+    Then the module key the language's tracer itself reports, which keys the backend's data for
+    that tracer's runs: dd-java-agent outside a build tool reports the service name; dd-trace
+    (Node.js) and datadog-ci (Ruby) the test framework (`test_framework`). dd-trace-go's key is
+    the importpath, .NET's the assembly, ddtrace's the dotted package (the fallback).
 
     Args:
       language: one of LANGUAGES.
       attrs: the selection attributes by name.
       dep_candidates: what the dependency aspect collected.
+      service_name: the synced service.
 
     Returns:
       The raw candidates, before normalisation and de-duplication.
     """
     deps = [d for d in (dep_candidates or []) if type(d) == "string"]
+    service_name = service_name if type(service_name) == "string" else ""
     if language == "go":
         return deps[:1]
     if language == "python":
         return _string_list(attrs, "imports") + deps + [_string_attr(attrs, "importpath"), _string_attr(attrs, "module_path")]
     if language == "java":
-        return [java_package_of(attrs.get("test_class"))] + deps + [_string_attr(attrs, "java_package"), _string_attr(attrs, "package")]
+        return [java_package_of(attrs.get("test_class"))] + deps + [_string_attr(attrs, "java_package"), _string_attr(attrs, "package"), service_name]
     if language == "nodejs":
-        return [_string_attr(attrs, n) for n in ("package_name", "module_name", "npm_package", "entry_point")] + deps
+        return [_string_attr(attrs, n) for n in ("package_name", "module_name", "npm_package", "entry_point")] + deps + [_string_attr(attrs, "test_framework")]
     if language == "dotnet":
         return [_string_attr(attrs, n) for n in ("root_namespace", "assembly_name", "project_name", "test_class")] + deps
     if language == "ruby":
-        return [_string_attr(attrs, n) for n in ("require_path", "gem_name", "library_name", "main")] + deps
+        return [_string_attr(attrs, n) for n in ("require_path", "gem_name", "library_name", "main")] + deps + [_string_attr(attrs, "test_framework")]
     fail("unknown language '%s'; expected one of %s" % (language, ", ".join(LANGUAGES)))
 
 def _dedupe_normalized(language, values):
@@ -260,8 +268,15 @@ def select_module(request):
     override = request.get("module_label_override")
     if type(override) != "string" or not override:
         override = None
-    explicit = _string_attr(attrs, "importpath" if language == "go" else "module_identifier")
-    if not explicit.strip():
+
+    # As the reference: Go's importpath is explicit when it is a non-empty string (even blank:
+    # `bool(importpath)`, not trimmed); another language's module_identifier when it is still
+    # non-empty once normalised (one that normalises to nothing counts as absent).
+    if language == "go":
+        explicit = _string_attr(attrs, "importpath")
+    else:
+        explicit = normalize_identifier(language, _string_attr(attrs, "module_identifier"))
+    if not explicit:
         explicit = None
     strict = include and len(groups) > 0 and (explicit != None or override != None)
 
@@ -282,9 +297,9 @@ def select_module(request):
         else:
             attempts = [_attempt("", "empty", strict)]
     elif explicit != None:
-        attempts = [_attempt(normalize_identifier(language, explicit), "explicit", strict)]
+        attempts = [_attempt(explicit, "explicit", strict)]
     else:
-        candidates = _dedupe_normalized(language, inferred_candidates(language, attrs, dep_candidates))
+        candidates = _dedupe_normalized(language, inferred_candidates(language, attrs, dep_candidates, request.get("service_name")))
         if not candidates:
             candidates = [""]
         attempts = [

@@ -15,6 +15,7 @@ Macros are legacy `def` macros, so they load in WORKSPACE mode as well as with b
 """
 
 load(":metadata.bzl", "topt_bazel_metadata")
+load(":payloads_selector.bzl", "CONFIGURABLE_LISTS", "CONFIGURABLE_STRINGS")
 load(":selection.bzl", "INFERENCE_INPUTS", "select_service", "validate_labels")
 load(":test_wrapper.bzl", "topt_wrapped_test")
 
@@ -56,6 +57,17 @@ def normalize_data(data, context):
 
     # A select(): Bazel concatenates it with the lists appended later.
     return data
+
+def is_select(value):
+    """Whether a value is a select() (the Starlark test harness models one as struct(select=...)).
+
+    Args:
+      value: any value.
+
+    Returns:
+      A bool.
+    """
+    return type(value) == "select" or (type(value) == "struct" and hasattr(value, "select"))
 
 def encode_selection_value(value):
     """Turns a selection attribute into a JSON-encodable value for the selector rule.
@@ -160,8 +172,13 @@ def topt_test(
     kwargs = dict(test_kwargs)
     inputs = test_kwargs if selection_kwargs == None else selection_kwargs
     encoded = {}
+    configurable = {}
     for key in INFERENCE_INPUTS[language]:
         value = module_identifier if key == "module_identifier" else inputs.get(key)
+        if is_select(value) and key in CONFIGURABLE_STRINGS + CONFIGURABLE_LISTS:
+            # Bazel resolves it in the selector's configurable attribute (as the reference).
+            configurable["attr_" + key] = value
+            continue
         value = encode_selection_value(value)
         if value != None:
             encoded[key] = value
@@ -202,6 +219,8 @@ def topt_test(
         bazel_package = package,
         module_label_override = module_label_override or "",
         selection_attrs = json.encode(encoded),
+        configurable = sorted([k[len("attr_"):] for k in configurable]),
+        service_name = service.get("service_name") or "",
         context = context,
         deps = selection_deps if type(selection_deps) in ("list", "tuple") else [],
         groups = [repo_prefix + ":module_" + label for label in labels],
@@ -209,6 +228,7 @@ def topt_test(
         tags = ["manual"],
         testonly = testonly,
         visibility = ["//visibility:private"],
+        **configurable
     )
 
     topt_bazel_metadata(
@@ -244,8 +264,20 @@ def topt_test(
     }
     topt_env.update(extra_env or {})
 
+    rlocation_env = {manifest_label: "DD_TEST_OPTIMIZATION_MANIFEST_FILE"}
+    manifest_labels = [manifest_label]
+
+    # Ruby's datadog-ci reads only TEST_OPTIMIZATION_MANIFEST_FILE and accepts only a manifest
+    # whose whole text is `1`, which Java rejects: topt sync writes that second manifest next
+    # to manifest.txt (same cache files beside it). Trees without it leave Ruby as before.
+    ruby_manifest_path = service.get("ruby_manifest_path")
+    if language == "ruby" and ruby_manifest_path:
+        ruby_manifest_label = repo_prefix + ":" + ruby_manifest_path
+        rlocation_env[ruby_manifest_label] = "TEST_OPTIMIZATION_MANIFEST_FILE"
+        manifest_labels.append(ruby_manifest_label)
+
     data = normalize_data(kwargs.pop("data", None), context)
-    data = data + [":" + selector_name, manifest_label, topt_library] + extra_data
+    data = data + [":" + selector_name] + manifest_labels + [topt_library] + extra_data
 
     test_rule(
         name = raw_name,
@@ -259,7 +291,7 @@ def topt_test(
         name = name,
         test = ":" + raw_name,
         metadata = ":" + metadata_name,
-        rlocation_env = {manifest_label: "DD_TEST_OPTIMIZATION_MANIFEST_FILE"},
+        rlocation_env = rlocation_env,
         library = topt_library,
         env = env,
         topt_env = topt_env,

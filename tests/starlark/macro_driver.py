@@ -61,7 +61,7 @@ def topt_data_for(case: dict) -> dict:
     labels = case.get("labels")
     data = {
         "repo_name": "test_optimization_data",
-        "service_name": "checkout-api",
+        "service_name": case.get("service_name", "checkout-api"),
         "manifest_path": ".testoptimization/manifest.txt",
         "labels": labels,
         "set": {l: True for l in labels} if isinstance(labels, list) and all(isinstance(l, str) for l in labels) else {},
@@ -97,11 +97,19 @@ def _request_attrs() -> list[str]:
     return _request_attrs_cache
 
 
+def _resolve(value):
+    """What Bazel passes a rule for a configurable attribute given a select(): here, always the
+    `//conditions:default` branch (the harness's select() is struct(select = {...}))."""
+    if isinstance(value, dict) and set(value) == {"select"}:
+        return value["select"].get("//conditions:default")
+    return value
+
+
 def analyse_selector(selector_kwargs: dict, dep_candidates: list[str]) -> dict:
     """What the selector rule's implementation computes at analysis time."""
     ps = h.load(h.ROOT / "bazel/private/payloads_selector.bzl")
     sel = h.load(h.ROOT / "bazel/private/selection.bzl")
-    attrs = {k: selector_kwargs.get(k) for k in _request_attrs()}
+    attrs = {k: _resolve(selector_kwargs.get(k)) for k in _request_attrs()}
     request = h.call(ps, "selection_request", attrs, dep_candidates)
     return h.call(sel, "select_module", request)
 

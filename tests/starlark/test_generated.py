@@ -74,10 +74,12 @@ def topt_data_of(repo):
 
 def test_export_bzl_shape(sync_repo):
     data = topt_data_of(sync_repo)
-    assert list(data) == ["repo_name", "service_name", "manifest_path", "labels", "set", "runtimes"]
+    assert list(data) == ["repo_name", "service_name", "manifest_path", "ruby_manifest_path", "labels", "set", "runtimes"]
     assert data["repo_name"] == "test_optimization_data"
     assert data["service_name"] == "checkout-api"
     assert data["manifest_path"] == ".testoptimization/manifest.txt"
+    assert data["ruby_manifest_path"] == ".testoptimization/ruby_manifest.txt"
+    assert (sync_repo / data["ruby_manifest_path"]).read_text() == "1\n"
     assert data["labels"] == sorted(data["labels"]) and data["labels"]
     assert data["set"] == {label: True for label in data["labels"]}
     assert list(data["runtimes"]) == RUNTIMES
@@ -104,13 +106,13 @@ def test_build_targets_exist(sync_repo):
 
     full = by_name["test_optimization_files"]
     assert full["kind"] == "filegroup"
-    assert full["srcs"] == [f"{out_dir}/cache/http/settings.json", manifest] + [
+    assert full["srcs"] == [f"{out_dir}/cache/http/settings.json", manifest, data["ruby_manifest_path"]] + [
         f"{out_dir}/cache/http/{n}.json" for n in ("known_tests", "test_management", "flaky_tests")
     ]
     context = by_name["test_optimization_context"]
     assert context["srcs"] == [f"{out_dir}/context.json", f"{out_dir}/telemetry_facts.json"]
     exports = [c for c in calls if c["kind"] == "exports_files"]
-    assert exports and exports[0]["args_"][0] == ["export.bzl", manifest]
+    assert exports and exports[0]["args_"][0] == ["export.bzl", manifest, data["ruby_manifest_path"]]
     for target in (full, context):
         assert target["visibility"] == ["//visibility:public"]
         for src in target["srcs"]:

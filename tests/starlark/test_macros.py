@@ -82,6 +82,25 @@ def test_data_and_runfiles_paths(language):
     assert d["wrapper"]["library"] == LIB
 
 
+RUBY_MANIFEST = "@test_optimization_data//:.testoptimization/ruby_manifest.txt"
+
+
+@pytest.mark.parametrize("language", LANGS)
+def test_ruby_gets_the_manifest_it_accepts(language):
+    # datadog-ci reads only TEST_OPTIMIZATION_MANIFEST_FILE and accepts only a manifest that is
+    # exactly `1`: the Ruby macro exports the sync tree's ruby_manifest.txt there (and keeps the
+    # DD_ variable for libtopt); no other language gets it.
+    data = dict(topt_data(), ruby_manifest_path=".testoptimization/ruby_manifest.txt")
+    d = run(language, topt_data=data)
+    rlocation_env = d["wrapper"]["rlocation_env"]
+    assert rlocation_env[MANIFEST] == "DD_TEST_OPTIMIZATION_MANIFEST_FILE"
+    if language == "ruby":
+        assert rlocation_env[RUBY_MANIFEST] == "TEST_OPTIMIZATION_MANIFEST_FILE"
+        assert RUBY_MANIFEST in d["raw"]["data"] and RUBY_MANIFEST in d["wrapper"]["data"]
+    else:
+        assert RUBY_MANIFEST not in rlocation_env and RUBY_MANIFEST not in d["raw"]["data"]
+
+
 @pytest.mark.parametrize("language", LANGS)
 def test_data_normalisation(language):
     assert run(language, data="//x:y")["raw"]["data"][0] == "//x:y"
@@ -154,6 +173,18 @@ def test_python_pytest_addopts():
     assert wrapper_env(run("python"))["PYTEST_ADDOPTS"] == "--ddtrace"
     assert wrapper_env(run("python", env={"PYTEST_ADDOPTS": "-x"}))["PYTEST_ADDOPTS"] == "-x --ddtrace"
     assert wrapper_env(run("python", env={"PYTEST_ADDOPTS": "-x --no-ddtrace"}))["PYTEST_ADDOPTS"] == "-x --no-ddtrace"
+
+
+def test_python_ddtrace_plugin():
+    # ddtrace_plugin = True: ddtrace's Bazel mode through libtopt (lang/python/topt/ddtrace_bazel.py).
+    env = wrapper_env(run("python", ddtrace_plugin=True))
+    assert env["PYTEST_ADDOPTS"] == "--ddtrace -p topt.ddtrace_bazel"
+    env = wrapper_env(run("python", ddtrace_plugin=True, env={"PYTEST_ADDOPTS": "-x"}))
+    assert env["PYTEST_ADDOPTS"] == "-x --ddtrace -p topt.ddtrace_bazel"
+    env = wrapper_env(run("python", ddtrace_plugin=True, env={"PYTEST_ADDOPTS": "--no-ddtrace"}))
+    assert env["PYTEST_ADDOPTS"] == "--no-ddtrace"
+    assert "ddtrace_plugin" not in run("python", ddtrace_plugin=True)["raw"]
+    md.expect_error(lambda: run("python", ddtrace_plugin=True, binding=None), "ddtrace_plugin = True needs the binding")
 
 
 def test_python_binding_and_selection_only_kwargs():

@@ -12,6 +12,11 @@ import harness as h
 import macro_driver as md
 
 SELECTION = h.vectors("selection.json")["cases"]
+# Through the macros, a select() for a string-valued attribute reaches the selection resolved by
+# Bazel: cases that give one are checked by bazel_cases there instead.
+MACRO_CASES = [c for c in SELECTION if not any(isinstance(v, dict) and "select" in v and k != "main"
+                                               for k, v in (c.get("attrs") or {}).items())]
+MACRO_CASES += h.vectors("selection.json")["bazel_cases"]
 LABELS = h.vectors("labels.json")
 
 
@@ -31,7 +36,7 @@ def test_select_module(case):
         _check(h.call(sel, "select_module", request), expect)
 
 
-@pytest.mark.parametrize("case", SELECTION, ids=[c["name"] for c in SELECTION])
+@pytest.mark.parametrize("case", MACRO_CASES, ids=[c["name"] for c in MACRO_CASES])
 def test_macro_selection(case):
     language = case["language"]
     name, context = md.name_and_context(case)

@@ -436,3 +436,37 @@ fn results_older_than_the_invocation_are_cached() {
     let (code, _) = json_report(&tree, &["--invocation-start", "yesterday"]);
     assert_eq!(code, 1, "a bad value is an error");
 }
+
+/// Every line carries the prefix docs/doctor.md promises; errors (with their target's header)
+/// and the failure summary go to stderr, the rest to stdout.
+#[test]
+fn every_line_is_prefixed_and_failures_go_to_stderr() {
+    const PREFIX: &str = "[dd-test-optimization-doctor] ";
+    let tree = Tree::new();
+    let ctx = healthy(&tree);
+    let a = tree.testlogs().join("svc/a/a_test/test.outputs");
+    std::fs::write(a.join("payloads/tests/broken.json"), "{\"version\":").unwrap();
+    std::fs::write(a.join("payloads/tests/placeholder.json"), "{}").unwrap();
+    let o = doctor(&tree, &["--context", ctx.to_str().unwrap(), "--verbose"]);
+    assert_eq!(o.status.code(), Some(1));
+    let (out, err) = (
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr),
+    );
+    for line in out.lines().chain(err.lines()) {
+        assert!(line.starts_with(PREFIX), "unprefixed line: {line:?}");
+    }
+    assert!(
+        err.contains("invalid JSON") && err.contains("//svc/a:a_test"),
+        "{err}"
+    );
+    assert!(err.contains("FAILED: 1 error(s)"), "{err}");
+    assert!(
+        !out.contains("invalid JSON") && !out.contains(" error "),
+        "{out}"
+    );
+    assert!(
+        out.contains("placeholder") && out.contains("payload selection summary"),
+        "{out}"
+    );
+}

@@ -614,7 +614,9 @@ fn dedup_suffix_hazard_and_nested_out_dir() {
     let export = std::fs::read_to_string(repo.join("export.bzl")).unwrap();
     assert!(export.contains("    \"manifest_path\": \"a/b/manifest.txt\",\n"));
     let build = std::fs::read_to_string(repo.join("BUILD")).unwrap();
-    assert!(build.contains("exports_files(\n    [\"export.bzl\", \"a/b/manifest.txt\"],"));
+    assert!(build.contains(
+        "exports_files(\n    [\"export.bzl\", \"a/b/manifest.txt\", \"a/b/ruby_manifest.txt\"],"
+    ));
     assert!(build.contains("known_tests = \"a/b/cache/http/module_foo_2_2/known_tests.json\","));
     // Running again into the same directory replaces the tree (no stale modules).
     let api2 = Api::start(fixtures());

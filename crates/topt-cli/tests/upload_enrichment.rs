@@ -187,6 +187,32 @@ fn evp_mode_paths_and_headers() {
         );
     }
     let cov = recs.iter().find(|r| r["kind"] == "citestcov").unwrap();
+    // The coverage request names the same language, runtime and tracer as the test request.
+    let cycle = recs.iter().find(|r| r["kind"] == "citestcycle").unwrap();
+    let meta = |r: &Value| -> Vec<(String, Value)> {
+        let mut m: Vec<(String, Value)> = r["headers"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .filter(|(k, _)| k.to_ascii_lowercase().starts_with("datadog-meta-"))
+            .map(|(k, v)| (k.to_ascii_lowercase(), v.clone()))
+            .collect();
+        m.sort_by(|a, b| a.0.cmp(&b.0));
+        m
+    };
+    assert_eq!(meta(cov), meta(cycle));
+    assert_eq!(
+        meta(cov),
+        [
+            ("datadog-meta-lang".to_string(), json!("python")),
+            (
+                "datadog-meta-lang-interpreter".to_string(),
+                json!("CPython")
+            ),
+            ("datadog-meta-lang-version".to_string(), json!("3.11.4")),
+            ("datadog-meta-tracer-version".to_string(), json!("3.9.0")),
+        ]
+    );
     let parts = cov["body"].as_array().unwrap();
     assert_eq!(parts[0]["name"], "event");
     assert_eq!(parts[0]["body"], json!({"dummy": true}));

@@ -1,5 +1,5 @@
 //! Module selection: which `:module_<label>` group a test gets, or the full bundle
-//! (spec sync-and-selection §5). The `dd_topt_<lang>_test` macros run the same rules in Starlark
+//! (docs/bazel.md, "Module selection"). The `dd_topt_<lang>_test` macros run the same rules in Starlark
 //! at analysis time; `testdata/vectors/selection.json` drives both, so they cannot drift.
 //!
 //! The input is the macro's view of a target: its language, the selected service's labels and
@@ -57,7 +57,7 @@ impl Language {
         }
     }
 
-    /// Attributes whose presence turns per-module selection on (spec §5.3, first column).
+    /// Attributes whose presence turns per-module selection on (the language's "inference inputs").
     fn inference_inputs(self) -> &'static [&'static str] {
         match self {
             Language::Go => &["importpath", "embed"],
@@ -82,6 +82,7 @@ impl Language {
                 "module_name",
                 "npm_package",
                 "entry_point",
+                "test_framework",
             ],
             Language::Dotnet => &[
                 "module_identifier",
@@ -98,6 +99,7 @@ impl Language {
                 "gem_name",
                 "library_name",
                 "main",
+                "test_framework",
             ],
         }
     }
@@ -130,6 +132,10 @@ pub struct Request {
     /// Candidates the dependency aspect collected, in order (Go: from `embed`).
     #[serde(default)]
     pub dep_candidates: Vec<String>,
+    /// The synced service (`topt_data["service_name"]`): dd-java-agent outside a build tool
+    /// reports it as the module.
+    #[serde(default)]
+    pub service_name: String,
     /// Prefix for error messages, usually the target label.
     #[serde(default)]
     pub context: Option<String>,
@@ -215,7 +221,7 @@ fn normalize(style: Style, value: &str) -> String {
         .join(&sep.to_string())
 }
 
-/// The package of a Java class name: `com.a.Test` → `com.a`, `Test` → `` (spec §5.3).
+/// The package of a Java class name: `com.a.Test` → `com.a`, `Test` → ``.
 pub fn java_package_of(test_class: &str) -> String {
     let trimmed = test_class.trim();
     let trimmed = trimmed.strip_suffix('.').unwrap_or(trimmed);
@@ -287,7 +293,11 @@ fn fallback_identifier(language: Language, module_path: &str, package: &str) -> 
 }
 
 /// Candidates inferred from attributes and dependencies, in the language's precedence order,
-/// before normalisation (spec §5.3, second column).
+/// before normalisation, then the module key the language's tracer itself reports (the key of
+/// the backend's known tests and test management for that tracer's runs): dd-trace-go the
+/// package import path (already the importpath); ddtrace the test file's directory, dotted (the
+/// package); dd-java-agent outside a build tool the service name; dd-trace (Node.js) and
+/// datadog-ci (Ruby) the test framework (`test_framework`); .NET the assembly (`assembly_name`).
 fn inferred_candidates(language: Language, req: &Request) -> Vec<String> {
     let attrs = &req.attrs;
     let s = |name: &str| string_attr(attrs, name).to_owned();
@@ -304,10 +314,12 @@ fn inferred_candidates(language: Language, req: &Request) -> Vec<String> {
             out.push(java_package_of(string_attr(attrs, "test_class")));
             out.extend(deps);
             out.extend([s("java_package"), s("package")]);
+            out.push(req.service_name.clone());
         }
         Language::Nodejs => {
             out.extend(["package_name", "module_name", "npm_package", "entry_point"].map(s));
             out.extend(deps);
+            out.push(s("test_framework"));
         }
         Language::Dotnet => {
             out.extend(
@@ -324,6 +336,7 @@ fn inferred_candidates(language: Language, req: &Request) -> Vec<String> {
         Language::Ruby => {
             out.extend(["require_path", "gem_name", "library_name", "main"].map(s));
             out.extend(deps);
+            out.push(s("test_framework"));
         }
     }
     out
@@ -377,11 +390,18 @@ pub fn select(req: &Request) -> Result<Selection> {
         .module_label_override
         .as_deref()
         .filter(|o| !o.is_empty());
-    let explicit = match language {
-        Language::Go => string_attr(&req.attrs, "importpath"),
-        _ => string_attr(&req.attrs, "module_identifier"),
-    };
-    let explicit = (!explicit.trim().is_empty()).then_some(explicit);
+    // As the reference: Go's importpath is explicit when it is a non-empty string (even blank,
+    // `bool(importpath)`, not trimmed); another language's module_identifier when it is still
+    // non-empty once normalised (one that normalises to nothing counts as absent).
+    let explicit: Option<String> = match language {
+        Language::Go => Some(string_attr(&req.attrs, "importpath").to_owned()),
+        _ => Some(normalize(
+            style,
+            string_attr(&req.attrs, "module_identifier"),
+        )),
+    }
+    .filter(|e| !e.is_empty());
+    let explicit = explicit.as_deref();
     let strict = include && !groups.is_empty() && (explicit.is_some() || override_label.is_some());
 
     let fallback = match (language, explicit) {
@@ -406,7 +426,7 @@ pub fn select(req: &Request) -> Result<Selection> {
         }]
     } else if let Some(e) = explicit {
         vec![Attempt {
-            identifier: normalize(style, e),
+            identifier: e.to_owned(),
             source: IdentifierSource::Explicit,
             strict,
         }]

@@ -25,7 +25,8 @@ def dd_topt_java_test(
 
     Module selection, at analysis time: with `module_identifier`, only that identifier (a miss
     fails the build); otherwise, in order: the package of `test_class`, candidates from `deps`
-    (their `java_package`/`package`, transitively, deepest first), `java_package`, `package`, then
+    (their `java_package`/`package`, transitively, deepest first), `java_package`, `package`, the
+    synced service name (dd-java-agent outside a build tool reports it as the module), then
     `<module path>.<package>`; identifiers are dotted.
 
     Java extras: `-javaagent:$(rootpath <agent_jar>)` is appended to `jvm_flags` and the agent

@@ -3,7 +3,7 @@
 load("//bazel:lang_support.bzl", "topt_nodejs_payloads_selector", "topt_test")
 
 # Selection-only keyword arguments, not passed to the test rule.
-_SELECTION_ONLY = ["package_name", "module_name", "npm_package"]
+_SELECTION_ONLY = ["package_name", "module_name", "npm_package", "test_framework"]
 
 def dd_topt_nodejs_test(
         name,
@@ -23,7 +23,7 @@ def dd_topt_nodejs_test(
     Module selection, at analysis time: with `module_identifier`, only that identifier (a miss
     fails the build); otherwise, in order: `package_name`, `module_name`, `npm_package`,
     `entry_point`, candidates from `deps` (same attributes, transitively),
-    then `<module path>/<package>`; identifiers are slashed (`\\` becomes `/`).
+    `test_framework` (dd-trace reports the framework (e.g. `mocha`) as the module), then `<module path>/<package>`; identifiers are slashed (`\\` becomes `/`).
 
     Args:
       name: the public test target.
@@ -45,6 +45,7 @@ def dd_topt_nodejs_test(
           package_name: a module identifier candidate.
           module_name: a module identifier candidate.
           npm_package: a module identifier candidate.
+          test_framework: the test framework, the module the tracer reports.
     """
     if nodejs_test_rule == None:
         fail("dd_topt_nodejs_test(%s): nodejs_test_rule is required; pass the rule that runs the test, e.g. js_test from @aspect_rules_js//js:defs.bzl" % name)

@@ -15,6 +15,15 @@ def _add_ddtrace(env, _service):
     elif type(current) == "string" and "--no-ddtrace" not in current.split(" "):
         env["PYTEST_ADDOPTS"] = current + " --ddtrace"
 
+_PLUGIN = "-p topt.ddtrace_bazel"
+
+def _add_ddtrace_and_plugin(env, service):
+    # ddtrace_plugin = True: the plugin after --ddtrace (still nothing with --no-ddtrace).
+    _add_ddtrace(env, service)
+    current = env.get("PYTEST_ADDOPTS")
+    if type(current) == "string" and "--no-ddtrace" not in current.split(" ") and _PLUGIN not in current:
+        env["PYTEST_ADDOPTS"] = current + " " + _PLUGIN
+
 def dd_topt_py_test(
         name,
         topt_data,
@@ -25,6 +34,7 @@ def dd_topt_py_test(
         runner_mode = "consumer_runner",
         topt_library = Label("//:topt"),
         binding = Label("//lang/python:topt"),
+        ddtrace_plugin = False,
         **kwargs):
     """A `py_test` that gets the Test Optimization data of its Python module.
 
@@ -55,6 +65,11 @@ def dd_topt_py_test(
         absolute path in `TOPT_LIBRARY`.
       binding: the Python binding (default `@topt//lang/python:topt`, a py_library), added to
         `deps`; None leaves it out.
+      ddtrace_plugin: True runs ddtrace's Bazel mode through libtopt: `-p topt.ddtrace_bazel` is
+        added to `PYTEST_ADDOPTS` after `--ddtrace` (needs the binding). The plugin reads each
+        cache file by its own runfiles path (the module's files, also with manifest-only
+        runfiles) and writes payload files atomically; it refuses ddtrace versions it does not
+        support (`SUPPORTED_DDTRACE` in lang/python/topt/ddtrace_bazel.py).
       **kwargs: py_test attributes (`imports` and `deps` also feed the selection). `args`,
         `flaky`, `local`, `shard_count`, `size`, `tags`, `timeout` and `visibility` go to the
         public test; `env` (a dict or a select()) is exported by it; `data` (a list, one label or
@@ -63,6 +78,8 @@ def dd_topt_py_test(
           module_path: a module identifier candidate.
     """
     selection_kwargs = dict(kwargs)
+    if ddtrace_plugin and binding == None:
+        fail("dd_topt_py_test(%s): ddtrace_plugin = True needs the binding (binding = None given)" % name)
     if py_test_rule == None:
         py_test_rule = getattr(native, "py_test", None)
         if py_test_rule == None:
@@ -92,5 +109,5 @@ def dd_topt_py_test(
         topt_library = topt_library,
         binding = binding,
         binding_attr = "deps",
-        default_env = _add_ddtrace,
+        default_env = _add_ddtrace_and_plugin if ddtrace_plugin else _add_ddtrace,
     )

@@ -3,7 +3,7 @@
 load("//bazel:lang_support.bzl", "topt_ruby_payloads_selector", "topt_test")
 
 # Selection-only keyword arguments, not passed to the test rule.
-_SELECTION_ONLY = ["require_path", "gem_name", "library_name"]
+_SELECTION_ONLY = ["require_path", "gem_name", "library_name", "test_framework"]
 
 def dd_topt_ruby_test(
         name,
@@ -23,7 +23,11 @@ def dd_topt_ruby_test(
     Module selection, at analysis time: with `module_identifier`, only that identifier (a miss
     fails the build); otherwise, in order: `require_path`, `gem_name`, `library_name`, `main`
     (when a string), candidates from `deps` (same attributes, transitively),
-    then `<module path>/<package>`; identifiers are slashed (`\\` becomes `/`).
+    `test_framework` (datadog-ci reports the framework (`rspec`, `minitest`) as the module), then `<module path>/<package>`; identifiers are slashed (`\\` becomes `/`).
+
+    Ruby extras: `TEST_OPTIMIZATION_MANIFEST_FILE` (the only variable datadog-ci reads) is the
+    runfiles path of the sync tree's `ruby_manifest.txt` (exactly `1`, the only manifest it
+    accepts), next to `manifest.txt`.
 
     Args:
       name: the public test target.
@@ -45,6 +49,7 @@ def dd_topt_ruby_test(
           require_path: a module identifier candidate.
           gem_name: a module identifier candidate.
           library_name: a module identifier candidate.
+          test_framework: the test framework, the module the tracer reports.
     """
     if ruby_test_rule == None:
         fail("dd_topt_ruby_test(%s): ruby_test_rule is required; pass the rule that runs the test, e.g. rb_test from @rules_ruby//ruby:defs.bzl" % name)

@@ -3,6 +3,9 @@
 use serde_json::{Value, json};
 use topt_core::payloads::checks::{Finding, Severity};
 
+/// What the reference's doctor puts before each of its lines, and docs/doctor.md promises.
+pub const PREFIX: &str = "[dd-test-optimization-doctor]";
+
 #[derive(Debug, Default)]
 pub struct Group {
     pub label: String,
@@ -40,32 +43,45 @@ impl Report {
             .join(", ")
     }
 
+    /// Human output: every line starts with `[dd-test-optimization-doctor]` (the prefix the
+    /// reference's messages carry); errors, their target's header and the failure summary go to
+    /// stderr, everything else to stdout.
     pub fn print_human(&self, verbose: bool) {
+        let out = |line: &str| println!("{PREFIX} {line}");
+        let err = |line: &str| eprintln!("{PREFIX} {line}");
         for g in std::iter::once(&self.global).chain(&self.targets) {
-            let shown: Vec<&(Option<String>, Finding)> = g
-                .items
-                .iter()
-                .filter(|(_, f)| verbose || f.severity != Severity::Info)
-                .collect();
-            if shown.is_empty() {
-                continue;
-            }
-            match &g.dir {
-                Some(d) => println!("{}  ({d})", g.label),
-                None => println!("{}", g.label),
-            }
-            for (file, f) in shown {
+            let header = match &g.dir {
+                Some(d) => format!("{}  ({d})", g.label),
+                None => g.label.clone(),
+            };
+            let (mut header_out, mut header_err) = (false, false);
+            for (file, f) in &g.items {
+                if !verbose && f.severity == Severity::Info {
+                    continue;
+                }
+                let (print, shown): (&dyn Fn(&str), &mut bool) = if f.severity == Severity::Error {
+                    (&err, &mut header_err)
+                } else {
+                    (&out, &mut header_out)
+                };
+                if !*shown {
+                    print(&header);
+                    *shown = true;
+                }
                 let loc = file
                     .as_deref()
                     .map(|x| format!("{x}: "))
                     .unwrap_or_default();
-                println!("  {:<7} {loc}{}", f.severity.name(), f.message);
+                print(&format!("  {:<7} {loc}{}", f.severity.name(), f.message));
                 if !f.fix.is_empty() {
-                    println!("          fix: {}", f.fix);
+                    print(&format!("          fix: {}", f.fix));
                 }
             }
         }
-        println!("payload selection summary: {}", self.selection_summary());
+        out(&format!(
+            "payload selection summary: {}",
+            self.selection_summary()
+        ));
         let (e, w) = (self.count(Severity::Error), self.count(Severity::Warning));
         if e == 0 {
             let cached = if self.cached_dirs > 0 {
@@ -76,7 +92,7 @@ impl Report {
             } else {
                 String::new()
             };
-            println!(
+            out(&format!(
                 "OK: validated {} test output directorie(s){cached}{}",
                 self.validated_dirs,
                 if w > 0 {
@@ -84,9 +100,9 @@ impl Report {
                 } else {
                     String::new()
                 }
-            );
+            ));
         } else {
-            eprintln!("[dd-test-optimization-doctor] FAILED: {e} error(s), {w} warning(s)");
+            err(&format!("FAILED: {e} error(s), {w} warning(s)"));
         }
     }
 

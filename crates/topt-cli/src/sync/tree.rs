@@ -83,6 +83,12 @@ impl Opened<'_> {
     }
 }
 
+/// The manifest Ruby's datadog-ci accepts: it reads only `TEST_OPTIMIZATION_MANIFEST_FILE` and
+/// requires the whole file to be `1`, which Java (`version=<int>` only) rejects, so one
+/// `manifest.txt` cannot serve both. It sits next to `manifest.txt` because every tracer reads
+/// the cache files next to the manifest it resolved.
+pub const RUBY_MANIFEST: &str = "ruby_manifest.txt";
+
 /// Writes the whole `<out_dir>` tree under `root` (except `telemetry_facts.json`, which needs
 /// the test counts returned here) and returns the label map.
 pub fn write_tree(root: &Path, input: TreeInput) -> io::Result<TreeSummary> {
@@ -93,6 +99,7 @@ pub fn write_tree(root: &Path, input: TreeInput) -> io::Result<TreeSummary> {
     remove_stale_module_dirs(&http)?;
 
     write_atomic(&out.join("manifest.txt"), b"version=1\n")?;
+    write_atomic(&out.join(RUBY_MANIFEST), b"1\n")?;
     write_generated(&out.join("context.json"), &input.context)?;
     write_atomic(&http.join("settings.json"), &input.settings)?;
     let mut files = 3;

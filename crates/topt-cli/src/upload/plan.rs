@@ -5,12 +5,12 @@ use serde_json::Value;
 use topt_core::payloads::codeowners::Codeowners;
 use topt_core::payloads::context::ContextSet;
 use topt_core::payloads::enrich::DEFAULT_EXPECTED_TAGS;
-use topt_core::payloads::kind::passes_prefix_filter;
+use topt_core::payloads::kind::{Kind, passes_prefix_filter};
 
 use super::args::Args;
 use super::endpoints::Endpoints;
 use super::log::Log;
-use super::prepare::{DirCtx, Settings};
+use super::prepare::{self, DirCtx, Settings};
 use super::summary::{Summary, TargetSummary};
 use super::work::{self, Work};
 use super::{facts, owners};
@@ -39,6 +39,16 @@ pub fn targets(args: &Args, log: &Log, contexts: &ContextSet, attempts: &[Attemp
         let (mut dctx, note) = work::dir_ctx(label.clone(), sidecar, contexts);
         dctx.blocked = blocked;
         let (files, stops) = payloads::list(&d.dir);
+        if files.iter().any(|f| f.kind == Kind::Coverage) {
+            // Coverage requests carry the same headers as the target's test requests.
+            dctx.test_headers = files
+                .iter()
+                .filter(|f| f.kind == Kind::Tests)
+                .find_map(|f| {
+                    let bytes = f.open_dir().ok()?.read(&f.name, args.max_bytes()).ok()?;
+                    prepare::test_headers(&bytes, &dctx)
+                });
+        }
         let has_work = !files.is_empty() || d.zip.is_some();
         if let (Some(n), true) = (note, has_work) {
             log.warn(&format!("{label}: {n}"));

@@ -4,7 +4,7 @@ use std::io::Write;
 
 use serde_json::{Map, Value};
 use topt_core::payloads::codeowners::Codeowners;
-use topt_core::payloads::enrich::{self, DEFAULT_LIBRARY_VERSION, Inputs};
+use topt_core::payloads::enrich::{self, Inputs, MetaHeaders};
 use topt_core::payloads::kind::Kind;
 use topt_core::payloads::schema;
 use topt_core::payloads::telemetry;
@@ -23,6 +23,23 @@ pub struct DirCtx {
     /// Why none of this directory's payloads may go out (its sidecar exists but is unusable):
     /// they are kept and reported, as the doctor reports the sidecar.
     pub blocked: Option<String>,
+    /// The `Datadog-Meta-*` headers of this directory's first test payload, which its coverage
+    /// requests reuse so both requests name the same language, runtime and tracer.
+    pub test_headers: Option<MetaHeaders>,
+}
+
+/// The headers a test payload's request gets (see `prepare_test`), or None when it is not one.
+pub fn test_headers(bytes: &[u8], dir: &DirCtx) -> Option<MetaHeaders> {
+    let original = schema::parse_json(bytes).ok()?;
+    let facts = enrich::runtime_facts(&original);
+    let mut payload = original;
+    let inputs = Inputs {
+        context: dir.context.as_ref().map(|(_, m)| m),
+        sidecar: dir.sidecar.as_ref(),
+        run_runtime_id: "",
+    };
+    enrich::enrich(&mut payload, inputs).ok()?;
+    Some(enrich::meta_headers(&facts, &payload))
 }
 
 /// Run-wide settings for preparing requests.
@@ -88,13 +105,8 @@ fn prepare_test(
     s: &Settings,
     warnings: &mut Vec<String>,
 ) -> Prepared {
-    // Header inputs are read before enrichment rewrites `metadata["*"]`; no copy of the payload.
-    let star = original
-        .get("metadata")
-        .and_then(|m| m.get("*"))
-        .cloned()
-        .unwrap_or(Value::Null);
-    let original_star = serde_json::json!({"metadata": {"*": star}});
+    // The tracer's runtime facts are read before enrichment overwrites the events' runtime tags.
+    let facts = enrich::runtime_facts(&original);
     let mut payload = original;
     let inputs = Inputs {
         context: dir.context.as_ref().map(|(_, m)| m),
@@ -126,7 +138,7 @@ fn prepare_test(
             ));
         }
     }
-    let h = enrich::meta_headers(&original_star, &payload);
+    let h = enrich::meta_headers(&facts, &payload);
     let mut body = match serde_json::to_vec(&payload) {
         Ok(b) => b,
         Err(e) => return Prepared::Fail(format!("cannot serialise enriched payload: {e}")),
@@ -154,35 +166,38 @@ fn prepare_test(
 /// intake would accept and silently drop anything else); headers come from the target's runtime.
 fn prepare_coverage(name: &str, bytes: &[u8], dir: &DirCtx, s: &Settings) -> Prepared {
     let (ctype, body) = multipart::coverage_body(bytes, name.ends_with(".msgpack"));
-    let tag = |k: &str| {
-        dir.sidecar
-            .as_ref()
-            .and_then(|m| m.get(k))
-            .or_else(|| dir.context.as_ref().and_then(|(_, c)| c.get(k)))
-            .and_then(Value::as_str)
-            .filter(|v| !v.is_empty())
-            .map(str::to_string)
-    };
-    let lang = tag("bazel.test_optimization.runtime_name").or_else(|| tag("runtime.name"));
+    let h = dir
+        .test_headers
+        .clone()
+        .unwrap_or_else(|| coverage_only_headers(dir));
     let mut headers = s.endpoints.auth_headers(Kind::Coverage);
     headers.extend([
         ("Accept", "application/json".to_string()),
         ("Content-Type", ctype),
-        (
-            "Datadog-Meta-Lang",
-            lang.unwrap_or_else(|| "bazel-starlark".into()),
-        ),
-        (
-            "Datadog-Meta-Lang-Version",
-            tag("runtime.version").unwrap_or_else(|| "n/a".into()),
-        ),
-        ("Datadog-Meta-Lang-Interpreter", "bazel-run".into()),
-        (
-            "Datadog-Meta-Tracer-Version",
-            DEFAULT_LIBRARY_VERSION.into(),
-        ),
+        ("Datadog-Meta-Lang", h.lang),
+        ("Datadog-Meta-Lang-Version", h.lang_version),
+        ("Datadog-Meta-Lang-Interpreter", h.interpreter),
+        ("Datadog-Meta-Tracer-Version", h.tracer_version),
     ]);
     Prepared::Send { headers, body }
+}
+
+/// Coverage without a test payload beside it: the language the target's sidecar records, and
+/// `n/a` for what only a tracer could say (never the rules' version as tracer version).
+fn coverage_only_headers(dir: &DirCtx) -> MetaHeaders {
+    let lang = dir
+        .sidecar
+        .as_ref()
+        .and_then(|m| m.get("bazel.test_optimization.runtime_name"))
+        .and_then(Value::as_str)
+        .filter(|v| !v.is_empty())
+        .map_or_else(|| "bazel-starlark".to_string(), str::to_string);
+    MetaHeaders {
+        lang,
+        lang_version: enrich::UNKNOWN.into(),
+        interpreter: enrich::UNKNOWN.into(),
+        tracer_version: enrich::UNKNOWN.into(),
+    }
 }
 
 /// Telemetry: sent verbatim (`bytes`), headers from the parsed body `v`.

@@ -119,6 +119,7 @@ pub fn dir_ctx(
             sidecar,
             context,
             blocked: None,
+            test_headers: None,
         },
         note,
     )

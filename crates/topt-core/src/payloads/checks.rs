@@ -2,6 +2,7 @@
 
 use serde_json::Value;
 
+use super::enrich;
 use super::kind::Kind;
 use super::schema;
 
@@ -78,10 +79,35 @@ fn check_test(v: &Value) -> Vec<Finding> {
             "remove the placeholder, or check that the tracer flushed its events",
         )];
     }
-    let issues = schema::check_test_payload(v);
-    if issues.is_empty() {
-        return Vec::new();
+    // The envelope is judged as the uploader will send it: what enrichment fills in (Java's
+    // file dispatcher leaves runtime-id out on purpose, so Bazel's cache is not invalidated) is
+    // no fault of the tracer, only an info line.
+    let mut sent = v.clone();
+    let inputs = enrich::Inputs {
+        context: None,
+        sidecar: None,
+        run_runtime_id: "run",
+    };
+    let mut findings = Vec::new();
+    if enrich::enrich(&mut sent, inputs).is_ok() {
+        let filled = filled_required_keys(v);
+        if !filled.is_empty() {
+            findings.push(Finding::new(
+                Severity::Info,
+                format!(
+                    "metadata[\"*\"] has no {}; the uploader fills it in",
+                    filled.join(" or ")
+                ),
+                "",
+            ));
+        }
+    } else {
+        sent = v.clone();
     }
+    let issues = schema::check_test_payload(&sent);
+    let Some(first) = issues.first() else {
+        return findings;
+    };
     let shown: Vec<String> = issues
         .iter()
         .take(5)
@@ -92,11 +118,25 @@ fn check_test(v: &Value) -> Vec<Finding> {
     } else {
         String::new()
     };
-    vec![Finding::new(
+    findings.push(Finding::new(
         Severity::Warning,
         format!("citestcycle envelope: {}{more}", shown.join("; ")),
-        "the intake may drop these events; fix the tracer's payload writer (schema: version 1, typed events with ids, start, duration)",
-    )]
+        format!(
+            "the intake may drop these events: fix the tracer's payload writer so that {} is valid \
+             ({}; schema: version 1, typed events with ids, start, duration)",
+            first.path, first.message
+        ),
+    ));
+    findings
+}
+
+/// The required `metadata["*"]` keys a tracer left out (enrichment fills them in).
+fn filled_required_keys(v: &Value) -> Vec<&'static str> {
+    let star = v.get("metadata").and_then(|m| m.get("*"));
+    ["runtime-id", "language"]
+        .into_iter()
+        .filter(|k| star.and_then(|s| s.get(*k)).is_none_or(Value::is_null))
+        .collect()
 }
 
 fn check_telemetry(v: &Value) -> Vec<Finding> {
@@ -189,6 +229,27 @@ mod tests {
             check_payload(Kind::Telemetry, b"{}")[0].severity,
             Severity::Error
         );
+    }
+
+    /// dd-java-agent omits metadata["*"]["runtime-id"] on purpose; the uploader fills it in, so
+    /// the doctor says so as info and does not warn (nor fail --strict).
+    #[test]
+    fn what_the_uploader_fills_in_is_info() {
+        let java = br#"{"version":1,"metadata":{"*":{"env":"ci","language":"jvm","test_is_user_provided_service":"true"}},
+            "events":[{"type":"test","version":2,"content":{"trace_id":1,"span_id":2,"test_suite_id":3,"test_session_id":4,
+            "error":0,"name":"junit.test","resource":"a.B.c","start":1700000000000000000,"duration":5,"meta":{},"metrics":{}}}]}"#;
+        let findings = check_payload(Kind::Tests, java);
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        assert_eq!(findings[0].severity, Severity::Info);
+        assert!(findings[0].message.contains("runtime-id"), "{findings:?}");
+        // A real envelope fault still warns, and the fix names it.
+        let bad = br#"{"version":1,"metadata":{"*":{"language":"go","runtime-id":"r"}},"events":[{"type":"test","version":2,"content":{}}]}"#;
+        let findings = check_payload(Kind::Tests, bad);
+        let warning = findings
+            .iter()
+            .find(|f| f.severity == Severity::Warning)
+            .unwrap();
+        assert!(warning.fix.contains("$.events[0].content"), "{warning:?}");
     }
 
     #[test]

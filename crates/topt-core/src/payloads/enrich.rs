@@ -1,4 +1,4 @@
-//! Test-payload enrichment with the reference's precedence (§3.8 3b/3c), but exact:
+//! Test-payload enrichment with the reference uploader's precedence (per event: sidecar > context > tracer), but exact:
 //! serde_json keeps every integer up to 2^64-1 as an integer, so 64-bit ids and ns timestamps
 //! survive unchanged (jq 1.6 rounds them).
 
@@ -6,8 +6,8 @@ use serde_json::{Map, Value};
 
 use super::context::FINGERPRINT_KEY;
 
-/// `library_version` default and tracer-version header default: the reference rules version.
-pub const DEFAULT_LIBRARY_VERSION: &str = "1.1.0";
+/// Header value when the tracer's payload does not say.
+pub const UNKNOWN: &str = "n/a";
 /// Tags `--validate-enrichment` expects unless `--expected-enriched-tag` replaces them.
 pub const DEFAULT_EXPECTED_TAGS: [&str; 4] = [
     "git.repository_url",
@@ -41,7 +41,7 @@ pub fn enrich(payload: &mut Value, inputs: Inputs<'_>) -> Result<(), String> {
     };
     let empty = Map::new();
     let ctx = inputs.context.unwrap_or(&empty);
-    normalize_metadata(top, ctx, inputs.run_runtime_id);
+    normalize_metadata(top, ctx, inputs.sidecar, inputs.run_runtime_id);
     if let Some(Value::Array(events)) = top.get_mut("events") {
         for ev in events.iter_mut() {
             let Some(ev) = ev.as_object_mut() else {
@@ -71,22 +71,28 @@ pub fn enrich(payload: &mut Value, inputs: Inputs<'_>) -> Result<(), String> {
     Ok(())
 }
 
-/// Rebuilds `metadata` like the reference: `"*"` with runtime-id/language/library_version/env
-/// (tracer > context > defaults) plus the four known sections; other keys are dropped.
-fn normalize_metadata(top: &mut Map<String, Value>, ctx: &Map<String, Value>, run_id: &str) {
+/// Rebuilds `metadata`: `"*"` keeps every key the tracer put there (the reference dropped all
+/// but four, losing e.g. Java's `test_is_user_provided_service`) and gets `runtime-id`,
+/// `language`, `library_version` and `env` filled in when the tracer left them out; the four
+/// known sections stay; other `metadata` keys are dropped (the intake's schema rejects them).
+fn normalize_metadata(
+    top: &mut Map<String, Value>,
+    ctx: &Map<String, Value>,
+    sidecar: Option<&Map<String, Value>>,
+    run_id: &str,
+) {
     let old = match top.get("metadata") {
         Some(Value::Object(m)) => m.clone(),
         _ => Map::new(),
     };
-    let star = old
+    let mut star = old
         .get("*")
         .and_then(Value::as_object)
         .cloned()
         .unwrap_or_default();
-    let given = |k: &str| {
+    let given = |star: &Map<String, Value>, k: &str| {
         star.get(k)
-            .filter(|v| !matches!(v, Value::Null | Value::Bool(false)))
-            .cloned()
+            .is_some_and(|v| !matches!(v, Value::Null | Value::Bool(false)))
     };
     let ctx_str = |keys: &[&str]| {
         keys.iter()
@@ -97,23 +103,32 @@ fn normalize_metadata(top: &mut Map<String, Value>, ctx: &Map<String, Value>, ru
             })
             .map(|s| Value::String(s.to_string()))
     };
-    let mut new_star = Map::new();
-    let runtime_id = given("runtime-id")
-        .or_else(|| ctx_str(&["runtime-id", "runtime.id", "runtime_id"]))
-        .unwrap_or_else(|| Value::String(run_id.to_string()));
-    new_star.insert("runtime-id".into(), runtime_id);
-    let language = given("language")
-        .or_else(|| ctx_str(&["language", "runtime.name", "runtime_name"]))
-        .unwrap_or_else(|| Value::String("bazel".into()));
-    new_star.insert("language".into(), language);
-    let lib =
-        given("library_version").unwrap_or_else(|| Value::String(DEFAULT_LIBRARY_VERSION.into()));
-    new_star.insert("library_version".into(), lib);
-    if let Some(Value::String(env)) = given("env").or_else(|| ctx_str(&["env"])) {
-        new_star.insert("env".into(), Value::String(env));
+    let events = top.get("events");
+    if !given(&star, "runtime-id") {
+        let id = ctx_str(&["runtime-id", "runtime.id", "runtime_id"])
+            .unwrap_or_else(|| Value::String(run_id.to_string()));
+        star.insert("runtime-id".into(), id);
+    }
+    if !given(&star, "language") {
+        let language = event_tag(events, "language")
+            .or_else(|| sidecar_str(sidecar, "bazel.test_optimization.runtime_name"))
+            .map(Value::String)
+            .or_else(|| ctx_str(&["language", "runtime.name", "runtime_name"]))
+            .unwrap_or_else(|| Value::String("bazel".into()));
+        star.insert("language".into(), language);
+    }
+    if !given(&star, "library_version")
+        && let Some(version) = event_tag(events, "library_version")
+    {
+        star.insert("library_version".into(), Value::String(version));
+    }
+    if !given(&star, "env")
+        && let Some(env) = ctx_str(&["env"])
+    {
+        star.insert("env".into(), env);
     }
     let mut md = Map::new();
-    md.insert("*".into(), Value::Object(new_star));
+    md.insert("*".into(), Value::Object(star));
     for k in [
         "test",
         "test_suite_end",
@@ -125,6 +140,29 @@ fn normalize_metadata(top: &mut Map<String, Value>, ctx: &Map<String, Value>, ru
         }
     }
     top.insert("metadata".into(), Value::Object(md));
+}
+
+fn sidecar_str(sidecar: Option<&Map<String, Value>>, k: &str) -> Option<String> {
+    sidecar
+        .and_then(|m| m.get(k))
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+}
+
+/// The first non-empty string `meta[k]` of any event (tracers that keep runtime tags per span,
+/// like dd-trace-js, say so there).
+fn event_tag(events: Option<&Value>, k: &str) -> Option<String> {
+    events.and_then(Value::as_array).and_then(|evs| {
+        evs.iter().find_map(|e| {
+            e.get("content")?
+                .get("meta")?
+                .get(k)?
+                .as_str()
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+        })
+    })
 }
 
 /// Numbers go to `metrics`, strings to `meta`, anything else to `meta` as compact JSON text.
@@ -146,50 +184,57 @@ fn merge_tags(content: &mut Map<String, Value>, tags: &Map<String, Value>, is_co
     }
 }
 
-/// Header values. `original` is the payload before enrichment: the reference read
-/// `language_version`/`runtime_name` after enrichment had removed them (so always `n/a`); topt
-/// reads them before, then falls back to the enriched events' `runtime.*` tags.
-pub fn meta_headers(original: &Value, enriched: &Value) -> MetaHeaders {
-    let star_of = |v: &Value| {
-        v.get("metadata")
-            .and_then(|m| m.get("*"))
-            .cloned()
-            .unwrap_or(Value::Null)
+/// What the tracer said about its runtime, read before enrichment (context and sidecar tags
+/// overwrite the events' `runtime.*`, which is how the reference came to send one runtime's
+/// payload with another runtime's version).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RuntimeFacts {
+    pub version: Option<String>,
+    pub interpreter: Option<String>,
+}
+
+/// The tracer's runtime version and interpreter, in this order: `metadata["*"]`'s
+/// `language_version`, `runtime_version`, `runtime.version` (resp. `language_interpreter`,
+/// `runtime_name`, `runtime.name`), then the first event's `meta["runtime.version"]` (resp.
+/// `runtime.name`). Go and Java drop `runtime.*` tags, so theirs are unknown.
+pub fn runtime_facts(tracer_payload: &Value) -> RuntimeFacts {
+    let star = tracer_payload.get("metadata").and_then(|m| m.get("*"));
+    let from_star = |keys: [&str; 3]| {
+        keys.iter().find_map(|k| {
+            star?
+                .get(*k)?
+                .as_str()
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+        })
     };
-    let (orig, new) = (star_of(original), star_of(enriched));
-    let s = |v: &Value, k: &str| {
-        v.get(k)
+    let events = tracer_payload.get("events");
+    RuntimeFacts {
+        version: from_star(["language_version", "runtime_version", "runtime.version"])
+            .or_else(|| event_tag(events, "runtime.version")),
+        interpreter: from_star(["language_interpreter", "runtime_name", "runtime.name"])
+            .or_else(|| event_tag(events, "runtime.name")),
+    }
+}
+
+/// `Datadog-Meta-*` headers of a test payload: language and tracer version as the enriched
+/// `metadata["*"]` says (the tracer's own values, filled in only where it left them out; the
+/// intake checks the two agree), runtime version and interpreter from `facts`; `n/a` for what
+/// nobody knows. Never the rules' version as tracer version.
+pub fn meta_headers(facts: &RuntimeFacts, enriched: &Value) -> MetaHeaders {
+    let star = enriched.get("metadata").and_then(|m| m.get("*"));
+    let s = |k: &str| {
+        star.and_then(|v| v.get(k))
             .and_then(Value::as_str)
             .filter(|s| !s.is_empty())
             .map(str::to_string)
     };
-    let event_meta = |k: &str| {
-        enriched
-            .get("events")
-            .and_then(Value::as_array)
-            .and_then(|evs| {
-                evs.iter().find_map(|e| {
-                    e.get("content")?
-                        .get("meta")?
-                        .get(k)?
-                        .as_str()
-                        .filter(|s| !s.is_empty())
-                        .map(str::to_string)
-                })
-            })
-    };
+    let or_unknown = |v: &Option<String>| v.clone().unwrap_or_else(|| UNKNOWN.into());
     MetaHeaders {
-        lang: s(&new, "language").unwrap_or_else(|| "bazel-starlark".into()),
-        lang_version: s(&orig, "language_version")
-            .or_else(|| s(&orig, "runtime_version"))
-            .or_else(|| event_meta("runtime.version"))
-            .unwrap_or_else(|| "n/a".into()),
-        interpreter: s(&orig, "language_interpreter")
-            .or_else(|| s(&orig, "runtime_name"))
-            .or_else(|| event_meta("runtime.name"))
-            .unwrap_or_else(|| "bazel-run".into()),
-        tracer_version: s(&new, "library_version")
-            .unwrap_or_else(|| DEFAULT_LIBRARY_VERSION.into()),
+        lang: s("language").unwrap_or_else(|| "bazel-starlark".into()),
+        lang_version: or_unknown(&facts.version),
+        interpreter: or_unknown(&facts.interpreter),
+        tracer_version: s("library_version").unwrap_or_else(|| UNKNOWN.into()),
     }
 }
 
@@ -226,7 +271,7 @@ mod tests {
         let mut p = json!({"version":1,"metadata":{"*":{"language":"go","runtime-id":"r","language_version":"1.25"},"x":{}},
             "events":[{"type":"test","version":2,"content":{"trace_id":18446744073709551615u64,"start":1700000000000000001u64,
             "meta":{"env":"tracer","keep":"k"}}}]});
-        let orig = p.clone();
+        let facts = runtime_facts(&p);
         let ctx = json!({"env":"ci","git.commit.sha":"abc","n":3,"b":true,"topt.api_key_fingerprint":"ff","z":null});
         let side = json!({"env":"side","bazel.go.attr.cgo":false});
         enrich(
@@ -249,13 +294,77 @@ mod tests {
         assert!(c["meta"].get("topt.api_key_fingerprint").is_none());
         assert!(c["meta"].get("z").is_none());
         assert_eq!(p["metadata"]["*"]["env"], "ci");
+        assert_eq!(p["metadata"]["*"]["language_version"], "1.25");
         assert!(p["metadata"].get("x").is_none());
-        let h = meta_headers(&orig, &p);
+        let h = meta_headers(&facts, &p);
         assert_eq!(h.lang, "go");
         assert_eq!(h.lang_version, "1.25");
-        assert_eq!(h.tracer_version, DEFAULT_LIBRARY_VERSION);
+        assert_eq!(h.tracer_version, UNKNOWN);
         let text = serde_json::to_string(&p).unwrap();
         assert!(text.contains("18446744073709551615"));
+    }
+
+    /// Java's file dispatcher omits runtime-id and keeps test_is_user_provided_service; Go and
+    /// Java drop runtime.* tags; a context of another runtime must not leak into the headers.
+    #[test]
+    fn tracer_metadata_kept_and_headers_from_the_tracer() {
+        let ctx = json!({"runtime.name":"CPython","runtime.version":"3.11.7","language":"python"});
+        let java = json!({"version":1,"metadata":{"*":{"env":"ci","language":"jvm","test_is_user_provided_service":"true"}},
+            "events":[{"type":"test","version":2,"content":{"meta":{"test.name":"t"}}}]});
+        let mut p = java.clone();
+        let facts = runtime_facts(&p);
+        let inputs = Inputs {
+            context: ctx.as_object(),
+            sidecar: None,
+            run_runtime_id: "run",
+        };
+        enrich(&mut p, inputs).unwrap();
+        let star = &p["metadata"]["*"];
+        assert_eq!(star["test_is_user_provided_service"], "true");
+        assert_eq!(star["runtime-id"], "run");
+        assert_eq!(star["language"], "jvm");
+        assert!(star.get("library_version").is_none(), "{star}");
+        assert_eq!(
+            p["events"][0]["content"]["meta"]["runtime.version"],
+            "3.11.7"
+        );
+        let h = meta_headers(&facts, &p);
+        assert_eq!(
+            (
+                h.lang.as_str(),
+                h.lang_version.as_str(),
+                h.interpreter.as_str()
+            ),
+            ("jvm", UNKNOWN, UNKNOWN)
+        );
+        assert_eq!(h.tracer_version, UNKNOWN);
+
+        // dd-trace-js style: runtime and library per span, nothing in metadata["*"].
+        let mut js = json!({"version":1,"events":[{"type":"test","version":1,"content":{"meta":{
+            "language":"javascript","library_version":"6.21.0","runtime.name":"node","runtime.version":"v20.20.2"}}}]});
+        let facts = runtime_facts(&js);
+        enrich(&mut js, inputs).unwrap();
+        let h = meta_headers(&facts, &js);
+        assert_eq!(
+            h,
+            MetaHeaders {
+                lang: "javascript".into(),
+                lang_version: "v20.20.2".into(),
+                interpreter: "node".into(),
+                tracer_version: "6.21.0".into()
+            }
+        );
+        assert_eq!(js["metadata"]["*"]["library_version"], "6.21.0");
+
+        // Python keeps runtime.* in metadata["*"].
+        let py = json!({"metadata":{"*":{"language":"python","library_version":"4.16.0","runtime.name":"CPython","runtime.version":"3.11.7"}}});
+        assert_eq!(
+            runtime_facts(&py),
+            RuntimeFacts {
+                version: Some("3.11.7".into()),
+                interpreter: Some("CPython".into())
+            }
+        );
     }
 
     #[test]

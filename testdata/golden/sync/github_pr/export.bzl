@@ -3,6 +3,7 @@ topt_data = {
     "repo_name": "test_optimization_data",
     "service_name": "checkout-api",
     "manifest_path": ".testoptimization/manifest.txt",
+    "ruby_manifest_path": ".testoptimization/ruby_manifest.txt",
     "labels": ["caf", "checkout_api_handlers", "github_com_acme_checkout_internal_db", "github_com_acme_checkout_pkg_cart", "github_com_acme_checkout_pkg_pay", "pkg_a", "pkg_a_2"],
     "set": {"caf": True, "checkout_api_handlers": True, "github_com_acme_checkout_internal_db": True, "github_com_acme_checkout_pkg_cart": True, "github_com_acme_checkout_pkg_pay": True, "pkg_a": True, "pkg_a_2": True},
     "runtimes": {
