@@ -16,6 +16,7 @@ mod labels;
 mod payload;
 mod strings;
 mod version;
+mod versioned;
 
 pub use bytes::*;
 pub use cache::*;
