@@ -201,3 +201,35 @@ pub extern "C" fn topt_status_name(status: topt_Status) -> *const c_char {
         },
     )
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::panic)]
+
+    use super::*;
+
+    #[test]
+    fn a_panic_inside_the_boundary_becomes_the_static_panic_error() {
+        let err = run(|| panic!("a bug in an export"));
+        // SAFETY: a live error returned by `run`.
+        assert_eq!(unsafe { topt_error_code(err) }, TOPT_STATUS_PANIC);
+        // SAFETY: as above; the message is static.
+        let message = unsafe { CStr::from_ptr(topt_error_message(err)) };
+        assert!(message.to_string_lossy().contains("internal panic"));
+        // SAFETY: freeing the static error is a no-op, even twice.
+        unsafe {
+            topt_error_free(err);
+            topt_error_free(err);
+        }
+        // The boundary is still usable afterwards.
+        assert!(run(|| Ok(())).is_null());
+        // SAFETY: NULL is accepted.
+        assert_eq!(unsafe { topt_error_code(ptr::null()) }, TOPT_STATUS_OK);
+    }
+
+    #[test]
+    fn exports_without_an_error_return_their_fallback_on_panic() {
+        let value = ffi_boundary(|| 7u32, || panic!("a bug"));
+        assert_eq!(value, 7);
+    }
+}

@@ -1,5 +1,5 @@
-//! The C ABI seen from a caller: versioned structs of older and newer sizes. (The C test in
-//! tests/c covers the rest of the surface.)
+//! The C ABI seen from a caller: versioned structs of older and newer sizes, and out-parameters
+//! reset on error. (The C test in tests/c covers the rest of the surface.)
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::ffi::{CStr, c_char};
@@ -185,5 +185,40 @@ fn info_for_a_newer_header_fills_what_it_knows_and_zeroes_the_rest() {
         future.later, [0; 3],
         "fields unknown to this library read as zero"
     );
+    free(ctx);
+}
+
+#[test]
+fn cache_read_resets_out_source_on_error() {
+    let config = v1_config();
+    let ctx = new_context(ptr::from_ref(&config).cast()).unwrap();
+    let mut json = topt_Bytes {
+        ptr: ptr::null(),
+        len: 0,
+        _cap: 0,
+    };
+    let mut source: topt_Source = TOPT_SOURCE_FULL_BUNDLE;
+    // SAFETY: live context, writable out-parameters.
+    let err = unsafe {
+        topt_cache_read(
+            ctx,
+            TOPT_CACHE_FILE_SETTINGS,
+            ptr::null(),
+            &mut json,
+            &mut source,
+        )
+    };
+    assert_eq!(status(err), "NOT_ENABLED", "manifest mode is off");
+    assert_eq!(
+        source, 0,
+        "out_source is reset at entry, like every out-parameter"
+    );
+    assert!(json.ptr.is_null());
+
+    source = TOPT_SOURCE_CANONICAL;
+    // SAFETY: as above; an unknown file value is rejected after the reset.
+    let err = unsafe { topt_cache_read(ctx, 99, ptr::null(), &mut json, &mut source) };
+    assert_eq!(status(err), "INVALID_ARGUMENT");
+    assert_eq!(source, 0);
     free(ctx);
 }

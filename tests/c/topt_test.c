@@ -198,10 +198,15 @@ static void test_null_and_struct_size(void) {
   topt_bytes_free(&b); /* double free of a zeroed value is harmless */
   topt_bytes_free(NULL);
 
-  topt_Source src = 0;
+  topt_Source src = TOPT_SOURCE_FULL_BUNDLE;
   CHECK(take_error(topt_cache_read(ctx, TOPT_CACHE_FILE_SETTINGS, NULL, &b, &src), "NOT_ENABLED"), "cache off");
+  CHECK(src == 0, "out_source reset on error: %u", src);
+  src = TOPT_SOURCE_CANONICAL;
   CHECK(take_error(topt_cache_read(ctx, 99, NULL, &b, &src), "INVALID_ARGUMENT"), "unknown file");
+  CHECK(src == 0, "out_source reset on error: %u", src);
+  src = TOPT_SOURCE_CANONICAL;
   CHECK(take_error(topt_cache_read(ctx, 0, NULL, NULL, &src), "NULL_POINTER"), "cache out NULL");
+  CHECK(src == 0, "out_source reset on error: %u", src);
   CHECK(take_error(topt_payload_write(ctx, TOPT_PAYLOAD_KIND_TESTS, TOPT_PAYLOAD_FORMAT_JSON,
                                       (const uint8_t *)"{\"a\":1}", 7, &b), "NOT_ENABLED"), "payloads off");
   CHECK(take_error(topt_payload_write(ctx, 7, 0, (const uint8_t *)"{}", 2, NULL), "INVALID_ARGUMENT"), "bad kind");
@@ -306,6 +311,28 @@ static void test_versioned_structs(void) {
   c1 = v1_config();
   c1._reserved = 1;
   CHECK(take_error(topt_context_new((const topt_Config *)&c1, &ctx), "INVALID_ARGUMENT"), "reserved set");
+}
+
+/* ---------- the panic boundary ---------- */
+
+static void test_panic_boundary(void) {
+#ifdef TOPT_PANIC_PROBE
+  /* The library was built with the panic-probe feature: this input panics inside the export. */
+  topt_Bytes b = {0};
+  topt_Error *e = topt_label_sanitize("\001topt-panic-probe", &b);
+  CHECK(topt_error_code(e) == TOPT_STATUS_PANIC, "panic becomes TOPT_STATUS_PANIC, got %s", status_name(e));
+  CHECK(e && strstr(topt_error_message(e), "internal panic"), "panic message");
+  CHECK(b.ptr == NULL && b.len == 0, "out-parameter stays empty");
+  topt_error_free(e);
+  topt_error_free(e); /* the panic error is static: freeing it is a no-op */
+  /* The process and the library carry on. */
+  CHECK(take_ok(topt_label_sanitize("github.com/a/b", &b)) && b.ptr && !strcmp((const char *)b.ptr, "github_com_a_b"),
+        "library usable after a panic");
+  topt_bytes_free(&b);
+  printf("panic boundary: checked through the panic probe\n");
+#else
+  printf("panic boundary: not checked (library built without the panic-probe feature)\n");
+#endif
 }
 
 /* ---------- vectors ---------- */
@@ -703,6 +730,7 @@ int main(int argc, char **argv) {
   test_versions();
   test_null_and_struct_size();
   test_versioned_structs();
+  test_panic_boundary();
   test_label_vectors();
   test_selection_vectors();
   test_context_vectors();
