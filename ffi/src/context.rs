@@ -4,6 +4,7 @@ use std::ffi::{CString, c_char};
 use std::mem::size_of;
 use std::path::Path;
 use std::ptr;
+use std::sync::OnceLock;
 
 use topt_core::config::{Config, Overrides};
 use topt_core::context::Context;
@@ -152,7 +153,9 @@ const _: () = assert!(current_size_is_published::<topt_Info>());
 #[derive(Debug)]
 pub struct topt_Context {
     pub(crate) inner: Context,
-    strings: InfoStrings,
+    /// Built by the first `topt_context_info`, so creation stays cheap; then fixed for the
+    /// context's life, which keeps the pointers handed out valid.
+    strings: OnceLock<InfoStrings>,
 }
 
 #[derive(Debug, Default)]
@@ -253,7 +256,7 @@ pub unsafe extern "C" fn topt_context_new(
         // SAFETY: forwarded from the caller.
         let overrides = unsafe { overrides(config) }?;
         let inner = Context::new(Config::from_env().with(overrides))?;
-        let strings = InfoStrings::of(&inner);
+        let strings = OnceLock::new();
         *slot = Box::into_raw(Box::new(topt_Context { inner, strings }));
         Ok(())
     })
@@ -300,7 +303,7 @@ pub unsafe extern "C" fn topt_context_info(
             return Err(FfiError::null("out"));
         }
         let inner = &ctx.inner;
-        let s = &ctx.strings;
+        let s = ctx.strings.get_or_init(|| InfoStrings::of(inner));
         let info = topt_Info {
             struct_size: size_of::<topt_Info>() as u32,
             manifest_version: inner.manifest().version,

@@ -12,6 +12,7 @@ pub use repo_mapping::RepoMapping;
 use std::ffi::OsStr;
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use crate::config::{Config, Origin};
 use crate::error::{Error, Result};
@@ -70,15 +71,20 @@ pub fn is_absolute(path: &str) -> bool {
     b.len() >= 3 && b[0].is_ascii_alphabetic() && b[1] == b':' && (b[2] == b'\\' || b[2] == b'/')
 }
 
-/// Runfiles of this process: the mode, its location and the repository mapping (found by looking
-/// up the runfile `_repo_mapping` itself; no such runfile means no mapping, WORKSPACE mode).
+/// Runfiles of this process: the mode, its location and the repository mapping.
+///
+/// The mapping is found by looking up the runfile `_repo_mapping` itself; no such runfile means
+/// no mapping (WORKSPACE mode). When that lookup is cheap it happens at discovery, so a malformed
+/// mapping fails there: in directory mode, and in manifest mode when the binary search finds the
+/// line (Bzlmod). A binary-search miss proves nothing until the whole manifest is verified, which
+/// costs one pass over the file, so that decision waits for the first path that needs it.
 #[derive(Debug)]
 pub struct Runfiles {
     mode: Mode,
     manifest: Option<ManifestFile>,
     directory: Option<PathBuf>,
     origin: Origin,
-    mapping: RepoMapping,
+    mapping: OnceLock<Result<RepoMapping>>,
     source_repository: String,
 }
 
@@ -114,7 +120,7 @@ impl Runfiles {
             manifest: None,
             directory: None,
             origin: Origin::Unset,
-            mapping: RepoMapping::default(),
+            mapping: OnceLock::new(),
             source_repository: config.source_repository.clone(),
         };
         let directory = [
@@ -149,7 +155,7 @@ impl Runfiles {
         } else if let Some(argv0) = config.argv0.get() {
             runfiles.discover_from_argv0(argv0)?;
         }
-        runfiles.mapping = read_repo_mapping(runfiles.resolve_unmapped(REPO_MAPPING)?)?;
+        runfiles.load_repo_mapping_if_cheap()?;
         Ok(runfiles)
     }
 
@@ -178,6 +184,30 @@ impl Runfiles {
         Ok(())
     }
 
+    /// Settles the mapping now when finding `_repo_mapping` costs a few reads (see the type).
+    fn load_repo_mapping_if_cheap(&mut self) -> Result<()> {
+        let found = match &self.manifest {
+            Some(manifest) => match manifest.find_without_verifying(REPO_MAPPING)? {
+                Some(path) => Some(path),
+                None => return Ok(()),
+            },
+            None => self.resolve_unmapped(REPO_MAPPING)?,
+        };
+        let mapping = read_repo_mapping(found)?;
+        // A fresh OnceLock: the value is always stored.
+        let _ = self.mapping.set(Ok(mapping));
+        Ok(())
+    }
+
+    /// The repository mapping, found on first use if discovery could not settle it cheaply.
+    /// An error (a malformed manifest or mapping) is returned again on every call.
+    pub fn repo_mapping(&self) -> Result<&RepoMapping> {
+        self.mapping
+            .get_or_init(|| read_repo_mapping(self.resolve_unmapped(REPO_MAPPING)?))
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+
     pub fn mode(&self) -> Mode {
         self.mode
     }
@@ -193,10 +223,6 @@ impl Runfiles {
 
     pub fn directory(&self) -> Option<&Path> {
         self.directory.as_deref()
-    }
-
-    pub fn repo_mapping(&self) -> &RepoMapping {
-        &self.mapping
     }
 
     /// Checks every line of the runfiles manifest (lookups only check the lines they read).
@@ -217,13 +243,18 @@ impl Runfiles {
     }
 
     /// Resolves a runfiles path to a real path: absolute paths pass through unchanged; others are
-    /// validated, mapped through `_repo_mapping` for the caller's repository, then looked up.
+    /// validated, mapped through `_repo_mapping` for the caller's repository (a path without `/`
+    /// never maps, so it does not need the mapping), then looked up.
     pub fn rlocation(&self, path: &str) -> Result<PathBuf> {
         if is_absolute(path) {
             return Ok(PathBuf::from(path));
         }
         validate_path(path)?;
-        let mapped = self.mapping.apply(&self.source_repository, path);
+        let mapped = if path.contains('/') {
+            self.repo_mapping()?.apply(&self.source_repository, path)
+        } else {
+            path.to_owned()
+        };
         match self.resolve_unmapped(&mapped)? {
             Some(found) if found.as_os_str().is_empty() => Err(Error::not_found(format!(
                 "runfile '{mapped}' is an empty placeholder in the runfiles manifest"
@@ -268,7 +299,60 @@ impl Runfiles {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Overrides;
     use crate::config::Setting;
+    use crate::error::ErrorKind;
+
+    fn discover(manifest: &Path) -> Result<Runfiles> {
+        Runfiles::discover(&Config::from_lookup(&|_| None).with(Overrides {
+            runfiles_manifest_file: Some(manifest.into()),
+            argv0: Some("".into()),
+            ..Overrides::default()
+        }))
+    }
+
+    #[test]
+    fn without_repo_mapping_discovery_defers_the_verification_pass() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let manifest = dir.path().join("MANIFEST");
+        // Sorted, with a malformed line near the end that no binary search for `_repo_mapping`
+        // or `0top` (both sort near the start) probes: only the full pass reads it.
+        let mut text = String::from("0top /x\n");
+        text.extend((0..1000).map(|i| format!("a/{i:04} /{i}\n")));
+        text.push_str("b/broken\nc/last /y\n");
+        fs::write(&manifest, text).expect("write");
+        let runfiles = discover(&manifest).expect("creation reads no more than a few blocks");
+        assert_eq!(
+            runfiles.rlocation("0top").expect("hit"),
+            PathBuf::from("/x")
+        );
+        let err = runfiles
+            .rlocation("a/0001")
+            .expect_err("proving no _repo_mapping reads every line");
+        assert_eq!(err.kind(), ErrorKind::Parse, "{}", err.message());
+        assert!(err.message().contains(":1002:"), "{}", err.message());
+    }
+
+    #[test]
+    fn a_repo_mapping_the_binary_search_finds_is_read_at_discovery() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let manifest = dir.path().join("MANIFEST");
+        let mapping = dir.path().join("repo_mapping");
+        fs::write(&mapping, "not,a\n").expect("write");
+        fs::write(
+            &manifest,
+            format!("_main/x /x\n_repo_mapping {}\n", mapping.display()),
+        )
+        .expect("write");
+        let err = discover(&manifest).expect_err("malformed mapping");
+        assert_eq!(err.kind(), ErrorKind::Parse, "{}", err.message());
+        fs::write(&mapping, ",alias,_main\n").expect("write");
+        let runfiles = discover(&manifest).expect("discover");
+        assert_eq!(
+            runfiles.rlocation("alias/x").expect("mapped"),
+            PathBuf::from("/x")
+        );
+    }
 
     #[test]
     fn a_missing_manifest_gives_way_to_a_runfiles_directory() {
