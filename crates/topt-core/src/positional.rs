@@ -130,22 +130,25 @@ impl PositionalFile {
         mut f: impl FnMut(u64, &[u8]) -> Result<Option<T>>,
     ) -> Result<Option<T>> {
         let mut buf: Vec<u8> = Vec::with_capacity(self.chunk.min(MAX_LINE) * 2);
-        // `buf` holds the bytes from `base`; its first byte starts a line.
+        // `buf` holds the bytes from `base`; its first byte starts a line, and its first
+        // `scanned` bytes (a partial line) are known to hold no `\n`.
         let mut base = 0u64;
+        let mut scanned = 0;
         loop {
             let kept = buf.len();
             buf.resize(kept + self.chunk, 0);
             let n = self.read_at(base + kept as u64, &mut buf[kept..])?;
             buf.truncate(kept + n);
-            let at_end = n == 0;
             let mut start = 0;
-            while let Some(i) = memchr::memchr(b'\n', &buf[start..]) {
-                if let Some(found) = f(base + start as u64, &buf[start..start + i])? {
+            while let Some(i) = memchr::memchr(b'\n', &buf[scanned..]) {
+                let newline = scanned + i;
+                if let Some(found) = f(base + start as u64, &buf[start..newline])? {
                     return Ok(Some(found));
                 }
-                start += i + 1;
+                start = newline + 1;
+                scanned = start;
             }
-            if at_end {
+            if n == 0 {
                 if start < buf.len() {
                     return f(base + start as u64, &buf[start..]);
                 }
@@ -156,6 +159,7 @@ impl PositionalFile {
             }
             buf.drain(..start);
             base += start as u64;
+            scanned = buf.len();
         }
     }
 
