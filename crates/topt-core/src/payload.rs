@@ -101,7 +101,9 @@ pub fn is_payload_file_name(name: &str) -> bool {
 /// Checks a payload and returns the JSON bytes to write.
 ///
 /// JSON is validated and kept byte for byte; msgpack is transcoded. Empty input, and a test
-/// payload that is `{}` (the uploader skips those), are rejected.
+/// payload that is `{}` (the uploader skips those), are rejected, and so is JSON that is not
+/// UTF-8: serde skips the strings it ignores without checking them, and the uploader, which
+/// parses every string, could never send such a file.
 pub fn prepare(kind: PayloadKind, format: PayloadFormat, data: &[u8]) -> Result<Vec<u8>> {
     if data.iter().all(u8::is_ascii_whitespace) {
         return Err(Error::invalid(format!(
@@ -110,7 +112,17 @@ pub fn prepare(kind: PayloadKind, format: PayloadFormat, data: &[u8]) -> Result<
         )));
     }
     let json = match format {
-        PayloadFormat::Json => data.to_vec(),
+        PayloadFormat::Json => {
+            if let Err(e) = std::str::from_utf8(data) {
+                return Err(Error::parse(format!(
+                    "{} payload is not UTF-8 (invalid byte at offset {}): JSON text must be \
+                     UTF-8; encode strings as UTF-8 (or \\u escapes) before writing",
+                    kind.name(),
+                    e.valid_up_to()
+                )));
+            }
+            data.to_vec()
+        }
         PayloadFormat::Msgpack => msgpack::to_json(data)?.to_string().into_bytes(),
     };
     match kind {
@@ -198,6 +210,18 @@ impl Context {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_that_is_not_utf8_is_rejected_in_every_kind() {
+        // Found by the payload_envelope fuzz target: a byte 0xF3 inside a string of an
+        // otherwise valid citestcycle payload was written, and the uploader could not parse it.
+        for kind in PayloadKind::ALL {
+            let err = prepare(kind, PayloadFormat::Json, b"{\"name\":\"Te\xf3tAdd\"}")
+                .expect_err("not UTF-8");
+            assert_eq!(err.kind(), crate::error::ErrorKind::Parse, "{kind:?}");
+            assert!(err.message().contains("offset 11"), "{}", err.message());
+        }
+    }
 
     #[test]
     fn names_have_the_documented_shape() {
