@@ -25,7 +25,7 @@ fi
 
 command -v cargo >/dev/null || { echo "setup: cargo is required (rustup)"; exit 1; }
 
-for script in lang/go/setup.sh lang/python/setup.sh lang/java/setup.sh lang/nodejs/setup.sh \
+for script in fuzz/setup.sh lang/go/setup.sh lang/python/setup.sh lang/java/setup.sh lang/nodejs/setup.sh \
   lang/dotnet/setup.sh lang/ruby/setup.sh tests/starlark/setup.sh tests/bazel/setup.sh \
   tests/bazel4/setup.sh tests/bazel4_rust/setup.sh tests/remote/setup.sh; do
   if [ -f "$script" ]; then

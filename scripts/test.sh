@@ -9,7 +9,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 
-SUITES=(rust header c symbols go python java nodejs dotnet ruby starlark buildifier bazel4 guide bazel4-rust remote tracers)
+SUITES=(rust header c symbols fuzz go python java nodejs dotnet ruby starlark buildifier bazel4 guide bazel4-rust remote tracers)
 
 run_suite() {
   case "$1" in
@@ -20,6 +20,7 @@ run_suite() {
     header) cargo xtask header --check && cargo xtask manifests --check ;;
     c) cargo xtask c-test ;;
     symbols) cargo xtask symbols ;;
+    fuzz) bash fuzz/run.sh ;;
     go | python | java | nodejs | dotnet | ruby) bash "lang/$1/test.sh" ;;
     starlark) bash tests/starlark/test.sh ;;
     buildifier) bash tests/bazel/lint.sh ;;

@@ -58,7 +58,8 @@ fn source_value(source: Source) -> topt_Source {
 /// own file, the full bundle filtered to the module, then the full bundle; `*out_source` says
 /// which. `TOPT_STATUS_NOT_FOUND` means the feature has no data for this test (treat it as
 /// off); `TOPT_STATUS_NOT_ENABLED` means manifest mode is off. On success `*out_json` holds the
-/// JSON (free with `topt_bytes_free`); `out_source` may be NULL.
+/// JSON (free with `topt_bytes_free`) and `*out_source` the `TOPT_SOURCE_*` that answered; on
+/// error `*out_json` is empty and `*out_source` is 0. `out_source` may be NULL.
 ///
 /// # Safety
 /// `ctx` is a live context; `module` NULL or a NUL-terminated string; `out_json` valid for
@@ -73,6 +74,10 @@ pub unsafe extern "C" fn topt_cache_read(
     out_source: *mut topt_Source,
 ) -> *mut topt_Error {
     run(|| {
+        // SAFETY: `out_source` is NULL or writable per the contract.
+        if let Some(slot) = unsafe { out_source.as_mut() } {
+            *slot = 0;
+        }
         if out_json.is_null() {
             return Err(FfiError::null("out_json"));
         }

@@ -4,6 +4,7 @@ use std::ffi::{CString, c_char};
 use std::mem::size_of;
 use std::path::Path;
 use std::ptr;
+use std::sync::OnceLock;
 
 use topt_core::config::{Config, Overrides};
 use topt_core::context::Context;
@@ -11,8 +12,12 @@ use topt_core::runfiles::Mode;
 
 use crate::boundary::ffi_boundary;
 use crate::bytes::{put, topt_Bytes};
-use crate::error::{FfiError, FfiResult, TOPT_STATUS_STRUCT_SIZE, run, topt_Error};
+use crate::error::{FfiError, FfiResult, run, topt_Error};
 use crate::strings::{optional_os, optional_str, path_bytes, required_str};
+use crate::versioned::{self, Versioned, current_size_is_published};
+
+/// `sizeof` of a pointer field: published sizes depend on the platform's pointer width.
+const PTR: usize = size_of::<*const c_char>();
 
 /// How runfiles are found in this process.
 pub type topt_RunfilesMode = u32;
@@ -26,7 +31,11 @@ pub const TOPT_RUNFILES_MODE_DIRECTORY: topt_RunfilesMode = 2;
 /// Inputs for `topt_context_new`. Zero it, set `struct_size = sizeof(topt_Config)`, and set only
 /// what you want to override: a NULL field is read from the environment variable named below
 /// (once, during `topt_context_new`); an empty string means "explicitly unset". Strings are
-/// borrowed for the duration of the call only. Append-only: new fields go at the end.
+/// borrowed for the duration of the call only.
+///
+/// Versioned: new fields are only appended. Version 1 (ABI 1.0) ends after `source_repository`.
+/// A smaller, older struct is read as far as it goes (the rest counts as NULL); a larger one from
+/// a newer header is accepted when the fields this library does not know are zero.
 #[repr(C)]
 #[derive(Debug)]
 pub struct topt_Config {
@@ -57,8 +66,11 @@ pub struct topt_Config {
 }
 
 /// What a context sees, for diagnostics. Set `struct_size = sizeof(topt_Info)` before calling
-/// `topt_context_info`; libtopt fills at most that many bytes and sets `struct_size` to what it
-/// filled. Strings are owned by the context and valid until `topt_context_free`; NULL when absent.
+/// `topt_context_info`; libtopt fills at most that many bytes, zeroes any fields it does not know
+/// (a struct from a newer header) and sets `struct_size` to the bytes it filled. Strings are owned
+/// by the context and valid until `topt_context_free`; NULL when absent.
+///
+/// Versioned: new fields are only appended. Version 1 (ABI 1.0) ends after `runfiles_location`.
 #[repr(C)]
 #[derive(Debug)]
 pub struct topt_Info {
@@ -87,12 +99,63 @@ pub struct topt_Info {
     pub runfiles_location: *const c_char,
 }
 
+impl Versioned for topt_Config {
+    const NAME: &'static str = "topt_Config";
+    /// v1: `struct_size`, `_reserved`, nine strings.
+    const SIZES: &'static [usize] = &[2 * 4 + 9 * PTR];
+    fn zeroed() -> Self {
+        let null = ptr::null();
+        topt_Config {
+            struct_size: 0,
+            _reserved: 0,
+            manifest_file: null,
+            payloads_in_files: null,
+            undeclared_outputs_dir: null,
+            runfiles_manifest_file: null,
+            runfiles_dir: null,
+            test_srcdir: null,
+            java_runfiles: null,
+            argv0: null,
+            source_repository: null,
+        }
+    }
+}
+
+impl Versioned for topt_Info {
+    const NAME: &'static str = "topt_Info";
+    /// v1: six `uint32_t`, six strings.
+    const SIZES: &'static [usize] = &[6 * 4 + 6 * PTR];
+    fn zeroed() -> Self {
+        let null = ptr::null();
+        topt_Info {
+            struct_size: 0,
+            manifest_version: 0,
+            manifest_enabled: 0,
+            payloads_enabled: 0,
+            runfiles_mode: TOPT_RUNFILES_MODE_NONE,
+            _reserved: 0,
+            manifest_given: null,
+            manifest_path: null,
+            manifest_diagnostic: null,
+            payloads_dir: null,
+            payloads_diagnostic: null,
+            runfiles_location: null,
+        }
+    }
+}
+
+// Appending a field changes the size: publish it in SIZES (and bump the ABI minor) or this fails.
+const _: () = assert!(current_size_is_published::<topt_Config>());
+const _: () = assert!(current_size_is_published::<topt_Info>());
+
 /// An immutable view of Bazel mode for this process. Opaque. Safe to use from many threads at
 /// once; create once, free with `topt_context_free` after the last call using it returns.
 #[derive(Debug)]
 pub struct topt_Context {
     pub(crate) inner: Context,
-    strings: InfoStrings,
+    /// Built by the first `topt_context_info`, so creation stays cheap; then fixed for the
+    /// context's life, which keeps the pointers handed out valid.
+    strings: OnceLock<InfoStrings>,
 }
 
 #[derive(Debug, Default)]
@@ -135,28 +198,21 @@ impl InfoStrings {
     }
 }
 
-/// Checks a caller's `struct_size` against the first published size of the struct.
-pub(crate) fn check_struct_size(name: &str, given: u32, v1_size: usize) -> FfiResult<()> {
-    if (given as usize) < v1_size {
-        return Err(FfiError::new(
-            TOPT_STATUS_STRUCT_SIZE,
-            format!(
-                "{name}.struct_size is {given} but must be at least {v1_size}: set it to \
-                 sizeof({name}) and rebuild against include/topt.h"
-            ),
-        ));
-    }
-    Ok(())
-}
-
 /// # Safety
 /// `config` is NULL or valid for reads of `struct_size` bytes.
 unsafe fn overrides(config: *const topt_Config) -> FfiResult<Overrides> {
-    // SAFETY: forwarded from the caller.
-    let Some(config) = (unsafe { config.as_ref() }) else {
+    if config.is_null() {
         return Ok(Overrides::default());
-    };
-    check_struct_size("topt_Config", config.struct_size, size_of::<topt_Config>())?;
+    }
+    // SAFETY: non-null and readable for `struct_size` bytes per the contract.
+    let config = unsafe { versioned::read(config) }?;
+    if config._reserved != 0 {
+        return Err(FfiError::invalid(format!(
+            "topt_Config._reserved is {} but must be zero: zero the whole struct before setting \
+             fields",
+            config._reserved
+        )));
+    }
     // SAFETY (all fields): strings are NULL or NUL-terminated per the struct's contract.
     unsafe {
         Ok(Overrides {
@@ -200,7 +256,7 @@ pub unsafe extern "C" fn topt_context_new(
         // SAFETY: forwarded from the caller.
         let overrides = unsafe { overrides(config) }?;
         let inner = Context::new(Config::from_env().with(overrides))?;
-        let strings = InfoStrings::of(&inner);
+        let strings = OnceLock::new();
         *slot = Box::into_raw(Box::new(topt_Context { inner, strings }));
         Ok(())
     })
@@ -233,7 +289,7 @@ pub(crate) unsafe fn context<'a>(ctx: *const topt_Context) -> FfiResult<&'a topt
 /// Describes what the context sees (see `topt_Info`).
 ///
 /// # Safety
-/// `ctx` is a live context; `out` is valid for writes of `out->struct_size` bytes.
+/// `ctx` is a live context; `out` is valid for reads and writes of `out->struct_size` bytes.
 #[must_use]
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn topt_context_info(
@@ -246,11 +302,8 @@ pub unsafe extern "C" fn topt_context_info(
         if out.is_null() {
             return Err(FfiError::null("out"));
         }
-        // SAFETY: `out` is non-null and readable per the contract.
-        let given = unsafe { ptr::addr_of!((*out).struct_size).read() };
-        check_struct_size("topt_Info", given, size_of::<topt_Info>())?;
         let inner = &ctx.inner;
-        let s = &ctx.strings;
+        let s = ctx.strings.get_or_init(|| InfoStrings::of(inner));
         let info = topt_Info {
             struct_size: size_of::<topt_Info>() as u32,
             manifest_version: inner.manifest().version,
@@ -269,9 +322,8 @@ pub unsafe extern "C" fn topt_context_info(
             payloads_diagnostic: as_ptr(&s.payloads_diagnostic),
             runfiles_location: as_ptr(&s.runfiles_location),
         };
-        // SAFETY: `out` is valid for `given >= size_of::<topt_Info>()` bytes.
-        unsafe { out.write(info) };
-        Ok(())
+        // SAFETY: `out` is non-null and valid for `struct_size` bytes per the contract.
+        unsafe { versioned::write(out, &info) }
     })
 }
 

@@ -28,7 +28,9 @@ pub const TOPT_STATUS_PARSE: topt_Status = 5;
 pub const TOPT_STATUS_UNSUPPORTED_VERSION: topt_Status = 6;
 /// A bug in libtopt was caught at the boundary; the host process is unaffected.
 pub const TOPT_STATUS_PANIC: topt_Status = 7;
-/// A struct's `struct_size` is smaller than the first published version of that struct.
+/// A struct's `struct_size` is not usable: below the first published version of that struct, not
+/// the size of any published version, absurdly large, or larger than this library's struct with
+/// the fields it does not know set (a caller built against a newer header).
 pub const TOPT_STATUS_STRUCT_SIZE: topt_Status = 8;
 /// A required pointer argument is NULL.
 pub const TOPT_STATUS_NULL_POINTER: topt_Status = 9;
@@ -64,6 +66,7 @@ pub(crate) fn status_of(kind: ErrorKind) -> topt_Status {
 }
 
 /// An error on its way to C.
+#[derive(Debug)]
 pub(crate) struct FfiError {
     code: topt_Status,
     message: String,
@@ -84,6 +87,11 @@ impl FfiError {
     pub(crate) fn invalid(message: impl Into<String>) -> Self {
         FfiError::new(TOPT_STATUS_INVALID_ARGUMENT, message)
     }
+
+    #[cfg(test)]
+    pub(crate) fn message(&self) -> &str {
+        &self.message
+    }
 }
 
 impl From<Error> for FfiError {
@@ -94,7 +102,7 @@ impl From<Error> for FfiError {
 
 pub(crate) type FfiResult<T> = Result<T, FfiError>;
 
-fn into_raw(err: FfiError) -> *mut topt_Error {
+pub(crate) fn into_raw(err: FfiError) -> *mut topt_Error {
     // Interior NULs cannot be represented in a C string; replace them instead of failing.
     let message = CString::new(err.message.replace('\0', "\\0")).unwrap_or_default();
     Box::into_raw(Box::new(topt_Error {
@@ -192,4 +200,36 @@ pub extern "C" fn topt_status_name(status: topt_Status) -> *const c_char {
             name.as_ptr()
         },
     )
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::panic)]
+
+    use super::*;
+
+    #[test]
+    fn a_panic_inside_the_boundary_becomes_the_static_panic_error() {
+        let err = run(|| panic!("a bug in an export"));
+        // SAFETY: a live error returned by `run`.
+        assert_eq!(unsafe { topt_error_code(err) }, TOPT_STATUS_PANIC);
+        // SAFETY: as above; the message is static.
+        let message = unsafe { CStr::from_ptr(topt_error_message(err)) };
+        assert!(message.to_string_lossy().contains("internal panic"));
+        // SAFETY: freeing the static error is a no-op, even twice.
+        unsafe {
+            topt_error_free(err);
+            topt_error_free(err);
+        }
+        // The boundary is still usable afterwards.
+        assert!(run(|| Ok(())).is_null());
+        // SAFETY: NULL is accepted.
+        assert_eq!(unsafe { topt_error_code(ptr::null()) }, TOPT_STATUS_OK);
+    }
+
+    #[test]
+    fn exports_without_an_error_return_their_fallback_on_panic() {
+        let value = ffi_boundary(|| 7u32, || panic!("a bug"));
+        assert_eq!(value, 7);
+    }
 }

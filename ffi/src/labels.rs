@@ -89,6 +89,7 @@ pub unsafe extern "C" fn topt_label_sanitize(
         unsafe { reset(out, "out") }?;
         // SAFETY: forwarded from the caller.
         let name = unsafe { required_str(name, "name") }?;
+        crate::boundary::probe(name);
         // SAFETY: checked by reset.
         unsafe {
             put(

@@ -61,7 +61,11 @@ typedef uint32_t topt_Source;
 // Inputs for `topt_context_new`. Zero it, set `struct_size = sizeof(topt_Config)`, and set only
 // what you want to override: a NULL field is read from the environment variable named below
 // (once, during `topt_context_new`); an empty string means "explicitly unset". Strings are
-// borrowed for the duration of the call only. Append-only: new fields go at the end.
+// borrowed for the duration of the call only.
+//
+// Versioned: new fields are only appended. Version 1 (ABI 1.0) ends after `source_repository`.
+// A smaller, older struct is read as far as it goes (the rest counts as NULL); a larger one from
+// a newer header is accepted when the fields this library does not know are zero.
 typedef struct topt_Config {
   // `sizeof(topt_Config)` as compiled by the caller.
   uint32_t struct_size;
@@ -93,8 +97,11 @@ typedef struct topt_Config {
 typedef uint32_t topt_RunfilesMode;
 
 // What a context sees, for diagnostics. Set `struct_size = sizeof(topt_Info)` before calling
-// `topt_context_info`; libtopt fills at most that many bytes and sets `struct_size` to what it
-// filled. Strings are owned by the context and valid until `topt_context_free`; NULL when absent.
+// `topt_context_info`; libtopt fills at most that many bytes, zeroes any fields it does not know
+// (a struct from a newer header) and sets `struct_size` to the bytes it filled. Strings are owned
+// by the context and valid until `topt_context_free`; NULL when absent.
+//
+// Versioned: new fields are only appended. Version 1 (ABI 1.0) ends after `runfiles_location`.
 typedef struct topt_Info {
   uint32_t struct_size;
   // The version `manifest.txt` declares; 0 if unknown.
@@ -193,7 +200,9 @@ typedef uint32_t topt_PayloadFormat;
 // A bug in libtopt was caught at the boundary; the host process is unaffected.
 #define TOPT_STATUS_PANIC 7
 
-// A struct's `struct_size` is smaller than the first published version of that struct.
+// A struct's `struct_size` is not usable: below the first published version of that struct, not
+// the size of any published version, absurdly large, or larger than this library's struct with
+// the fields it does not know set (a caller built against a newer header).
 #define TOPT_STATUS_STRUCT_SIZE 8
 
 // A required pointer argument is NULL.
@@ -230,7 +239,8 @@ void topt_bytes_free(struct topt_Bytes *bytes);
 // own file, the full bundle filtered to the module, then the full bundle; `*out_source` says
 // which. `TOPT_STATUS_NOT_FOUND` means the feature has no data for this test (treat it as
 // off); `TOPT_STATUS_NOT_ENABLED` means manifest mode is off. On success `*out_json` holds the
-// JSON (free with `topt_bytes_free`); `out_source` may be NULL.
+// JSON (free with `topt_bytes_free`) and `*out_source` the `TOPT_SOURCE_*` that answered; on
+// error `*out_json` is empty and `*out_source` is 0. `out_source` may be NULL.
 //
 // # Safety
 // `ctx` is a live context; `module` NULL or a NUL-terminated string; `out_json` valid for
@@ -265,7 +275,7 @@ void topt_context_free(struct topt_Context *ctx);
 // Describes what the context sees (see `topt_Info`).
 //
 // # Safety
-// `ctx` is a live context; `out` is valid for writes of `out->struct_size` bytes.
+// `ctx` is a live context; `out` is valid for reads and writes of `out->struct_size` bytes.
 TOPT_CHECK_RETURN
 struct topt_Error *topt_context_info(const struct topt_Context *ctx,
                                      struct topt_Info *out);

@@ -198,10 +198,15 @@ static void test_null_and_struct_size(void) {
   topt_bytes_free(&b); /* double free of a zeroed value is harmless */
   topt_bytes_free(NULL);
 
-  topt_Source src = 0;
+  topt_Source src = TOPT_SOURCE_FULL_BUNDLE;
   CHECK(take_error(topt_cache_read(ctx, TOPT_CACHE_FILE_SETTINGS, NULL, &b, &src), "NOT_ENABLED"), "cache off");
+  CHECK(src == 0, "out_source reset on error: %u", src);
+  src = TOPT_SOURCE_CANONICAL;
   CHECK(take_error(topt_cache_read(ctx, 99, NULL, &b, &src), "INVALID_ARGUMENT"), "unknown file");
+  CHECK(src == 0, "out_source reset on error: %u", src);
+  src = TOPT_SOURCE_CANONICAL;
   CHECK(take_error(topt_cache_read(ctx, 0, NULL, NULL, &src), "NULL_POINTER"), "cache out NULL");
+  CHECK(src == 0, "out_source reset on error: %u", src);
   CHECK(take_error(topt_payload_write(ctx, TOPT_PAYLOAD_KIND_TESTS, TOPT_PAYLOAD_FORMAT_JSON,
                                       (const uint8_t *)"{\"a\":1}", 7, &b), "NOT_ENABLED"), "payloads off");
   CHECK(take_error(topt_payload_write(ctx, 7, 0, (const uint8_t *)"{}", 2, NULL), "INVALID_ARGUMENT"), "bad kind");
@@ -220,6 +225,114 @@ static void test_null_and_struct_size(void) {
   topt_error_free(NULL);
   topt_context_free(ctx);
   topt_context_free(NULL);
+}
+
+/* ---------- versioned structs ---------- */
+
+/* topt_Config and topt_Info exactly as the first published header (ABI 1.0) declared them: what
+ * a caller built against that header passes, whatever the library has appended since. */
+typedef struct {
+  uint32_t struct_size;
+  uint32_t _reserved;
+  const char *manifest_file, *payloads_in_files, *undeclared_outputs_dir, *runfiles_manifest_file,
+      *runfiles_dir, *test_srcdir, *java_runfiles, *argv0, *source_repository;
+} config_v1;
+
+typedef struct {
+  uint32_t struct_size, manifest_version, manifest_enabled, payloads_enabled, runfiles_mode, _reserved;
+  const char *manifest_given, *manifest_path, *manifest_diagnostic, *payloads_dir, *payloads_diagnostic,
+      *runfiles_location;
+} info_v1;
+
+/* A caller built against a future header: today's struct, then fields this library lacks. */
+typedef struct {
+  topt_Config now;
+  const char *later_string;
+  uint64_t later_number;
+} config_future;
+
+typedef struct {
+  topt_Info now;
+  uint64_t later[3];
+} info_future;
+
+static config_v1 v1_config(void) {
+  config_v1 c;
+  memset(&c, 0, sizeof c);
+  c.struct_size = sizeof c;
+  c.manifest_file = c.runfiles_manifest_file = c.runfiles_dir = c.test_srcdir = c.java_runfiles = "";
+  c.argv0 = c.source_repository = "";
+  c.payloads_in_files = "true";
+  c.undeclared_outputs_dir = "/outputs";
+  return c;
+}
+
+static void test_versioned_structs(void) {
+  /* A first-version caller, both structs. */
+  config_v1 c1 = v1_config();
+  topt_Context *ctx = NULL;
+  CHECK(take_ok(topt_context_new((const topt_Config *)&c1, &ctx)), "v1 config accepted");
+  info_v1 i1;
+  memset(&i1, 0, sizeof i1);
+  i1.struct_size = sizeof i1;
+  CHECK(take_ok(topt_context_info(ctx, (topt_Info *)&i1)), "v1 info accepted");
+  CHECK(i1.struct_size == sizeof i1, "v1 info filled to its size: %u", i1.struct_size);
+  CHECK(i1.payloads_enabled == 1 && i1.payloads_dir && !strcmp(i1.payloads_dir, "/outputs/payloads"),
+        "v1 fields read and written");
+
+  /* A newer caller's Info: what this library knows is filled, the rest zeroed. */
+  info_future fi;
+  memset(&fi, 0xff, sizeof fi);
+  fi.now.struct_size = sizeof fi;
+  CHECK(take_ok(topt_context_info(ctx, &fi.now)), "future info accepted");
+  CHECK(fi.now.struct_size == sizeof(topt_Info), "struct_size says what was filled: %u", fi.now.struct_size);
+  CHECK(fi.later[0] == 0 && fi.later[1] == 0 && fi.later[2] == 0, "unknown info fields zeroed");
+  topt_context_free(ctx);
+
+  /* A newer caller's Config: accepted while the fields this library lacks are zero. */
+  config_future fc;
+  memset(&fc, 0, sizeof fc);
+  memcpy(&fc.now, &c1, sizeof c1);
+  fc.now.struct_size = sizeof fc;
+  ctx = NULL;
+  CHECK(take_ok(topt_context_new(&fc.now, &ctx)), "future config with zero new fields");
+  topt_context_free(ctx);
+  fc.later_string = "set";
+  ctx = (topt_Context *)1;
+  CHECK(take_error(topt_context_new(&fc.now, &ctx), "STRUCT_SIZE"), "future config with a new field set");
+  CHECK(ctx == NULL, "out reset");
+
+  /* Sizes that are no version, and reserved bits. */
+  c1 = v1_config();
+  c1.struct_size = sizeof c1 - sizeof(const char *);
+  CHECK(take_error(topt_context_new((const topt_Config *)&c1, &ctx), "STRUCT_SIZE"), "size ending inside a version");
+  c1.struct_size = 1u << 20;
+  CHECK(take_error(topt_context_new((const topt_Config *)&c1, &ctx), "STRUCT_SIZE"), "absurd size");
+  c1 = v1_config();
+  c1._reserved = 1;
+  CHECK(take_error(topt_context_new((const topt_Config *)&c1, &ctx), "INVALID_ARGUMENT"), "reserved set");
+}
+
+/* ---------- the panic boundary ---------- */
+
+static void test_panic_boundary(void) {
+#ifdef TOPT_PANIC_PROBE
+  /* The library was built with the panic-probe feature: this input panics inside the export. */
+  topt_Bytes b = {0};
+  topt_Error *e = topt_label_sanitize("\001topt-panic-probe", &b);
+  CHECK(topt_error_code(e) == TOPT_STATUS_PANIC, "panic becomes TOPT_STATUS_PANIC, got %s", status_name(e));
+  CHECK(e && strstr(topt_error_message(e), "internal panic"), "panic message");
+  CHECK(b.ptr == NULL && b.len == 0, "out-parameter stays empty");
+  topt_error_free(e);
+  topt_error_free(e); /* the panic error is static: freeing it is a no-op */
+  /* The process and the library carry on. */
+  CHECK(take_ok(topt_label_sanitize("github.com/a/b", &b)) && b.ptr && !strcmp((const char *)b.ptr, "github_com_a_b"),
+        "library usable after a panic");
+  topt_bytes_free(&b);
+  printf("panic boundary: checked through the panic probe\n");
+#else
+  printf("panic boundary: not checked (library built without the panic-probe feature)\n");
+#endif
 }
 
 /* ---------- vectors ---------- */
@@ -616,6 +729,8 @@ int main(int argc, char **argv) {
   vectors_dir = argv[1];
   test_versions();
   test_null_and_struct_size();
+  test_versioned_structs();
+  test_panic_boundary();
   test_label_vectors();
   test_selection_vectors();
   test_context_vectors();

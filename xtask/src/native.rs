@@ -1,5 +1,6 @@
-//! Tasks over the native library: the exported-symbol check and the C test (plain, ASan,
-//! valgrind).
+//! Tasks over the native library: the exported-symbol check (on the release library) and the C
+//! test (plain, ASan, valgrind; on a debug library built with the `panic-probe` feature, in a
+//! target directory of its own so the ordinary `target/debug/libtopt.so` is never that build).
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -39,17 +40,43 @@ fn run(cmd: &mut Command) -> Result<String> {
     Ok(stdout)
 }
 
-/// Builds libtopt with cargo and returns its directory.
-pub(crate) fn build_library(release: bool) -> Result<PathBuf> {
+/// How libtopt is built for a task.
+struct Build {
+    release: bool,
+    features: &'static [&'static str],
+    /// Under the workspace root.
+    target_dir: &'static str,
+}
+
+/// What `cargo xtask symbols` checks: the library as shipped.
+const RELEASE: Build = Build {
+    release: true,
+    features: &[],
+    target_dir: "target",
+};
+
+/// What the C test links: a debug build whose one deliberate panic the test triggers.
+const C_TEST: Build = Build {
+    release: false,
+    features: &["panic-probe"],
+    target_dir: "target/c-test",
+};
+
+/// Builds libtopt with cargo and returns the directory holding it.
+fn build_library(build: &Build) -> Result<PathBuf> {
+    let target_dir = root().join(build.target_dir);
     let mut cmd = Command::new(env!("CARGO"));
-    cmd.current_dir(root()).args(["build", "-p", "topt-ffi"]);
-    if release {
+    cmd.current_dir(root())
+        .args(["build", "-p", "topt-ffi", "--target-dir"])
+        .arg(&target_dir);
+    if build.release {
         cmd.arg("--release");
     }
+    if !build.features.is_empty() {
+        cmd.arg("--features").arg(build.features.join(","));
+    }
     run(&mut cmd)?;
-    Ok(root()
-        .join("target")
-        .join(if release { "release" } else { "debug" }))
+    Ok(target_dir.join(if build.release { "release" } else { "debug" }))
 }
 
 /// The function names declared in include/topt.h.
@@ -73,7 +100,7 @@ fn header_functions() -> Result<BTreeSet<String>> {
 pub(crate) fn symbols(lib: Option<PathBuf>) -> Result {
     let lib = match lib {
         Some(lib) => lib,
-        None => build_library(true)?.join("libtopt.so"),
+        None => build_library(&RELEASE)?.join("libtopt.so"),
     };
     let nm = run(Command::new("nm").args(["-D", "--defined-only"]).arg(&lib))?;
     let exported: BTreeSet<String> = nm
@@ -131,29 +158,41 @@ fn compile(out: &Path, lib_dir: &Path, extra: &[&str]) -> Result {
 }
 
 pub(crate) fn c_test() -> Result {
-    let lib_dir = build_library(false)?;
+    let lib_dir = build_library(&C_TEST)?;
     let vectors = root().join("testdata/vectors");
     let tmp = tempfile::tempdir().map_err(|e| e.to_string())?;
     let plain = tmp.path().join("topt_test");
     let asan = tmp.path().join("topt_test_asan");
-    compile(&plain, &lib_dir, &[])?;
+    // TOPT_PANIC_PROBE: the library has the probe, so the test checks TOPT_STATUS_PANIC.
+    compile(&plain, &lib_dir, &["-DTOPT_PANIC_PROBE"])?;
     compile(
         &asan,
         &lib_dir,
-        &["-fsanitize=address", "-fno-omit-frame-pointer"],
+        &[
+            "-DTOPT_PANIC_PROBE",
+            "-fsanitize=address",
+            "-fno-omit-frame-pointer",
+        ],
     )?;
 
     println!("== C test");
-    print!("{}", run(Command::new(&plain).arg(&vectors))?);
+    // `cargo run` puts target/debug on LD_LIBRARY_PATH, which wins over the test's RUNPATH:
+    // point it at the library under test instead.
+    let with_library = |program: &Path| {
+        let mut cmd = Command::new(program);
+        cmd.env("LD_LIBRARY_PATH", &lib_dir);
+        cmd
+    };
+    print!("{}", run(with_library(&plain).arg(&vectors))?);
     println!("== C test under AddressSanitizer (leak detection on)");
     print!(
         "{}",
-        run(Command::new(&asan)
+        run(with_library(&asan)
             .arg(&vectors)
             .env("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0"))?
     );
     println!("== C test under valgrind");
-    let out = Command::new("valgrind")
+    let out = with_library(Path::new("valgrind"))
         .args([
             "--error-exitcode=99",
             "--leak-check=full",

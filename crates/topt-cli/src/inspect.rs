@@ -84,7 +84,7 @@ fn report(ctx: &Context, module: Option<&str>) -> Value {
             "origin": runfiles.origin().describe(),
             "manifest": runfiles.manifest_path().map(|p| p.display().to_string()),
             "directory": runfiles.directory().map(|p| p.display().to_string()),
-            "repo_mapping": !runfiles.repo_mapping().is_empty(),
+            "repo_mapping": runfiles.repo_mapping().is_ok_and(|m| !m.is_empty()),
         },
         "manifest": {
             "enabled": manifest.enabled,

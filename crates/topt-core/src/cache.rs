@@ -1,5 +1,5 @@
-//! Reading the synced cache files (`cache/http/*.json`) for one module (spec tracers-and-runfiles
-//! D.3, sync-and-selection §1.7 and §6.3).
+//! Reading the synced cache files (`cache/http/*.json`) for one module ("Cache reads" in
+//! docs/libtopt.md).
 //!
 //! With a module given the candidates are tried in this order, and the caller is told which one
 //! answered:
@@ -121,10 +121,10 @@ fn module_set(kind: BundleKind, bytes: &[u8]) -> Option<(Value, Vec<String>)> {
 impl Context {
     /// Reads a cache file, narrowed to `module` when one is given.
     pub fn read_cache(&self, file: CacheFile, module: Option<&str>) -> Result<CacheRead> {
-        if !self.manifest.enabled {
+        if !self.manifest().enabled {
             return Err(Error::new(
                 ErrorKind::NotEnabled,
-                self.manifest
+                self.manifest()
                     .diagnostic
                     .clone()
                     .unwrap_or_else(|| "manifest mode is off".to_owned()),
@@ -170,7 +170,7 @@ impl Context {
         // The full bundle: the canonical file, or the physical aggregate next to the resolved
         // manifest when a selector re-pointed the canonical name at another module.
         let physical = self
-            .manifest
+            .manifest()
             .path
             .as_ref()
             .and_then(|p| p.parent())
@@ -259,7 +259,7 @@ impl Context {
         Error::not_found(format!(
             "{relative} is not in the synced tree next to {} (runfiles mode: {}); the feature is \
              off for this test unless the file is added to its data",
-            self.manifest.given.as_deref().unwrap_or("manifest.txt"),
+            self.manifest().given.as_deref().unwrap_or("manifest.txt"),
             self.runfiles.mode().name()
         ))
     }

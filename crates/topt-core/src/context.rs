@@ -4,9 +4,15 @@
 //! Creating a context never fails just because Bazel mode is off: each mode carries a diagnostic
 //! saying why it is off instead. It fails only for broken inputs (a malformed runfiles manifest or
 //! `_repo_mapping`), which would otherwise hide the metadata silently.
+//!
+//! Creation reads the environment and opens the runfiles; `manifest.txt` is resolved on first use
+//! (of [`Context::manifest`], a cache read, or `topt_context_info`), because resolving it may need
+//! the one pass over a large runfiles manifest that proves `_repo_mapping` absent (see
+//! [`Runfiles`]). A process that only writes payloads never pays for it.
 
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use crate::config::{Config, Origin, parse_bool, vars};
 use crate::error::Result;
@@ -37,12 +43,13 @@ pub struct PayloadState {
     pub diagnostic: Option<String>,
 }
 
-/// Everything libtopt knows about this process. Immutable after creation.
+/// Everything libtopt knows about this process. Immutable after creation (the manifest state is
+/// computed once, on first use, and never changes afterwards).
 #[derive(Debug)]
 pub struct Context {
     pub(crate) config: Config,
     pub(crate) runfiles: Runfiles,
-    pub(crate) manifest: ManifestState,
+    manifest: OnceLock<ManifestState>,
     pub(crate) payloads: PayloadState,
 }
 
@@ -50,12 +57,11 @@ impl Context {
     /// Builds a context from an already-merged configuration.
     pub fn new(config: Config) -> Result<Self> {
         let runfiles = Runfiles::discover(&config)?;
-        let manifest = resolve_manifest(&config, &runfiles);
         let payloads = payload_state(&config);
         Ok(Context {
             config,
             runfiles,
-            manifest,
+            manifest: OnceLock::new(),
             payloads,
         })
     }
@@ -73,8 +79,10 @@ impl Context {
         &self.runfiles
     }
 
+    /// Where the synced metadata is, or why manifest mode is off (resolved on the first call).
     pub fn manifest(&self) -> &ManifestState {
-        &self.manifest
+        self.manifest
+            .get_or_init(|| resolve_manifest(&self.config, &self.runfiles))
     }
 
     pub fn payloads(&self) -> &PayloadState {
@@ -89,10 +97,10 @@ impl Context {
     /// Finds a file of the synced tree by its path relative to `manifest.txt`'s directory.
     ///
     /// The file is resolved by its own runfiles path first, so module narrowing done with runfiles
-    /// symlinks survives manifest-only runfiles; the physical sibling of the resolved manifest is
-    /// the fallback (spec tracers-and-runfiles B.5 step 6).
+    /// symlinks survives manifest-only runfiles (Windows); the physical sibling of the resolved
+    /// manifest is the fallback.
     pub(crate) fn locate(&self, relative: &str) -> Option<PathBuf> {
-        let given = self.manifest.given.as_deref()?;
+        let given = self.manifest().given.as_deref()?;
         if !is_absolute(given) {
             let root = given.rsplit_once('/').map_or("", |(dir, _)| dir);
             let rlocation = if root.is_empty() {
@@ -106,7 +114,7 @@ impl Context {
                 return Some(path);
             }
         }
-        let physical = self.manifest.path.as_deref()?.parent()?.join(relative);
+        let physical = self.manifest().path.as_deref()?.parent()?.join(relative);
         physical.is_file().then_some(physical)
     }
 }

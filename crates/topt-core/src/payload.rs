@@ -12,8 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use serde::de::IgnoredAny;
-use std::collections::BTreeMap;
+use serde_json::Value;
 
 use crate::context::Context;
 use crate::error::{Error, ErrorKind, Result};
@@ -101,7 +100,9 @@ pub fn is_payload_file_name(name: &str) -> bool {
 /// Checks a payload and returns the JSON bytes to write.
 ///
 /// JSON is validated and kept byte for byte; msgpack is transcoded. Empty input, and a test
-/// payload that is `{}` (the uploader skips those), are rejected.
+/// payload that is `{}` (the uploader skips those), are rejected. Validation parses the whole
+/// document as the doctor and the uploader do, so nothing is written that they could not read
+/// (skipping values unparsed let through strings that are not UTF-8 and numbers out of range).
 pub fn prepare(kind: PayloadKind, format: PayloadFormat, data: &[u8]) -> Result<Vec<u8>> {
     if data.iter().all(u8::is_ascii_whitespace) {
         return Err(Error::invalid(format!(
@@ -110,13 +111,28 @@ pub fn prepare(kind: PayloadKind, format: PayloadFormat, data: &[u8]) -> Result<
         )));
     }
     let json = match format {
-        PayloadFormat::Json => data.to_vec(),
+        PayloadFormat::Json => {
+            if let Err(e) = std::str::from_utf8(data) {
+                return Err(Error::parse(format!(
+                    "{} payload is not UTF-8 (invalid byte at offset {}): JSON text must be \
+                     UTF-8; encode strings as UTF-8 (or \\u escapes) before writing",
+                    kind.name(),
+                    e.valid_up_to()
+                )));
+            }
+            data.to_vec()
+        }
         PayloadFormat::Msgpack => msgpack::to_json(data)?.to_string().into_bytes(),
     };
+    let value: Value = serde_json::from_slice(&json).map_err(|e| invalid_json(kind, &e))?;
     match kind {
         PayloadKind::Tests | PayloadKind::Coverage => {
-            let top: BTreeMap<String, IgnoredAny> =
-                serde_json::from_slice(&json).map_err(|e| invalid_json(kind, &e))?;
+            let Some(top) = value.as_object() else {
+                return Err(Error::parse(format!(
+                    "{} payload is not a JSON object; write {{\"version\":1,…}}",
+                    kind.name()
+                )));
+            };
             if kind == PayloadKind::Tests && top.is_empty() {
                 return Err(Error::invalid(
                     "test payload is '{}': the uploader skips empty placeholders; write \
@@ -124,9 +140,7 @@ pub fn prepare(kind: PayloadKind, format: PayloadFormat, data: &[u8]) -> Result<
                 ));
             }
         }
-        PayloadKind::Telemetry => {
-            serde_json::from_slice::<IgnoredAny>(&json).map_err(|e| invalid_json(kind, &e))?;
-        }
+        PayloadKind::Telemetry => {}
     }
     Ok(json)
 }
@@ -198,6 +212,37 @@ impl Context {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_numbers_out_of_range_are_rejected_in_every_kind() {
+        // Found by the payload_envelope fuzz target: `9e75807` passed the old validation, which
+        // skipped values unparsed, and neither the doctor nor the uploader could parse the file.
+        for kind in PayloadKind::ALL {
+            let err = prepare(
+                kind,
+                PayloadFormat::Json,
+                b"{\"span_id\":92233720368547e75807}",
+            )
+            .expect_err("out of range");
+            assert_eq!(err.kind(), ErrorKind::Parse, "{kind:?}");
+            assert!(
+                crate::payloads::schema::parse_json(b"{\"span_id\":92233720368547e75807}").is_err(),
+                "the doctor rejects it too"
+            );
+        }
+    }
+
+    #[test]
+    fn json_that_is_not_utf8_is_rejected_in_every_kind() {
+        // Found by the payload_envelope fuzz target: a byte 0xF3 inside a string of an
+        // otherwise valid citestcycle payload was written, and the uploader could not parse it.
+        for kind in PayloadKind::ALL {
+            let err = prepare(kind, PayloadFormat::Json, b"{\"name\":\"Te\xf3tAdd\"}")
+                .expect_err("not UTF-8");
+            assert_eq!(err.kind(), crate::error::ErrorKind::Parse, "{kind:?}");
+            assert!(err.message().contains("offset 11"), "{}", err.message());
+        }
+    }
 
     #[test]
     fn names_have_the_documented_shape() {

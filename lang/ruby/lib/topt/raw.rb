@@ -62,7 +62,11 @@ module Topt
     # Inputs for `topt_context_new`. Zero it, set `struct_size = sizeof(topt_Config)`, and set only
     # what you want to override: a NULL field is read from the environment variable named below
     # (once, during `topt_context_new`); an empty string means "explicitly unset". Strings are
-    # borrowed for the duration of the call only. Append-only: new fields go at the end.
+    # borrowed for the duration of the call only.
+    #
+    # Versioned: new fields are only appended. Version 1 (ABI 1.0) ends after `source_repository`.
+    # A smaller, older struct is read as far as it goes (the rest counts as NULL); a larger one from
+    # a newer header is accepted when the fields this library does not know are zero.
     class Config < FFI::Struct
       # The `const char *` fields.
       STRINGS = %i[manifest_file payloads_in_files undeclared_outputs_dir runfiles_manifest_file runfiles_dir test_srcdir java_runfiles argv0 source_repository].freeze
@@ -81,8 +85,11 @@ module Topt
     end
 
     # What a context sees, for diagnostics. Set `struct_size = sizeof(topt_Info)` before calling
-    # `topt_context_info`; libtopt fills at most that many bytes and sets `struct_size` to what it
-    # filled. Strings are owned by the context and valid until `topt_context_free`; NULL when absent.
+    # `topt_context_info`; libtopt fills at most that many bytes, zeroes any fields it does not know
+    # (a struct from a newer header) and sets `struct_size` to the bytes it filled. Strings are owned
+    # by the context and valid until `topt_context_free`; NULL when absent.
+    #
+    # Versioned: new fields are only appended. Version 1 (ABI 1.0) ends after `runfiles_location`.
     class Info < FFI::Struct
       # The `const char *` fields.
       STRINGS = %i[manifest_given manifest_path manifest_diagnostic payloads_dir payloads_diagnostic runfiles_location].freeze

@@ -62,7 +62,7 @@ interface LibTopt extends Library {
   int TOPT_STATUS_UNSUPPORTED_VERSION = 6;
   /** A bug in libtopt was caught at the boundary; the host process is unaffected. */
   int TOPT_STATUS_PANIC = 7;
-  /** A struct's `struct_size` is smaller than the first published version of that struct. */
+  /** A struct's `struct_size` is not usable: below the first published version of that struct, not the size of any published version, absurdly large, or larger than this library's struct with the fields it does not know set (a caller built against a newer header). */
   int TOPT_STATUS_STRUCT_SIZE = 8;
   /** A required pointer argument is NULL. */
   int TOPT_STATUS_NULL_POINTER = 9;
