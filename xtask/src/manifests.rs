@@ -56,6 +56,7 @@ const FIELDS: &[Field] = &[
     field("MODULE.bazel", "version = \"", "\",", Value::Version),
     // rules_rust does not read Cargo.toml: the Bazel-built libtopt and topt get it from `version`.
     field("BUILD.bazel", "version = \"", "\",", Value::Version),
+    field("ffi/BUILD.bazel", "version = \"", "\",", Value::Version),
     field(
         "crates/topt-cli/BUILD.bazel",
         "version = \"",
