@@ -1,5 +1,5 @@
 //! Module selection: which `:module_<label>` group a test gets, or the full bundle
-//! (docs/bazel.md, "Module selection"). The `dd_topt_<lang>_test` macros run the same rules in Starlark
+//! (docs/selection.md, "Module selection"). The `dd_topt_<lang>_test` macros run the same rules in Starlark
 //! at analysis time; `testdata/vectors/selection.json` drives both, so they cannot drift.
 //!
 //! The input is the macro's view of a target: its language, the selected service's labels and
