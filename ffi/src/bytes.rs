@@ -3,6 +3,7 @@
 use std::ptr;
 
 use crate::boundary::ffi_boundary;
+use crate::error::{FfiError, FfiResult};
 
 /// Bytes owned by libtopt: a path, a JSON document or a label. A NUL byte always follows the
 /// `len` bytes, so text can be used as a C string directly. Free with `topt_bytes_free`.
@@ -36,6 +37,20 @@ impl topt_Bytes {
             _cap: cap,
         }
     }
+}
+
+/// Empties a required out-parameter before anything can fail, so a caller never reads stale
+/// bytes after an error; NULL is the caller's error, named by `what`.
+///
+/// # Safety
+/// `out` is NULL or valid for writes.
+pub(crate) unsafe fn clear_required(out: *mut topt_Bytes, what: &str) -> FfiResult<()> {
+    if out.is_null() {
+        return Err(FfiError::null(what));
+    }
+    // SAFETY: checked non-null; writable per the contract.
+    unsafe { out.write(topt_Bytes::EMPTY) };
+    Ok(())
 }
 
 /// Writes `value` to the out-parameter if it is non-NULL.

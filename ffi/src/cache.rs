@@ -4,7 +4,7 @@ use std::ffi::c_char;
 
 use topt_core::cache::{CacheFile, Source};
 
-use crate::bytes::{put, topt_Bytes};
+use crate::bytes::{clear_required, put, topt_Bytes};
 use crate::context::{context, topt_Context};
 use crate::error::{FfiError, run, topt_Error};
 use crate::strings::optional_str;
@@ -78,11 +78,8 @@ pub unsafe extern "C" fn topt_cache_read(
         if let Some(slot) = unsafe { out_source.as_mut() } {
             *slot = 0;
         }
-        if out_json.is_null() {
-            return Err(FfiError::null("out_json"));
-        }
-        // SAFETY: checked non-null; writable per the contract.
-        unsafe { out_json.write(topt_Bytes::EMPTY) };
+        // SAFETY: forwarded from the caller.
+        unsafe { clear_required(out_json, "out_json") }?;
         // SAFETY: forwarded from the caller.
         let ctx = unsafe { context(ctx) }?;
         let file = cache_file(file).ok_or_else(|| {

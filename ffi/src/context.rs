@@ -11,7 +11,7 @@ use topt_core::context::Context;
 use topt_core::runfiles::Mode;
 
 use crate::boundary::ffi_boundary;
-use crate::bytes::{put, topt_Bytes};
+use crate::bytes::{clear_required, put, topt_Bytes};
 use crate::error::{FfiError, FfiResult, run, topt_Error};
 use crate::strings::{optional_os, optional_str, path_bytes, required_str};
 use crate::versioned::{self, Versioned, current_size_is_published};
@@ -342,11 +342,8 @@ pub unsafe extern "C" fn topt_rlocation(
     out_path: *mut topt_Bytes,
 ) -> *mut topt_Error {
     run(|| {
-        if out_path.is_null() {
-            return Err(FfiError::null("out_path"));
-        }
-        // SAFETY: checked non-null; the caller guarantees it is writable.
-        unsafe { out_path.write(topt_Bytes::EMPTY) };
+        // SAFETY: forwarded from the caller.
+        unsafe { clear_required(out_path, "out_path") }?;
         // SAFETY: forwarded from the caller.
         let ctx = unsafe { context(ctx) }?;
         // SAFETY: forwarded from the caller.

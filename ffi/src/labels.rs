@@ -6,20 +6,9 @@ use serde_json::Value;
 use topt_core::labels;
 use topt_core::selection;
 
-use crate::bytes::{put, topt_Bytes};
+use crate::bytes::{clear_required, put, topt_Bytes};
 use crate::error::{FfiError, FfiResult, run, topt_Error};
 use crate::strings::required_str;
-
-/// # Safety
-/// `out` is NULL or valid for writes.
-unsafe fn reset(out: *mut topt_Bytes, what: &str) -> FfiResult<()> {
-    if out.is_null() {
-        return Err(FfiError::null(what));
-    }
-    // SAFETY: checked non-null; writable per the contract.
-    unsafe { out.write(topt_Bytes::EMPTY) };
-    Ok(())
-}
 
 fn string_list(value: &Value, what: &str) -> FfiResult<Vec<String>> {
     let items = match value {
@@ -63,11 +52,11 @@ pub unsafe extern "C" fn topt_select_module(
 ) -> *mut topt_Error {
     run(|| {
         // SAFETY: forwarded from the caller.
-        unsafe { reset(out_json, "out_json") }?;
+        unsafe { clear_required(out_json, "out_json") }?;
         // SAFETY: forwarded from the caller.
         let request = unsafe { required_str(request_json, "request_json") }?;
         let result = selection::select_json(request)?;
-        // SAFETY: checked by reset.
+        // SAFETY: checked by clear_required.
         unsafe { put(out_json, topt_Bytes::from_vec(result.into_bytes())) };
         Ok(())
     })
@@ -86,11 +75,11 @@ pub unsafe extern "C" fn topt_label_sanitize(
 ) -> *mut topt_Error {
     run(|| {
         // SAFETY: forwarded from the caller.
-        unsafe { reset(out, "out") }?;
+        unsafe { clear_required(out, "out") }?;
         // SAFETY: forwarded from the caller.
         let name = unsafe { required_str(name, "name") }?;
         crate::boundary::probe(name);
-        // SAFETY: checked by reset.
+        // SAFETY: checked by clear_required.
         unsafe {
             put(
                 out,
@@ -114,12 +103,12 @@ pub unsafe extern "C" fn topt_label_dedup(
 ) -> *mut topt_Error {
     run(|| {
         // SAFETY: forwarded from the caller.
-        unsafe { reset(out_json, "out_json") }?;
+        unsafe { clear_required(out_json, "out_json") }?;
         // SAFETY: forwarded from the caller.
         let text = unsafe { required_str(keys_json, "keys_json") }?;
         let keys = string_list(&parse(text, "keys_json")?, "keys_json")?;
         let out = Value::from(labels::dedup_keys(&keys)).to_string();
-        // SAFETY: checked by reset.
+        // SAFETY: checked by clear_required.
         unsafe { put(out_json, topt_Bytes::from_vec(out.into_bytes())) };
         Ok(())
     })
@@ -139,7 +128,7 @@ pub unsafe extern "C" fn topt_label_map(
 ) -> *mut topt_Error {
     run(|| {
         // SAFETY: forwarded from the caller.
-        unsafe { reset(out_json, "out_json") }?;
+        unsafe { clear_required(out_json, "out_json") }?;
         // SAFETY: forwarded from the caller.
         let text = unsafe { required_str(sources_json, "sources_json") }?;
         let value = parse(text, "sources_json")?;
@@ -154,7 +143,7 @@ pub unsafe extern "C" fn topt_label_map(
             .into_iter()
             .map(|(m, l)| (m, Value::String(l)))
             .collect();
-        // SAFETY: checked by reset.
+        // SAFETY: checked by clear_required.
         unsafe {
             put(
                 out_json,

@@ -272,6 +272,31 @@ pub(crate) fn describe(bindings: &cbindgen::Bindings) -> Result<Abi> {
     };
     let config = &bindings.config;
 
+    let structs = struct_layouts(&raw_structs, &names, config)?;
+    let (enums, constants) = enums_and_constants(bindings, &typedefs, &names, config)?;
+    let functions = functions(bindings, &names, config)?;
+
+    Ok(Abi {
+        comment: COMMENT,
+        data_model: DataModel {
+            pointer_size: POINTER_SIZE,
+            size_t_size: POINTER_SIZE,
+        },
+        constants,
+        enums,
+        opaque,
+        structs,
+        functions,
+    })
+}
+
+/// Each struct with its fields' offsets and sizes under the C rules (the `header` suite compares
+/// them with the C compiler's).
+fn struct_layouts(
+    raw_structs: &[&ir::Struct],
+    names: &Names,
+    config: &cbindgen::Config,
+) -> Result<Vec<Struct>> {
     let mut structs: Vec<Struct> = Vec::new();
     for s in raw_structs {
         let mut fields = Vec::new();
@@ -299,7 +324,16 @@ pub(crate) fn describe(bindings: &cbindgen::Bindings) -> Result<Abi> {
             fields,
         });
     }
+    Ok(structs)
+}
 
+/// The enum-like typedefs with their members, and the plain constants.
+fn enums_and_constants(
+    bindings: &cbindgen::Bindings,
+    typedefs: &[&ir::Typedef],
+    names: &Names,
+    config: &cbindgen::Config,
+) -> Result<(Vec<Enum>, Vec<Constant>)> {
     let mut enums: Vec<Enum> = typedefs
         .iter()
         .map(|t| {
@@ -357,8 +391,16 @@ pub(crate) fn describe(bindings: &cbindgen::Bindings) -> Result<Abi> {
             e.name
         ));
     }
+    Ok((enums, constants))
+}
 
-    let functions = bindings
+/// Every exported function with its parameter and return types.
+fn functions(
+    bindings: &cbindgen::Bindings,
+    names: &Names,
+    config: &cbindgen::Config,
+) -> Result<Vec<Function>> {
+    bindings
         .functions
         .iter()
         .map(|f| {
@@ -386,20 +428,7 @@ pub(crate) fn describe(bindings: &cbindgen::Bindings) -> Result<Abi> {
                     .collect::<Result<_>>()?,
             })
         })
-        .collect::<Result<_>>()?;
-
-    Ok(Abi {
-        comment: COMMENT,
-        data_model: DataModel {
-            pointer_size: POINTER_SIZE,
-            size_t_size: POINTER_SIZE,
-        },
-        constants,
-        enums,
-        opaque,
-        structs,
-        functions,
-    })
+        .collect::<Result<_>>()
 }
 
 /// The names the ABI declares, to resolve `Type::Path`s.

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 mod abi;
 mod bench;
 mod bindings;
+mod docs;
 mod header;
 mod manifests;
 mod native;
@@ -25,6 +26,9 @@ tasks:
                      (the cargo release build, or the library at P, e.g. a Bazel-built one)
   c-test             build and run tests/c against libtopt, plain, under ASan and under valgrind
   bench              run the benchmarks and print figures next to the machine's raw limits
+  docs               check that the docs stand on their own: no file cites a document outside
+                     the repository, every Markdown link and section exists, and every path
+                     docs/architecture.md names exists (also a test of the rust suite)
 ";
 
 fn main() -> ExitCode {
@@ -35,6 +39,7 @@ fn main() -> ExitCode {
         Some("symbols") => native::symbols(option_value(&args, "--lib").map(PathBuf::from)),
         Some("c-test") => native::c_test(),
         Some("bench") => bench::run(),
+        Some("docs") => docs::run(),
         _ => {
             eprint!("{USAGE}");
             return ExitCode::from(2);

@@ -1,6 +1,6 @@
 //! The three per-module response bundles (known tests, test management, flaky tests): which modules
 //! a response holds, and the same response narrowed to one module with its envelope kept
-//! (spec sync-and-selection §1.6–§1.7).
+//! (docs/selection.md, "Modules of a response" and "Per-module files").
 //!
 //! `topt sync` uses this to write per-module split files and libtopt uses it to filter a full bundle
 //! at run time, so both always agree on what "the file of module X" contains.
@@ -37,7 +37,8 @@ impl BundleKind {
     }
 
     /// The exact stub the reference writes when a feature is off or a module is missing from a
-    /// side (spec §1.6): fixed text with spaces and a trailing newline.
+    /// response: fixed text with spaces and a trailing newline, so tracers and caches see the
+    /// same bytes whichever implementation synced.
     pub fn stub(self) -> &'static str {
         match self {
             BundleKind::KnownTests => "{\"data\": {\"attributes\": {\"tests\": {}}}}\n",
@@ -74,7 +75,7 @@ fn flaky_bundle(entry: &Value) -> Option<&str> {
     (!bundle.is_empty()).then_some(bundle)
 }
 
-/// The modules a response holds, distinct and sorted by bytes (spec §1.7.1).
+/// The modules a response holds, distinct and sorted by bytes.
 ///
 /// Malformed levels yield no modules rather than an error: the reference ignores them.
 pub fn modules(kind: BundleKind, response: &Value) -> Vec<String> {
@@ -104,8 +105,9 @@ pub fn modules(kind: BundleKind, response: &Value) -> Vec<String> {
     found
 }
 
-/// The response narrowed to one module, with every other member of the envelope kept
-/// (spec §1.7.2). `None` when the module is not in the response.
+/// The response narrowed to one module, with every other member of the envelope kept (flaky
+/// tests: the module's entries in their original order). `None` when the module is not in the
+/// response.
 pub fn narrow(kind: BundleKind, response: &Value, module: &str) -> Option<Value> {
     let mut copy = response.clone();
     match kind.attributes_key() {
@@ -203,7 +205,8 @@ fn attributes_slot<'a>(response: &'a mut Value, key: &str) -> Option<&'a mut Val
 }
 
 /// Compact JSON with object keys sorted by bytes and one trailing newline: the form the reference
-/// generates with Starlark's `json.encode` (spec §0.1).
+/// generates with Starlark's `json.encode`, for every JSON file it writes rather than passes
+/// through (splits, settings, context).
 pub fn to_generated_json(value: &Value) -> String {
     // serde_json's default map is a BTreeMap, so keys come out in byte order.
     let mut text = value.to_string();

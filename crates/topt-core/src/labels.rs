@@ -1,4 +1,4 @@
-//! Module-name sanitising, de-duplication and the module label map (spec sync-and-selection §3).
+//! Module-name sanitising, de-duplication and the module label map (docs/selection.md, "Labels").
 //!
 //! These rules decide target names such as `@repo//:module_<label>` that users' BUILD files refer
 //! to, so they follow the reference implementation's *code* byte for byte, including its quirks:
@@ -48,7 +48,7 @@ pub fn is_sanitized(label: &str) -> bool {
 }
 
 /// Gives every key a unique name, in input order: the first `x` stays `x`, later ones become
-/// `x_2`, `x_3`, … skipping names already taken (spec §3.2).
+/// `x_2`, `x_3`, … skipping names already taken.
 pub fn dedup_keys<S: AsRef<str>>(keys: &[S]) -> Vec<String> {
     let mut counters: HashMap<&str, usize> = HashMap::new();
     let mut taken: HashSet<String> = HashSet::new();
@@ -72,7 +72,7 @@ pub fn dedup_keys<S: AsRef<str>>(keys: &[S]) -> Vec<String> {
     out
 }
 
-/// The label of every module, computed over the union of all sources (spec §3.3).
+/// The label of every module, computed over the union of all sources.
 ///
 /// `sources` are the module lists of known tests, test management and flaky tests, in that order;
 /// the result maps each original module name to its label. The byte-order sort of the union, not

@@ -1,4 +1,5 @@
-//! `manifest.txt`, the locator file `topt sync` writes (spec sync-and-selection §1.3).
+//! `manifest.txt`, the locator file `topt sync` writes (`version=1` and a newline): tracers are
+//! given its runfile location and read the cache files from its directory (docs/libtopt.md).
 //!
 //! Producers and tracers disagree on its spelling (`1`, `version=1`, `version = 1`, a BOM, blank
 //! lines); this accepts all of them. Later `key=value` lines and unknown keys are ignored so the

@@ -1,5 +1,5 @@
 //! Module selection: which `:module_<label>` group a test gets, or the full bundle
-//! (docs/bazel.md, "Module selection"). The `dd_topt_<lang>_test` macros run the same rules in Starlark
+//! (docs/selection.md, "Module selection"). The `dd_topt_<lang>_test` macros run the same rules in Starlark
 //! at analysis time; `testdata/vectors/selection.json` drives both, so they cannot drift.
 //!
 //! The input is the macro's view of a target: its language, the selected service's labels and
@@ -359,6 +359,120 @@ struct Attempt {
     strict: bool,
 }
 
+/// The per-module gate: any inference input of the language, else the export's
+/// `module_included`, else whether the sync produced any label.
+fn include_per_module(language: Language, req: &Request, labels: &[String]) -> bool {
+    if language
+        .inference_inputs()
+        .iter()
+        .any(|name| supplied(req.attrs.get(*name)))
+    {
+        return true;
+    }
+    req.module_included.unwrap_or(!labels.is_empty())
+}
+
+/// The identifier the user named, if any. As the reference: Go's importpath is explicit when it
+/// is a non-empty string (even blank, `bool(importpath)`, not trimmed); another language's
+/// module_identifier when it is still non-empty once normalised (one that normalises to nothing
+/// counts as absent).
+fn explicit_identifier(language: Language, req: &Request) -> Option<String> {
+    match language {
+        Language::Go => Some(string_attr(&req.attrs, "importpath").to_owned()),
+        _ => Some(normalize(
+            language.style(),
+            string_attr(&req.attrs, "module_identifier"),
+        )),
+    }
+    .filter(|e| !e.is_empty())
+}
+
+/// The identifiers to try, in order; only the first may be strict.
+fn attempts(
+    language: Language,
+    req: &Request,
+    explicit: Option<&str>,
+    strict: bool,
+) -> Vec<Attempt> {
+    let fallback = match (language, explicit) {
+        (Language::Go, Some(e)) => e.to_owned(),
+        _ => fallback_identifier(language, &req.module_path, &req.bazel_package),
+    };
+    if language == Language::Go {
+        // Go tries exactly one identifier; an inferred path that misses does not fall back.
+        let inferred = inferred_candidates(language, req)
+            .into_iter()
+            .find(|c| !c.is_empty());
+        let (identifier, source) = match (explicit, inferred) {
+            (Some(e), _) => (e.to_owned(), IdentifierSource::Explicit),
+            (None, Some(i)) => (i, IdentifierSource::Inferred),
+            (None, None) if !fallback.is_empty() => (fallback, IdentifierSource::Fallback),
+            (None, None) => (String::new(), IdentifierSource::Empty),
+        };
+        return vec![Attempt {
+            identifier,
+            source,
+            strict,
+        }];
+    }
+    if let Some(e) = explicit {
+        return vec![Attempt {
+            identifier: e.to_owned(),
+            source: IdentifierSource::Explicit,
+            strict,
+        }];
+    }
+    let style = language.style();
+    let mut candidates = dedupe_normalized(style, inferred_candidates(language, req));
+    if candidates.is_empty() {
+        candidates.push(String::new());
+    }
+    let mut attempts: Vec<Attempt> = candidates
+        .into_iter()
+        .enumerate()
+        .map(|(i, identifier)| Attempt {
+            source: if identifier.is_empty() {
+                IdentifierSource::Empty
+            } else {
+                IdentifierSource::Inferred
+            },
+            identifier,
+            strict: strict && i == 0,
+        })
+        .collect();
+    attempts.push(Attempt {
+        identifier: normalize(style, &fallback),
+        source: IdentifierSource::Fallback,
+        strict: false,
+    });
+    attempts
+}
+
+/// The message of a strict miss, listing the available groups as the macros' `fail()` does.
+fn strict_miss(
+    context: &str,
+    override_label: Option<&str>,
+    identifier: &str,
+    name: &str,
+    groups: &[String],
+) -> Error {
+    let mut available = groups.to_vec();
+    available.sort();
+    let available = if available.is_empty() {
+        "<none>".to_owned()
+    } else {
+        available.join(", ")
+    };
+    let what = match override_label {
+        Some(o) => format!("module_label_override '{o}'"),
+        None => format!("explicit module identifier '{identifier}'"),
+    };
+    Error::invalid(format!(
+        "[{context}] {what} resolved to '{name}', but no matching module group exists. \
+         Available module groups: {available}"
+    ))
+}
+
 /// Runs the selection rules. A strict miss (an explicit identifier or override that names no
 /// group) is an error whose message lists the available groups, as the macros' `fail()` does.
 pub fn select(req: &Request) -> Result<Selection> {
@@ -369,92 +483,18 @@ pub fn select(req: &Request) -> Result<Selection> {
     })?;
     let labels = validate_labels(&req.labels)?;
     let groups: Vec<String> = labels.iter().map(|l| format!("module_{l}")).collect();
-    let style = language.style();
     let context = req
         .context
         .clone()
         .unwrap_or_else(|| format!("dd_topt_{}_test", language.name()));
-
-    let include = if language
-        .inference_inputs()
-        .iter()
-        .any(|name| supplied(req.attrs.get(*name)))
-    {
-        true
-    } else if let Some(included) = req.module_included {
-        included
-    } else {
-        !labels.is_empty()
-    };
+    let include = include_per_module(language, req, &labels);
     let override_label = req
         .module_label_override
         .as_deref()
         .filter(|o| !o.is_empty());
-    // As the reference: Go's importpath is explicit when it is a non-empty string (even blank,
-    // `bool(importpath)`, not trimmed); another language's module_identifier when it is still
-    // non-empty once normalised (one that normalises to nothing counts as absent).
-    let explicit: Option<String> = match language {
-        Language::Go => Some(string_attr(&req.attrs, "importpath").to_owned()),
-        _ => Some(normalize(
-            style,
-            string_attr(&req.attrs, "module_identifier"),
-        )),
-    }
-    .filter(|e| !e.is_empty());
-    let explicit = explicit.as_deref();
+    let explicit = explicit_identifier(language, req);
     let strict = include && !groups.is_empty() && (explicit.is_some() || override_label.is_some());
-
-    let fallback = match (language, explicit) {
-        (Language::Go, Some(e)) => e.to_owned(),
-        _ => fallback_identifier(language, &req.module_path, &req.bazel_package),
-    };
-    let attempts: Vec<Attempt> = if language == Language::Go {
-        // Go tries exactly one identifier; an inferred path that misses does not fall back.
-        let inferred = inferred_candidates(language, req)
-            .into_iter()
-            .find(|c| !c.is_empty());
-        let (identifier, source) = match (explicit, inferred) {
-            (Some(e), _) => (e.to_owned(), IdentifierSource::Explicit),
-            (None, Some(i)) => (i, IdentifierSource::Inferred),
-            (None, None) if !fallback.is_empty() => (fallback.clone(), IdentifierSource::Fallback),
-            (None, None) => (String::new(), IdentifierSource::Empty),
-        };
-        vec![Attempt {
-            identifier,
-            source,
-            strict,
-        }]
-    } else if let Some(e) = explicit {
-        vec![Attempt {
-            identifier: e.to_owned(),
-            source: IdentifierSource::Explicit,
-            strict,
-        }]
-    } else {
-        let mut candidates = dedupe_normalized(style, inferred_candidates(language, req));
-        if candidates.is_empty() {
-            candidates.push(String::new());
-        }
-        let mut attempts: Vec<Attempt> = candidates
-            .into_iter()
-            .enumerate()
-            .map(|(i, identifier)| Attempt {
-                source: if identifier.is_empty() {
-                    IdentifierSource::Empty
-                } else {
-                    IdentifierSource::Inferred
-                },
-                identifier,
-                strict: strict && i == 0,
-            })
-            .collect();
-        attempts.push(Attempt {
-            identifier: normalize(style, &fallback),
-            source: IdentifierSource::Fallback,
-            strict: false,
-        });
-        attempts
-    };
+    let attempts = attempts(language, req, explicit.as_deref(), strict);
 
     let mut selection = Selection {
         group: None,
@@ -491,21 +531,13 @@ pub fn select(req: &Request) -> Result<Selection> {
             return Ok(selection);
         }
         if attempt.strict {
-            let mut available = groups.clone();
-            available.sort();
-            let available = if available.is_empty() {
-                "<none>".to_owned()
-            } else {
-                available.join(", ")
-            };
-            let what = match override_label {
-                Some(o) => format!("module_label_override '{o}'"),
-                None => format!("explicit module identifier '{}'", attempt.identifier),
-            };
-            return Err(Error::invalid(format!(
-                "[{context}] {what} resolved to '{name}', but no matching module group exists. \
-                 Available module groups: {available}"
-            )));
+            return Err(strict_miss(
+                &context,
+                override_label,
+                &attempt.identifier,
+                &name,
+                &groups,
+            ));
         }
     }
     selection.payload_selection = PayloadSelection::FullBundleNoMatch;

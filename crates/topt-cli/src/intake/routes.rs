@@ -48,7 +48,10 @@ impl Route {
         }
     }
 
-    /// Header checks of the mock in the reference (§4.1), plus: no API key ever goes to the agent.
+    /// The headers each route requires, as the reference's own test intake checks them (the API
+    /// key, or through the agent the EVP subdomain; `Datadog-Meta-Lang` and `-Tracer-Version`
+    /// and the content type for test events and coverage; the telemetry API version and request
+    /// type), plus: no API key ever goes to the agent.
     pub fn validate(self, header: &dyn Fn(&str) -> Option<String>) -> Result<(), String> {
         let has = |h: &str| header(h).is_some_and(|v| !v.is_empty());
         let agentless_key = |evp: bool, sub: &str| -> Result<(), String> {

@@ -4,13 +4,14 @@
 
 use std::path::Path;
 
+use super::args::OnError;
 use super::http::{Client, Failure, Response};
+use super::log::{Log, SyncError};
 use super::plan::Plan;
 use super::requests::{self, Endpoint, RequestMeta};
 use super::response::{self, Invalid};
 use super::telemetry::Telemetry;
 use super::tree::write_atomic;
-use super::{Log, OnError, SyncError};
 use crate::http::{FailureKind, client::REDIRECT_HINT, redact};
 
 /// Sends requests and applies the failure policy.

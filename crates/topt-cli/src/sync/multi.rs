@@ -12,9 +12,9 @@ use std::path::Path;
 use topt_core::labels::{dedup_keys, sanitize};
 
 use super::generate::aggregator_files;
+use super::log::{Log, SyncError};
 use super::service::{Shared, Target, sync_service};
 use super::tree::write_atomic;
-use super::{Log, SyncError};
 
 /// `(key, repository name)` per service, in the given order: keys are the sanitised services,
 /// de-duplicated without sorting.

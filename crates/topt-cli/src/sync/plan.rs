@@ -4,10 +4,12 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use super::args::{Args, HttpArgs, OnError};
 use super::env::Env;
 use super::http::Policy;
+use super::log::{Log, SyncError};
 use super::requests::Endpoint;
-use super::{Args, HttpArgs, Log, OnError, SyncError, inputs, site};
+use super::{inputs, site};
 use crate::http::ApiKey;
 
 /// Default of --http-max-response-mb: the decoded size of the largest response read. Known tests

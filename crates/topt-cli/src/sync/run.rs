@@ -3,12 +3,14 @@
 
 use std::process::ExitCode;
 
+use super::args::Args;
 use super::context;
 use super::env::Env;
+use super::log::{Log, SyncError};
 use super::meta::Meta;
 use super::plan::Plan;
 use super::service::{Shared, Target, sync_service};
-use super::{Args, Log, SyncError, inputs, multi};
+use super::{inputs, multi};
 
 pub fn run(args: Args) -> ExitCode {
     let env = Env::from_process();

@@ -11,12 +11,13 @@ use super::fetch::Fetcher;
 use super::generate::{self, ExportData};
 use super::http::Client;
 use super::json::Json;
+use super::log::{Log, SyncError};
 use super::meta::Meta;
 use super::plan::Plan;
 use super::requests::{Endpoint, RequestMeta};
 use super::telemetry::Telemetry;
 use super::tree::{self, Bundle, TreeInput, TreeSummary, write_atomic};
-use super::{Log, SyncError, inputs, runtimes, settings};
+use super::{inputs, runtimes, settings};
 
 /// What every service of one `topt sync` shares.
 #[derive(Debug)]

@@ -1,6 +1,7 @@
-//! CODEOWNERS re-injection (reference §3.8 step 3d): events without `test.codeowners` get the owners
-//! of their source file, as a compact JSON-array string, from the last matching rule (GitHub
-//! semantics; a rule without owners clears ownership).
+//! CODEOWNERS re-injection, the last enrichment step (docs/upload.md, "Test payloads:
+//! enrichment"): events without `test.codeowners` get the owners of their source file, as a
+//! compact JSON-array string, from the last matching rule (GitHub semantics; a rule without owners
+//! clears ownership).
 
 use serde_json::Value;
 

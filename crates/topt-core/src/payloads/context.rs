@@ -85,7 +85,8 @@ impl ContextSet {
         self.override_ctx.as_ref().or_else(|| self.contexts.first())
     }
 
-    /// Reference §3.8 step 3a: override, else the only context, else match the sidecar repo name.
+    /// The context of one payload: the override, else the only context, else the one whose repo
+    /// key matches the sidecar's `bazel.test_optimization.repo_name`.
     pub fn choose(&self, sidecar: Option<&Map<String, Value>>) -> Choice<'_> {
         if let Some(c) = &self.override_ctx {
             return Choice::Context(c);

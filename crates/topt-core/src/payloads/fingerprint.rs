@@ -1,6 +1,8 @@
 //! The API-key fingerprint `topt sync` writes into `context.json` (`topt.api_key_fingerprint`), so the
 //! uploader can warn when it runs with a different key. Not cryptographic: FNV-1a over the indices
-//! of the key's characters in a fixed alphabet (sync spec §1.4.6), on the trimmed key.
+//! of the key's characters in a fixed 94-character alphabet (a character outside it counts as
+//! `94 + position mod 7`), on the trimmed key; 8 lowercase hex digits. As the reference computes
+//! it, so a context written by either is checked the same way.
 
 const ALPHABET: &str = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_:/.+@=#%~!$^*()[]{}<>?,;|\\\"'` ";
 

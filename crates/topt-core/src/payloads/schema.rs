@@ -113,6 +113,105 @@ const V1_SPAN_KEYS: &[&str] = &[
     "metrics",
 ];
 
+/// The keys `content` may, must, and must in one of, hold for one event type and version.
+struct ContentKeys {
+    allowed: Vec<&'static str>,
+    required: &'static [&'static str],
+    one_of: &'static [&'static str],
+}
+
+/// The key sets of the typed events the schema opens; `None` where it closes `content` to `{}`.
+fn content_keys(ty: &str, version: u64) -> Option<ContentKeys> {
+    let (allowed, required, one_of): (
+        Vec<&'static str>,
+        &'static [&'static str],
+        &'static [&'static str],
+    ) = match (ty, version) {
+        ("test", 1) => (
+            with(&["timestamp"]),
+            &[
+                "trace_id", "span_id", "error", "name", "resource", "start", "duration",
+            ],
+            &[],
+        ),
+        ("test", 2) => (
+            with(&[
+                "timestamp",
+                "test_session_id",
+                "test_module_id",
+                "test_suite_id",
+                "itr_correlation_id",
+            ]),
+            &[
+                "trace_id",
+                "span_id",
+                "test_suite_id",
+                "error",
+                "name",
+                "resource",
+                "start",
+                "duration",
+            ],
+            &["test_session_id", "test_module_id"],
+        ),
+        ("span", 1) => (
+            with(&[]),
+            &[
+                "trace_id", "span_id", "error", "name", "resource", "start", "duration",
+            ],
+            &[],
+        ),
+        ("test_session_end", 1) => (
+            end_keys(&["test_session_id"]),
+            &[
+                "test_session_id",
+                "error",
+                "name",
+                "resource",
+                "start",
+                "duration",
+            ],
+            &[],
+        ),
+        ("test_suite_end", 1) => (
+            end_keys(&[
+                "test_session_id",
+                "test_module_id",
+                "test_suite_id",
+                "itr_correlation_id",
+            ]),
+            &[
+                "test_suite_id",
+                "error",
+                "name",
+                "resource",
+                "start",
+                "duration",
+            ],
+            &["test_session_id", "test_module_id"],
+        ),
+        ("test_module_end", 1) => (
+            end_keys(&["test_session_id", "test_module_id"]),
+            &[
+                "error",
+                "name",
+                "resource",
+                "start",
+                "duration",
+                "test_module_id",
+            ],
+            &[],
+        ),
+        // Any other version of a typed event: the schema closes `content` to `{}`.
+        _ => return None,
+    };
+    Some(ContentKeys {
+        allowed,
+        required,
+        one_of,
+    })
+}
+
 fn check_event(c: &mut Checker, p: &str, ev: &Value) {
     let Some(ev) = ev.as_object() else {
         c.push(p, "event must be an object");
@@ -148,89 +247,19 @@ fn check_event(c: &mut Checker, p: &str, ev: &Value) {
         c.push(&format!("{p}.version"), "must be 1 or 2");
         return;
     }
-    let (allowed, required, one_of): (Vec<&str>, &[&str], &[&str]) = match (ty, version) {
-        (Some("test"), Some(1)) => (
-            with(&["timestamp"]),
-            &[
-                "trace_id", "span_id", "error", "name", "resource", "start", "duration",
-            ],
-            &[],
-        ),
-        (Some("test"), Some(2)) => (
-            with(&[
-                "timestamp",
-                "test_session_id",
-                "test_module_id",
-                "test_suite_id",
-                "itr_correlation_id",
-            ]),
-            &[
-                "trace_id",
-                "span_id",
-                "test_suite_id",
-                "error",
-                "name",
-                "resource",
-                "start",
-                "duration",
-            ],
-            &["test_session_id", "test_module_id"],
-        ),
-        (Some("span"), Some(1)) => (
-            with(&[]),
-            &[
-                "trace_id", "span_id", "error", "name", "resource", "start", "duration",
-            ],
-            &[],
-        ),
-        (Some("test_session_end"), Some(1)) => (
-            end_keys(&["test_session_id"]),
-            &[
-                "test_session_id",
-                "error",
-                "name",
-                "resource",
-                "start",
-                "duration",
-            ],
-            &[],
-        ),
-        (Some("test_suite_end"), Some(1)) => (
-            end_keys(&[
-                "test_session_id",
-                "test_module_id",
-                "test_suite_id",
-                "itr_correlation_id",
-            ]),
-            &[
-                "test_suite_id",
-                "error",
-                "name",
-                "resource",
-                "start",
-                "duration",
-            ],
-            &["test_session_id", "test_module_id"],
-        ),
-        (Some("test_module_end"), Some(1)) => (
-            end_keys(&["test_session_id", "test_module_id"]),
-            &[
-                "error",
-                "name",
-                "resource",
-                "start",
-                "duration",
-                "test_module_id",
-            ],
-            &[],
-        ),
-        _ => {
-            // Any other version of a typed event: the schema closes `content` to `{}`.
-            if !content.is_empty() {
-                c.push(&content_path, "must be empty for this event type/version");
-            }
-            return;
+    let (Some(ty), Some(version)) = (ty, version) else {
+        return;
+    };
+    let Some(ContentKeys {
+        allowed,
+        required,
+        one_of,
+    }) = content_keys(ty, version)
+    else {
+        if !content.is_empty() {
+            c.push(&content_path, "must be empty for this event type/version");
         }
+        return;
     };
     for k in content.keys() {
         if !allowed.contains(&k.as_str()) {

@@ -1,4 +1,6 @@
-//! Go payload-selection states recorded in `bazel.go.payload_selection` (reference §2.3).
+//! Go payload-selection states recorded in `bazel.go.payload_selection` (what each means:
+//! docs/selection.md, "What the Go sidecar records") and the doctor's policy over them
+//! (docs/doctor.md, "Checks").
 
 use std::collections::BTreeMap;
 

@@ -1,4 +1,5 @@
-//! `DD_SITE` normalisation and validation (reference §3.7), with a message instead of a silent exit.
+//! `DD_SITE` normalisation and validation (docs/upload.md, "Endpoints"), with a message where the
+//! reference exits silently.
 
 /// Normalises a `DD_SITE` value (`https://app.datadoghq.eu/` → `datadoghq.eu`) or says why it is invalid.
 pub fn normalize_site(raw: &str) -> Result<String, String> {

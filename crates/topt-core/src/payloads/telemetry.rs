@@ -1,5 +1,5 @@
-//! In-flight rewrite of tracer telemetry (reference §3.11): `provider:bazel` metric tags become
-//! `provider:bazel/<ci provider>` when the context knows the CI provider.
+//! In-flight rewrite of tracer telemetry, as the reference's uploader does: `provider:bazel` metric
+//! tags become `provider:bazel/<ci provider>` when the context knows the CI provider.
 
 use serde_json::{Value, json};
 
@@ -63,7 +63,7 @@ mod tests {
     }
 }
 
-/// One `telemetry_facts.json` written by `topt sync` (sync spec §1.5).
+/// One `telemetry_facts.json` written by `topt sync` (docs/sync.md, "telemetry_facts.json").
 #[derive(Debug, Clone, PartialEq)]
 pub struct Facts {
     pub source: String,
