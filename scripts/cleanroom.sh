@@ -3,7 +3,9 @@
 # (debootstrap, minbase variant: about what a Debian 12 container image has), adds only what the
 # README says a user brings (the Rust toolchain of this machine's rustup installation and a clone
 # of this repository's HEAD), and runs the README's commands in it, as root in a chroot with its
-# own mount and PID namespaces. Every install step the project's scripts forget fails here.
+# own mount and PID namespaces. Every install step the project's scripts forget fails here. Also
+# there, as on the project's machines: this machine's DNS and trusted CAs, and the read-only test
+# inputs in ${TOPT_CLEANROOM_SHARED:-/work/shared} (vendored Bazel rulesets) at the same path.
 #
 #   scripts/cleanroom.sh                      ./scripts/demo.sh, then ./scripts/test.sh
 #   scripts/cleanroom.sh './scripts/test.sh go python'    other commands, one argument each
@@ -21,6 +23,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 cache="${TOPT_CLEANROOM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/topt-cleanroom}"
 mirror="${TOPT_CLEANROOM_MIRROR:-http://deb.debian.org/debian}"
 security_mirror="${TOPT_CLEANROOM_SECURITY_MIRROR:-http://deb.debian.org/debian-security}"
+shared="${TOPT_CLEANROOM_SHARED:-/work/shared}"
 say() { printf '[cleanroom] %s\n' "$*"; }
 die() { say "error: $*" >&2; exit 2; }
 
@@ -120,13 +123,19 @@ sha=$(git -C "$root" rev-parse HEAD)
 # The inside: mounts in a private mount namespace (gone, with every process, when it exits).
 inner=$(cat <<'INNER'
 set -euo pipefail
-run=$1 base=$2 rust_layer=$3 root=$4 sha=$5 logs=$6 shell=$7; shift 7
+run=$1 base=$2 rust_layer=$3 root=$4 sha=$5 logs=$6 shell=$7 shared=$8; shift 8
 m=$run/root
 mount -t overlay overlay -o "lowerdir=$rust_layer:$base,upperdir=$run/upper,workdir=$run/work" "$m"
 mount -t proc proc "$m/proc"
 mount --rbind /sys "$m/sys" && mount --make-rslave "$m/sys"
 mount --rbind /dev "$m/dev" && mount --make-rslave "$m/dev"
 mount -t tmpfs -o size=4g tmpfs "$m/dev/shm"
+# The read-only test inputs the project's machines keep beside the repository (the Bazel 4 suites'
+# vendored rulesets, TOPT_BAZEL4_VENDOR), at the same path.
+if [ -d "$shared" ]; then
+  mkdir -p "$m$shared"
+  mount --bind "$shared" "$m$shared" && mount -o remount,bind,ro "$m$shared"
+fi
 # This machine's network set-up, as any machine on its network has it: its DNS servers, and the
 # local CAs it trusts (for a TLS-inspecting egress proxy), which Debian's ca-certificates adds to
 # the system store when the project's set-up installs it.
@@ -167,7 +176,7 @@ INNER
 say "running in a fresh copy of Debian 12 with $toolchain and a clone of $sha"
 : >"$logs/results.tsv"
 unshare --mount --pid --fork --kill-child --propagation private \
-  bash -c "$inner" inner "$run" "$base" "$rust_layer" "$root" "$sha" "$logs" "$shell" "${commands[@]}" ||
+  bash -c "$inner" inner "$run" "$base" "$rust_layer" "$root" "$sha" "$logs" "$shell" "$shared" "${commands[@]}" ||
   say "the run itself failed (exit $?)"
 
 echo

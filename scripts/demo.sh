@@ -15,8 +15,8 @@ root=$PWD
 keep=0
 [ "${1:-}" = "--keep" ] && keep=1
 
-command -v cargo >/dev/null || { echo "demo: cargo (rustup) is required"; exit 1; }
-command -v python3 >/dev/null || { echo "demo: python3 is required"; exit 1; }
+# The C linker cargo needs, CA certificates for crates.io, python3 (installed as root if missing).
+bash scripts/setup.sh --core || { echo "demo: set-up failed (scripts/setup.sh --core)"; exit 1; }
 echo "== building topt and libtopt"
 cargo build -q -p topt-cli -p topt-ffi
 topt="$root/target/debug/topt"
