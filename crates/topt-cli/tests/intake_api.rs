@@ -159,7 +159,11 @@ fn prints_its_port_and_url_unless_quiet() {
     let port = url.rsplit(':').next().unwrap();
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines[0], format!("PORT={port}"), "{out}");
-    assert_eq!(lines[1], format!("[topt intake] listening on {url}"), "{out}");
+    assert_eq!(
+        lines[1],
+        format!("[topt intake] listening on {url}"),
+        "{out}"
+    );
     assert!(lines[2].contains("/api/v2/ci/libraries/tests"), "{out}");
     let (_, quiet) = run_intake(&["--quiet"]);
     assert_eq!(quiet, "", "--quiet prints nothing on stdout");
