@@ -13,6 +13,7 @@ use clap::{Parser, Subcommand};
 #[allow(dead_code, unused_imports)]
 mod bep;
 mod ci;
+mod counted;
 mod doctor;
 mod http;
 mod inspect;
