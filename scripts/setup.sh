@@ -20,7 +20,7 @@ core=(
 # The Rust/C suites: the C test links cJSON and runs under valgrind; the uploader tests build
 # Bazel-style outputs.zip files with zip; the symbol check reads the library with nm; the
 # buildifier suite lists the repository's files with git; the remote client's TLS test makes its
-# certificates with openssl.
+# certificates with openssl; the man page test renders the pages with groff.
 suites=(
   "valgrind valgrind"
   "/usr/include/cjson/cJSON.h libcjson-dev"
@@ -29,6 +29,7 @@ suites=(
   "nm binutils"
   "git git"
   "openssl openssl"
+  "groff groff-base"
 )
 wanted=("${core[@]}")
 [ "${1:-}" = "--core" ] || wanted+=("${suites[@]}")

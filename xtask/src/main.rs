@@ -7,6 +7,7 @@ mod abi;
 mod bench;
 mod bindings;
 mod header;
+mod man;
 mod manifests;
 mod native;
 
@@ -25,6 +26,8 @@ tasks:
                      (the cargo release build, or the library at P, e.g. a Bazel-built one)
   c-test             build and run tests/c against libtopt, plain, under ASan and under valgrind
   bench              run the benchmarks and print figures next to the machine's raw limits
+  man                write topt's man pages (topt.1, topt-<command>.1) into target/man, rendered
+                     from the same clap definitions as --help
 ";
 
 fn main() -> ExitCode {
@@ -35,6 +38,7 @@ fn main() -> ExitCode {
         Some("symbols") => native::symbols(option_value(&args, "--lib").map(PathBuf::from)),
         Some("c-test") => native::c_test(),
         Some("bench") => bench::run(),
+        Some("man") => man::run(),
         _ => {
             eprint!("{USAGE}");
             return ExitCode::from(2);

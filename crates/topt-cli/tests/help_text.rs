@@ -20,24 +20,36 @@ fn commands() -> Vec<String> {
     let list = help.split("Commands:\n").nth(1).unwrap();
     list.lines()
         .take_while(|l| l.starts_with("  "))
+        // Wrapped descriptions continue on lines indented further.
+        .filter(|l| !l[2..].starts_with(' '))
         .filter_map(|l| l.split_whitespace().next())
         .filter(|c| *c != "help")
         .map(str::to_string)
         .collect()
 }
 
-/// The lines of the `title:` section of a help text (up to the next blank line).
+/// The lines of a help text's section whose heading line starts with `title` and ends with `:`
+/// ("Environment (...):"), up to the next blank line.
 fn section<'a>(help: &'a str, title: &str) -> Vec<&'a str> {
-    let Some(rest) = help.split(&format!("\n{title}:\n")).nth(1) else {
-        panic!("no {title}: section in\n{help}")
-    };
-    rest.lines().take_while(|l| !l.is_empty()).collect()
+    let mut lines = help.lines();
+    assert!(
+        lines
+            .by_ref()
+            .any(|l| l.starts_with(title) && l.ends_with(':')),
+        "no {title} section in\n{help}"
+    );
+    lines.take_while(|l| !l.is_empty()).collect()
 }
 
 #[test]
 fn top_level_help_has_examples_and_lists_every_command() {
     let help = topt(&["--help"], &[]);
-    let examples = section(&help, "Examples");
+    let examples: Vec<&str> = help
+        .split("\nExamples:\n")
+        .nth(1)
+        .unwrap()
+        .lines()
+        .collect();
     for command in ["sync", "doctor", "upload", "ci", "intake", "completions"] {
         assert!(
             commands().iter().any(|c| c == command),
@@ -46,7 +58,7 @@ fn top_level_help_has_examples_and_lists_every_command() {
     }
     for step in [
         "topt sync",
-        "topt ci --",
+        "topt ci",
         "topt doctor",
         "topt upload",
         "topt intake",
@@ -66,7 +78,20 @@ fn env_entries_show_no_value_and_no_trailing_equals() {
     ];
     for command in commands() {
         let help = topt(&[&command, "--help"], &env);
-        assert!(!help.contains("=]"), "topt {command} --help:\n{help}");
+        // Every `[env: NAME]` names its variable only: no `=` and no value after it.
+        for entry in help.split("[env:").skip(1) {
+            // Wrapped lines may split the entry: compare without whitespace.
+            let name: String = entry
+                .split(']')
+                .next()
+                .unwrap()
+                .split_whitespace()
+                .collect();
+            assert!(
+                !name.contains('='),
+                "topt {command} --help: [env: {name}]\n{help}"
+            );
+        }
         assert!(
             !help.contains("secret-testlogs"),
             "topt {command} --help:\n{help}"
@@ -137,7 +162,7 @@ fn completions_for_bash_zsh_and_fish() {
         .output()
         .unwrap();
     assert!(
-        String::from_utf8_lossy(&out.stdout).contains("complete -F _topt"),
+        String::from_utf8_lossy(&out.stdout).contains("-F _topt topt"),
         "{out:?}"
     );
     // An unknown shell is a usage error naming the choices.

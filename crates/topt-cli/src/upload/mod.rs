@@ -30,6 +30,7 @@ use crate::outputs::cached;
 use crate::outputs::file::TreeDir;
 use crate::outputs::{Attempt, contexts, testlogs};
 pub use args::Args;
+pub(crate) use args::endpoint_env;
 use endpoints::{Endpoints, EnvInputs, Mode};
 use log::{Log, env_bool};
 use prepare::Settings;
