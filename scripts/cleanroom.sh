@@ -123,6 +123,10 @@ sha=$(git -C "$root" rev-parse HEAD)
 # The inside: mounts in a private mount namespace (gone, with every process, when it exits).
 inner=$(cat <<'INNER'
 set -euo pipefail
+# PID 1 of its namespace: signals without a handler are ignored, so say what they do (its exit
+# ends every process of the run; commands run in the background so the trap runs at once).
+trap 'exit 143' TERM
+trap 'exit 130' INT
 run=$1 base=$2 rust_layer=$3 root=$4 sha=$5 logs=$6 shell=$7 shared=$8; shift 8
 m=$run/root
 mount -t overlay overlay -o "lowerdir=$rust_layer:$base,upperdir=$run/upper,workdir=$run/work" "$m"
@@ -167,7 +171,9 @@ for cmd in "$@"; do
   echo "[cleanroom] ===== $cmd"
   t=$(date +%s)
   rc=0
-  inside "$cmd" 2>&1 | tee "$logs/$i.log" || rc=$?
+  # In the background: bash runs a trap only once the command it waits for ends, `wait` at once.
+  inside "$cmd" 2>&1 | tee "$logs/$i.log" &
+  wait $! || rc=$?
   printf '%s\t%s\t%s\n' "$rc" "$(($(date +%s) - t))" "$cmd" >>"$logs/results.tsv"
 done
 [ "$shell" = 0 ] || { echo "[cleanroom] shell inside (exit to end the run)"; inside 'exec bash -i' || true; }
@@ -181,12 +187,12 @@ unshare --mount --pid --fork --kill-child --propagation private \
 
 echo
 say "===== summary (Debian 12 bookworm minbase, $toolchain, $sha)"
-failed=0 i=0
+passed=0 failed=0 i=0
 while IFS=$'\t' read -r rc secs cmd; do
   i=$((i + 1))
-  if [ "$rc" = 0 ]; then verdict=PASS; else verdict=FAIL; failed=$((failed + 1)); fi
+  if [ "$rc" = 0 ]; then verdict=PASS; passed=$((passed + 1)); else verdict=FAIL; failed=$((failed + 1)); fi
   printf '[cleanroom] %s  %-40s %8s  exit %s  log %s\n' "$verdict" "$cmd" "$(fmt_time "$secs")" "$rc" "$logs/$i.log"
 done <"$logs/results.tsv"
 [ "$i" -eq ${#commands[@]} ] || { say "FAIL: only $i of ${#commands[@]} commands ran"; failed=$((failed + 1)); }
-say "wall time $(fmt_time $(($(date +%s) - run_start))); $((i - failed)) passed, $failed failed"
+say "wall time $(fmt_time $(($(date +%s) - run_start))); $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

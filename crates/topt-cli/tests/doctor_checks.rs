@@ -481,7 +481,7 @@ fn every_line_is_prefixed_and_failures_go_to_stderr() {
         err.contains("invalid JSON") && err.contains("//svc/a:a_test"),
         "{err}"
     );
-    assert!(err.contains("FAILED: 1 error(s)"), "{err}");
+    assert!(err.contains("FAILED: 1 error, 1 warning"), "{err}");
     assert!(
         !out.contains("invalid JSON") && !out.contains(" error "),
         "{out}"
