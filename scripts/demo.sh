@@ -15,8 +15,8 @@ root=$PWD
 keep=0
 [ "${1:-}" = "--keep" ] && keep=1
 
-command -v cargo >/dev/null || { echo "demo: cargo (rustup) is required"; exit 1; }
-command -v python3 >/dev/null || { echo "demo: python3 is required"; exit 1; }
+# The C linker cargo needs, CA certificates for crates.io, python3 (installed as root if missing).
+bash scripts/setup.sh --core || { echo "demo: set-up failed (scripts/setup.sh --core)"; exit 1; }
 echo "== building topt and libtopt"
 cargo build -q -p topt-cli -p topt-ffi
 topt="$root/target/debug/topt"
@@ -86,8 +86,11 @@ for line in open(sys.argv[1]):
         body = r.get("body") or {}
         event = body.get("events", [{}])[0].get("content", {})
         meta = event.get("meta", {})
-        print(f"     trace_id {event.get('trace_id')} (exact), git.repository_url={meta.get('git.repository_url')}, "
-              f"bazel.target={meta.get('bazel.target')}")
+        # The id the test wrote is above 2^53: a JSON tool that goes through floats would round it.
+        sent = 18446744073709551557
+        same = "the test's 64-bit id, unchanged" if event.get("trace_id") == sent else f"CHANGED from {sent}"
+        print(f"     trace_id {event.get('trace_id')} ({same}); enriched with "
+              f"git.repository_url={meta.get('git.repository_url')}, bazel.target={meta.get('bazel.target')}")
 PY
 left=$(find "$work/bazel-testlogs" -name '*.json' -path '*payloads*' | wc -l)
 echo "== payload files left after upload: $left (deleted only after the intake answered 2xx)"

@@ -19,9 +19,9 @@ with topt.Context() as ctx:
     print(f"  libtopt {topt.version()}: manifest {info.manifest_path} (version {info.manifest_version})")
     known, source = ctx.read_cache(topt.CacheFile.KNOWN_TESTS, MODULE)
     tests = json.loads(known)["data"]["attributes"]["tests"]
-    print(f"  known tests for {MODULE} from {source.name.lower()}: {sorted(tests[MODULE])}")
+    print(f"  known tests for {MODULE} from {source}: {sorted(tests[MODULE])}")
     mgmt, source = ctx.read_cache(topt.CacheFile.TEST_MANAGEMENT, MODULE)
-    print(f"  test management from {source.name.lower()}: {len(mgmt)} bytes")
+    print(f"  test management from {source}: {len(mgmt)} bytes")
 
     now = time.time_ns()
     event = {

@@ -37,6 +37,8 @@ selected=("$@")
 [ ${#selected[@]} -gt 0 ] || selected=("${SUITES[@]}")
 
 bash scripts/setup.sh || { echo "setup failed"; exit 1; }
+# Every suite's python3 is the project's venv (pytest, starlark-pyo3; scripts/requirements.txt).
+source scripts/venv.sh || { echo "setup failed (Python venv)"; exit 1; }
 cargo build --workspace --quiet || { echo "cargo build failed"; exit 1; }
 
 passed=0 failed=0 summary=()

@@ -1,3 +1,3 @@
 module example.invalid/topt/lang/go
 
-go 1.22
+go 1.19

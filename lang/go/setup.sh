@@ -5,7 +5,7 @@
 set -euo pipefail
 
 missing=()
-command -v go >/dev/null 2>&1 || missing+=(golang)       # polyglot machines ship Go 1.26
+command -v go >/dev/null 2>&1 || missing+=(golang)  # Debian 12: Go 1.19, what go.mod asks for
 command -v gcc >/dev/null 2>&1 || missing+=(gcc libc6-dev)
 command -v cargo >/dev/null 2>&1 || { echo "lang/go/setup.sh: cargo is required to build libtopt" >&2; exit 1; }
 

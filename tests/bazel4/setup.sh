@@ -3,11 +3,11 @@
 # Debian's Bazel 4.2.3 (bazel-bootstrap, WORKSPACE mode only, works offline), Debian's Java rules
 # for it, Go 1.19 (the newest Go whose SDK ships the precompiled standard library rules_go 0.34
 # needs), and the JNA and JUnit jars from Maven Central, checked against pinned sha256 sums, into
-# the suites' cache (tests/bazel4/lib.sh).
+# the suites' cache (tests/bazel4/lib.sh) with curl.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 missing=()
-for pkg in bazel-bootstrap bazel-rules-java golang-1.19-go; do
+for pkg in bazel-bootstrap bazel-rules-java golang-1.19-go curl; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
 done
 if ((${#missing[@]})); then

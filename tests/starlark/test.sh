@@ -8,5 +8,6 @@ root="$(cd "$here/../.." && pwd)"
 if [[ -z "${TOPT_BIN:-}" && ! -x "$root/target/debug/topt" ]]; then
   (cd "$root" && cargo build --quiet -p topt-cli)
 fi
+source "$root/scripts/venv.sh"  # python3 with pytest and starlark-pyo3
 cd "$here"
 exec python3 -m pytest -q -p no:cacheprovider "$@"

@@ -21,7 +21,7 @@ if ! command -v ip >/dev/null; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends iproute2 >/dev/null
 fi
-for tool in python3 go java javac mvn node npm unshare ip; do
+for tool in python3 go java javac mvn node npm unshare ip curl unzip; do
   command -v "$tool" >/dev/null || { echo "tests/tracers/setup.sh: $tool is required (scripts/setup.sh installs it)" >&2; exit 1; }
 done
 
@@ -34,6 +34,26 @@ if ! fresh python "$want"; then
   "$cache/python/bin/pip" install -q --disable-pip-version-check $want
   done_ python "$want"
 fi
+
+# go/go.mod's `go` line is the oldest Go that builds dd-trace-go. An older `go` on PATH (Debian 12
+# has 1.19) gets that release from the Go module proxy, where each Go release is a version of the
+# module golang.org/toolchain (what GOTOOLCHAIN downloads), into $cache/go; run.sh puts it first
+# on PATH.
+want_go=$(awk '$1 == "go" {print $2}' "$here/go/go.mod")
+have_go=$(go env GOVERSION | sed 's/^go//')
+if [ "$(printf '%s\n%s\n' "$want_go" "$have_go" | sort -V | head -1)" != "$want_go" ] &&
+  ! fresh gotoolchain "$want_go"; then
+  echo "tracers setup: Go $want_go (Go module proxy, golang.org/toolchain; go on PATH is $have_go)"
+  module="golang.org/toolchain@v0.0.1-go$want_go.linux-amd64"
+  proxy=$(go env GOPROXY | tr ',|' '\n\n' | grep -m1 '^http' || echo https://proxy.golang.org)
+  rm -rf "$cache/go" "$cache/go.tmp" && mkdir -p "$cache/go.tmp"
+  curl -fsSL --retry 3 -o "$cache/go.tmp/go.zip" "$proxy/${module%@*}/@v/${module#*@}.zip"
+  (cd "$cache/go.tmp" && unzip -q go.zip)
+  mv "$cache/go.tmp/$module" "$cache/go" && rm -rf "$cache/go.tmp"
+  chmod +x "$cache/go/bin/"* "$cache/go/pkg/tool/"*/*  # zip entries carry no mode bits
+  done_ gotoolchain "$want_go"
+fi
+[ ! -x "$cache/go/bin/go" ] || export PATH="$cache/go/bin:$PATH"
 
 # dd-trace-go is pinned by go/go.mod (with go.sum); versions.env must say the same.
 grep -q "github.com/DataDog/dd-trace-go/v2 $DD_TRACE_GO\$" "$here/go/go.mod" || {

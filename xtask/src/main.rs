@@ -8,6 +8,7 @@ mod bench;
 mod bindings;
 mod docs;
 mod header;
+mod man;
 mod manifests;
 mod native;
 
@@ -29,6 +30,8 @@ tasks:
   docs               check that the docs stand on their own: no file cites a document outside
                      the repository, every Markdown link and section exists, and every path
                      docs/architecture.md names exists (also a test of the rust suite)
+  man                write topt's man pages (topt.1, topt-<command>.1) into target/man, rendered
+                     from the same clap definitions as --help
 ";
 
 fn main() -> ExitCode {
@@ -40,6 +43,7 @@ fn main() -> ExitCode {
         Some("c-test") => native::c_test(),
         Some("bench") => bench::run(),
         Some("docs") => docs::run(),
+        Some("man") => man::run(),
         _ => {
             eprint!("{USAGE}");
             return ExitCode::from(2);

@@ -11,7 +11,17 @@ use std::time::SystemTime;
 
 use crate::http::redact;
 
-const EXAMPLES: &str = "\
+const EXAMPLES: &str = concat!(
+    "\
+Environment (the doctor and both uploads run with it; see topt upload --help):
+",
+    crate::upload::endpoint_env!(),
+    "
+  DD_TEST_OPTIMIZATION_QUIESCENT_SEC, DD_TEST_OPTIMIZATION_MAX_WAIT_SEC
+                          Unset, ci passes 0 for both to the uploads (the tests have exited, so
+                          their payloads are final); set, the uploads wait as they say
+  TESTLOGS_DIR            As --testlogs
+
 Examples:
   # Replaces: bazel test; bazel run doctor; bazel run uploader -- --dry-run; bazel run uploader
   # (context.json is in the sync repository under Bazel's output base; see topt upload --help):
@@ -27,7 +37,8 @@ the dry-run or the upload failed; else 0. If the tests fail, payloads are still 
 uploaded (failed tests are what you want to see in Datadog). A warm cache is not a failure:
 results older than the moment the test command started came from Bazel's cache, and their
 payloads were sent by the run that executed them. The command is echoed with secrets redacted
-(values of *KEY*/*TOKEN*/*SECRET*/*PASSWORD*=… arguments, --*header=…, URL credentials).";
+(values of *KEY*/*TOKEN*/*SECRET*/*PASSWORD*=… arguments, --*header=…, URL credentials)."
+);
 
 #[derive(Debug, Clone, clap::Args)]
 #[command(after_help = EXAMPLES)]

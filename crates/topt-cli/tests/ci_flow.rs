@@ -58,6 +58,13 @@ fn green_run_uploads_and_exits_zero() {
     assert!(text(&o).contains("tests: ok, doctor: ok, dry-run: ok, upload: ok"));
     assert_eq!(intake.accepted_markers(), ["ci"]);
     assert!(tree.payload_files().is_empty());
+    // ci asks for no quiescence wait (the tests have exited): nothing reads like a timeout.
+    assert!(
+        text(&o).contains("uploading 1 file (no quiescence wait asked for)"),
+        "{}",
+        text(&o)
+    );
+    assert!(!text(&o).contains("exceeded"), "{}", text(&o));
 }
 
 #[test]

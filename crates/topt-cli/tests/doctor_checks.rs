@@ -71,7 +71,30 @@ fn a_healthy_tree_passes() {
     assert_eq!(o.status.code(), Some(0));
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(out.contains("payload selection summary: module=2"));
-    assert!(out.contains("OK: validated 2 test output directorie(s)"));
+    assert!(out.contains("OK: validated 2 test output directories"));
+}
+
+#[test]
+fn a_tree_without_go_selections_says_why_the_summary_is_none() {
+    let tree = Tree::new();
+    let out = tree.target("py", "p_test");
+    tree.sidecar(&out, "py", "p_test", "data", json!({}));
+    write_payload(&out, "tests", "tests-1.json", &test_payload("p_test", 1));
+    let ctx = tree.context("context.json", git_context());
+    let o = doctor(&tree, &["--context", ctx.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains(
+            "payload selection summary: none (no bazel_target_metadata.json has \
+             bazel.go.payload_selection: only Go targets report one)"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("OK: validated 1 test output directory\n"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -329,9 +352,7 @@ fn reference_config_file_is_understood() {
     }).to_string()).unwrap();
     let o = doctor(&tree, &["--config", cfg.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0));
-    assert!(
-        String::from_utf8_lossy(&o.stdout).contains("OK: validated 1 test output directorie(s)")
-    );
+    assert!(String::from_utf8_lossy(&o.stdout).contains("OK: validated 1 test output directory"));
     let o = doctor(&tree, &["--config", "/nonexistent.json"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o).contains("missing JSON file"));
@@ -372,7 +393,7 @@ fn cached_results_after_an_upload_are_not_errors() {
     assert_eq!(o.status.code(), Some(0), "a warm cache is not a failure");
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(
-        out.contains("1 cached result(s) with nothing left to upload"),
+        out.contains("1 cached result with nothing left to upload"),
         "{out}"
     );
     let (code, v) = json_report(&tree, &["--context", c, "-v"]);
@@ -460,7 +481,7 @@ fn every_line_is_prefixed_and_failures_go_to_stderr() {
         err.contains("invalid JSON") && err.contains("//svc/a:a_test"),
         "{err}"
     );
-    assert!(err.contains("FAILED: 1 error(s)"), "{err}");
+    assert!(err.contains("FAILED: 1 error, 1 warning"), "{err}");
     assert!(
         !out.contains("invalid JSON") && !out.contains(" error "),
         "{out}"

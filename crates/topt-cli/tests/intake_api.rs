@@ -130,6 +130,45 @@ fn upload_requests_are_validated() {
     assert_eq!(s, 202);
 }
 
+/// Starts `topt intake` with `args` and an --addr-file, posts one sync request, stops it, and
+/// returns its URL and everything it printed on stdout.
+fn run_intake(args: &[&str]) -> (String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let addr = dir.path().join("addr");
+    let mut child = std::process::Command::new(topt())
+        .args(["intake", "--port", "0", "--addr-file"])
+        .arg(&addr)
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    while !addr.exists() {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let url = std::fs::read_to_string(&addr).unwrap().trim().to_string();
+    assert!(url.starts_with("http://127.0.0.1:"));
+    post(&format!("{url}/api/v2/ci/libraries/tests"), &[], "{}");
+    let _ = child.kill();
+    let out = child.wait_with_output().unwrap();
+    (url, String::from_utf8(out.stdout).unwrap())
+}
+
+#[test]
+fn prints_its_port_and_url_unless_quiet() {
+    let (url, out) = run_intake(&[]);
+    let port = url.rsplit(':').next().unwrap();
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], format!("PORT={port}"), "{out}");
+    assert_eq!(
+        lines[1],
+        format!("[topt intake] listening on {url}"),
+        "{out}"
+    );
+    assert!(lines[2].contains("/api/v2/ci/libraries/tests"), "{out}");
+    let (_, quiet) = run_intake(&["--quiet"]);
+    assert_eq!(quiet, "", "--quiet prints nothing on stdout");
+}
+
 #[test]
 fn record_directory_gets_one_file_per_request() {
     let dir = tempfile::tempdir().unwrap();
@@ -140,14 +179,12 @@ fn record_directory_gets_one_file_per_request() {
         .arg(&rec)
         .arg("--addr-file")
         .arg(&addr)
-        .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
     while !addr.exists() {
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
     let url = std::fs::read_to_string(&addr).unwrap().trim().to_string();
-    assert!(url.starts_with("http://127.0.0.1:"));
     post(&format!("{url}/api/v2/ci/libraries/tests"), &[], "{}");
     post(
         &format!("{url}/api/v2/apmtelemetry"),
@@ -155,11 +192,7 @@ fn record_directory_gets_one_file_per_request() {
         "{}",
     );
     let _ = child.kill();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        String::from_utf8_lossy(&out.stdout)
-            .starts_with(&format!("PORT={}", url.rsplit(':').next().unwrap()))
-    );
+    let _ = child.wait();
     let one: Value =
         serde_json::from_slice(&std::fs::read(rec.join("000001.json")).unwrap()).unwrap();
     assert_eq!(one["kind"], "api");

@@ -449,7 +449,15 @@ fn telemetry_facts_augmentation() {
         .args(["--workers", "1"]);
     let o = run(c);
     assert_eq!(o.status.code(), Some(0));
-    assert!(text(&o).contains("match no tracer telemetry of service 'lonely-svc'"));
+    let out = text(&o);
+    assert!(
+        out.contains("as a synthetic telemetry batch (no tracer telemetry batch of service 'lonely-svc' to append the facts to)"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("warning: telemetry facts"),
+        "no tracer telemetry is not a warning: {out}"
+    );
     let bodies: Vec<serde_json::Value> = intake
         .accepted()
         .into_iter()

@@ -50,3 +50,11 @@ def test_write_payload(tmp_path, kind, fmt, data, want):
 def test_status_names():
     assert topt._errors.status_name(topt.Status.NOT_FOUND) == "NOT_FOUND"
     assert topt._errors.status_name(12345) == "UNKNOWN"
+
+
+def test_enums_print_as_their_labels():
+    source = topt.Source.MODULE_FILE
+    read = topt.CacheRead(b"{}", source)
+    assert (str(read.source), f"{read.source}", f"{source:>12}") == ("module_file", "module_file", " module_file")
+    assert repr(source) == "<Source.MODULE_FILE: 2>" and source == 2
+    assert [str(k) for k in topt.PayloadKind] == ["tests", "coverage", "telemetry"]

@@ -13,6 +13,14 @@ class _Named(enum.IntEnum):
         """The lower-case name used in files and vectors ("known_tests", "module_file", ...)."""
         return self.name.lower()
 
+    # Printed as its label, not its number (IntEnum prints as the int since Python 3.11); repr()
+    # stays <Source.MODULE_FILE: 2> and comparisons with the C values still work.
+    def __str__(self):
+        return self.label
+
+    def __format__(self, spec):
+        return format(self.label, spec)
+
 
 class CacheFile(_Named):
     """A synced file under cache/http/."""

@@ -3,6 +3,11 @@
 use serde_json::{Value, json};
 use topt_core::payloads::checks::{Finding, Severity};
 
+use topt_core::payloads::kind::SIDECAR;
+use topt_core::payloads::selection::SELECTION_KEY;
+
+use crate::counted::counted;
+
 /// What the reference's doctor puts before each of its lines, and docs/doctor.md promises.
 pub const PREFIX: &str = "[dd-test-optimization-doctor]";
 
@@ -34,7 +39,8 @@ impl Report {
 
     fn selection_summary(&self) -> String {
         if self.selections.is_empty() {
-            return "none".into();
+            // Only Go targets report which cache file their payloads were selected from.
+            return format!("none (no {SIDECAR} has {SELECTION_KEY}: only Go targets report one)");
         }
         self.selections
             .iter()
@@ -86,23 +92,31 @@ impl Report {
         if e == 0 {
             let cached = if self.cached_dirs > 0 {
                 format!(
-                    "; {} cached result(s) with nothing left to upload",
-                    self.cached_dirs
+                    "; {} with nothing left to upload",
+                    counted(self.cached_dirs, "cached result", "cached results")
                 )
             } else {
                 String::new()
             };
             out(&format!(
-                "OK: validated {} test output directorie(s){cached}{}",
-                self.validated_dirs,
+                "OK: validated {}{cached}{}",
+                counted(
+                    self.validated_dirs,
+                    "test output directory",
+                    "test output directories"
+                ),
                 if w > 0 {
-                    format!(" ({w} warning(s))")
+                    format!(" ({})", counted(w, "warning", "warnings"))
                 } else {
                     String::new()
                 }
             ));
         } else {
-            err(&format!("FAILED: {e} error(s), {w} warning(s)"));
+            err(&format!(
+                "FAILED: {}, {}",
+                counted(e, "error", "errors"),
+                counted(w, "warning", "warnings")
+            ));
         }
     }
 

@@ -48,7 +48,13 @@ POST /evp_proxy/v2/api/v2/{citestcycle,citestcov} and /telemetry/proxy/api/v2/ap
 DD-API-KEY forbidden), the four sync API endpoints, and GET /__intake/stats (counters as JSON).
 Record format: one JSON object per request: seq, upload_seq, method, path, kind, headers (DD-API-KEY
 shown as <redacted>), body_len, body_b64 (bytes as received), body (decoded: gunzipped JSON, or
-multipart parts), status, fault, error.";
+multipart parts), status, fault, error.
+
+Output: `PORT=<n>`, a listening line, then one line per request; --quiet prints nothing on stdout
+(scripts read the URL from --addr-file instead).
+
+Exit status: runs until stopped (Ctrl-C, SIGTERM); 2 when it cannot start (bad --api-fixtures,
+--record not writable, cannot listen, cannot write --addr-file) or on a usage error.";
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = EXAMPLES)]
@@ -56,7 +62,7 @@ pub struct Args {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1")]
     addr: String,
-    /// Port to listen on; 0 picks a free one (printed as `PORT=<n>`).
+    /// Port to listen on; 0 picks a free one (printed as `PORT=<n>`, written to --addr-file).
     #[arg(long, default_value_t = 0)]
     port: u16,
     /// Write the base URL (`http://127.0.0.1:<port>`) to this file once listening.
@@ -104,7 +110,7 @@ pub struct Args {
     /// Status used by --redirect-to (301, 302, 303, 307 or 308).
     #[arg(long, default_value_t = 302)]
     redirect_status: u16,
-    /// Do not print one line per request.
+    /// Print nothing on stdout: no `PORT=<n>`, listening line or per-request lines.
     #[arg(long)]
     quiet: bool,
 }
@@ -138,9 +144,11 @@ fn serve(args: Args) -> Result<(), String> {
     let (listener, addr) = http::bind(&args.addr, args.port)
         .map_err(|e| format!("cannot listen on {}:{}: {e}", args.addr, args.port))?;
     let url = format!("http://{addr}");
-    println!("PORT={}", addr.port());
-    println!("[topt intake] listening on {url}");
-    let _ = std::io::stdout().flush();
+    if !args.quiet {
+        println!("PORT={}", addr.port());
+        println!("[topt intake] listening on {url}");
+        let _ = std::io::stdout().flush();
+    }
     if let Some(f) = &args.addr_file {
         let tmp = f.with_extension("tmp-topt");
         std::fs::write(&tmp, format!("{url}\n"))

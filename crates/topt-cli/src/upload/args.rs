@@ -2,7 +2,41 @@
 
 use std::path::PathBuf;
 
-const EXAMPLES: &str = "\
+/// Where uploads go, as `topt upload --help` and `topt ci --help` both list it (ci's steps run
+/// with its environment). A macro, so both help texts are built from one literal by `concat!`.
+macro_rules! endpoint_env {
+    () => {
+        "  DD_API_KEY              Datadog API key for agentless uploads: required to send (not for
+                          --dry-run, nor with DD_TEST_OPTIMIZATION_AGENT_URL); sent only as the
+                          DD-API-KEY header, never printed or written to a file
+  DD_SITE                 Datadog site of the agentless intakes (default datadoghq.com; e.g.
+                          datadoghq.eu, us5.datadoghq.com)
+  DD_TEST_OPTIMIZATION_AGENT_URL
+                          Upload through the Datadog agent's EVP proxy at this URL (e.g.
+                          http://127.0.0.1:8126) instead: no API key is sent; wins over the two
+                          agentless settings
+  DD_TEST_OPTIMIZATION_AGENTLESS_URL
+                          Agentless, to this base URL instead of DD_SITE's intakes (e.g. a local
+                          `topt intake`)
+  DD_TEST_OPTIMIZATION_CONTEXT_JSON
+                          context.json to enrich with; overrides every --context
+  DD_TEST_OPTIMIZATION_CODEOWNERS_FILE
+                          CODEOWNERS for test ownership (default: CODEOWNERS in the workspace
+                          root or its .github/, .gitlab/, docs/ or .docs/)
+  BUILD_WORKSPACE_DIRECTORY
+                          Set by `bazel run`: the workspace, where bazel-testlogs and CODEOWNERS
+                          are looked for"
+    };
+}
+pub(crate) use endpoint_env;
+
+const EXAMPLES: &str = concat!(
+    "\
+Environment (the flags' own variables are shown with each flag):
+",
+    endpoint_env!(),
+    "
+
 Examples:
   # After `bazel test //...`, from the workspace root (agentless). context.json is in the sync
   # repository under Bazel's output base (WORKSPACE repository test_optimization_data shown; with
@@ -33,7 +67,8 @@ followed) are reported and the file is kept. See docs/upload.md (claims, zip led
 
 Exit status: 0 all accepted (or nothing to upload); 1 some payloads failed or were rejected
 (or no payloads with --fail-on-error); 2 usage or configuration error, before any request (bad
-flag, DD_SITE, missing or malformed DD_API_KEY, TESTLOGS_DIR); 130 interrupted.";
+flag, DD_SITE, missing or malformed DD_API_KEY, TESTLOGS_DIR); 130 interrupted."
+);
 
 #[derive(Debug, Clone, clap::Args)]
 #[command(after_help = EXAMPLES)]

@@ -30,6 +30,7 @@ use crate::outputs::cached;
 use crate::outputs::file::TreeDir;
 use crate::outputs::{Attempt, contexts, testlogs};
 pub use args::Args;
+pub(crate) use args::endpoint_env;
 use endpoints::{Endpoints, EnvInputs, Mode};
 use log::{Log, env_bool};
 use prepare::Settings;
@@ -273,12 +274,18 @@ fn send_synthetic(
         return;
     };
     for (anchor, body) in &plan.synthetic {
+        let service = body["application"]["service_name"].as_str().unwrap_or("");
+        let why =
+            format!("no tracer telemetry batch of service '{service}' to append the facts to");
         if args.dry_run {
             log.line(&format!(
-                "dry-run validated synthetic telemetry augmentation for: {anchor}"
+                "dry-run validated synthetic telemetry augmentation for: {anchor} ({why}; the upload sends them as a batch of their own)"
             ));
             continue;
         }
+        log.line(&format!(
+            "sending the facts of {anchor} as a synthetic telemetry batch ({why})"
+        ));
         if interrupt::requested() {
             return;
         }

@@ -6,6 +6,7 @@ use std::path::Path;
 use std::time::{Duration, Instant, SystemTime};
 
 use super::interrupt;
+use crate::counted::counted;
 use crate::outputs::Attempt;
 use crate::outputs::cached;
 use crate::outputs::testlogs as discover;
@@ -71,22 +72,30 @@ pub fn wait(
             sleep(t.poll);
             continue;
         }
-        if elapsed > t.max_wait || t.max_wait.is_zero() {
-            log(&format!(
-                "max wait exceeded ({} s); proceeding to upload ({n} files)",
-                t.max_wait.as_secs()
-            ));
-            warnings.extend(w);
-            return Outcome::Ready(dirs);
-        }
         let idle = newest
             .and_then(|m| SystemTime::now().duration_since(m).ok())
             .unwrap_or(Duration::ZERO);
-        if idle >= t.quiescent {
-            log(&format!(
+        // No wait asked for (topt ci: the tests have exited) is not a wait that ran out.
+        let said = if t.quiescent.is_zero() || t.max_wait.is_zero() {
+            Some(format!(
+                "uploading {} (no quiescence wait asked for)",
+                counted(n, "file", "files")
+            ))
+        } else if idle >= t.quiescent {
+            Some(format!(
                 "outputs quiescent for {} s ({n} files); starting upload",
                 idle.as_secs()
-            ));
+            ))
+        } else if elapsed > t.max_wait {
+            Some(format!(
+                "files still changing after the {} s --max-wait-sec; uploading them as they are ({n} files)",
+                t.max_wait.as_secs()
+            ))
+        } else {
+            None
+        };
+        if let Some(line) = said {
+            log(&line);
             warnings.extend(w);
             return Outcome::Ready(dirs);
         }
