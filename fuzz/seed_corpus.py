@@ -4,8 +4,12 @@ vectors in testdata/vectors/ and a few real shapes below. Run it after changing 
 result. Files named otherwise (regression-*, inputs a fuzzer found) are kept as they are."""
 
 import hashlib
+import io
 import json
 import pathlib
+import struct
+import warnings
+import zipfile
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "fuzz" / "corpus"
@@ -59,6 +63,41 @@ REAL_TEST_PAYLOAD = json.dumps({
 }).encode()
 
 
+def outputs_zip(entries, compression=zipfile.ZIP_DEFLATED):
+    """An outputs.zip as Bazel writes one: payload entries under payloads/<kind>/."""
+    buf = io.BytesIO()
+    warnings.simplefilter("ignore", UserWarning)  # a duplicate name is the point of one seed
+    with zipfile.ZipFile(buf, "w", compression) as z:
+        for name, data in entries:
+            z.writestr(name, data)
+    return buf.getvalue()
+
+
+def lying_size(data):
+    """The zip with every header's uncompressed size set to 100 bytes."""
+    data = bytearray(data)
+    for signature, offset in ((b"PK\x03\x04", 22), (b"PK\x01\x02", 24)):
+        at = data.find(signature)
+        while at != -1:
+            struct.pack_into("<I", data, at + offset, 100)
+            at = data.find(signature, at + 4)
+    return bytes(data)
+
+
+def zip_seeds():
+    sidecar = json.dumps({"bazel_label": "//pkg:cart_test", "language": "go"}).encode()
+    normal = [("payloads/tests/t1.json", REAL_TEST_PAYLOAD),
+              ("payloads/coverage/c1.json", b'{"version":2,"coverages":[]}'),
+              ("payloads/telemetry/m1.json", b'{"series":[]}'),
+              ("test_optimization_sidecar.json", sidecar)]
+    yield "normal", outputs_zip(normal)
+    yield "stored", outputs_zip(normal, zipfile.ZIP_STORED)
+    yield "duplicate", outputs_zip(normal + [("payloads/tests/t1.json", b"{}")])
+    yield "newline", outputs_zip([("payloads/tests/a\nb.json", b"{}")])
+    yield "lying", lying_size(outputs_zip([("payloads/tests/big.json", b" " * 100_000)]))
+    yield "dirs", outputs_zip([("payloads/", b""), ("payloads/tests/", b"")])
+
+
 def write(target, name, data):
     folder = CORPUS / target
     folder.mkdir(parents=True, exist_ok=True)
@@ -109,6 +148,11 @@ def main():
     for case in json.loads((VECTORS / "selection.json").read_text())["cases"]:
         request = {k: v for k, v in case.items() if k not in ("name", "expect")}
         write("selection_json", case.get("language", "none"), json.dumps(request, sort_keys=True))
+
+    # Two read bounds: 16 KiB (most entries fit) and 64 bytes (most do not).
+    for name, data in zip_seeds():
+        for bound in (0xFF, 0x01):
+            write("zip_reader", name, bytes([bound]) + data)
 
 
 if __name__ == "__main__":
