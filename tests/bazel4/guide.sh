@@ -1,16 +1,21 @@
 #!/usr/bin/env bash
 # The user guide is a test: the walk-through of docs/bazel.md (every block marked `<!-- file: … -->`
 # or `<!-- run -->`, extracted by guide.py) is run as written, in a fresh workspace next to topt's
-# sources, on Debian's Bazel 4.2.3 offline: the sync through the repository rule, `bazel test`,
-# the doctor, the uploader (dry run, then real) into a local `topt intake`, then `topt ci`. Then
-# the claims of "The API key": the value-less --repo_env crashes Bazel 4.2.3, and a missing key
-# fails the sync with a hint that points at that section.
+# sources, on Debian's Bazel 4.2.3 offline: the sync through the repository rule, `bazel test` of a
+# test whose libtopt is @dd_topt//:topt built by rules_rust 0.6.0 (the walk-through's default), the
+# doctor, the uploader (dry run, then real) into a local `topt intake`, then `topt ci`. Then the
+# claims of "The API key": the value-less --repo_env crashes Bazel 4.2.3, and a missing key fails
+# the sync with a hint that points at that section.
 #
 # What the suite adds around the guide, as a user's machine would have it: a git repository for
 # the workspace, the key and the intake URL in the environment, and a `bazel` on PATH that keeps
 # the suite's output base, caches and a per-run FETCH_SALT (so the cached output base never runs a
-# stale topt) and re-runs tests instead of serving them from the cache (the output base outlives
-# the uploader's deletions). Needs tests/bazel4/setup.sh. Cached under $TOPT_BAZEL4_CACHE.
+# stale topt), re-runs tests instead of serving them from the cache (the output base outlives the
+# uploader's deletions), and gives rules_rust what "Offline Bazel 4" in docs/bazel.md lists: the
+# bazel4-rust suite's folder (tests/bazel4_rust/setup.sh: unpacked rulesets, the patched
+# cargo-bazel, the host's Rust toolchain, the crates), whose repository and disk caches it shares,
+# so the crates libtopt needs come from that suite's build. Needs tests/bazel4/setup.sh. Cached
+# under $TOPT_BAZEL4_CACHE and $TOPT_BAZEL4_RUST_CACHE.
 set -euo pipefail
 suite=guide
 source "$(dirname "$0")/lib.sh"
@@ -32,16 +37,20 @@ python3 "$bazel4/guide.py" commands "$root/docs/bazel.md" > "$base/commands.sh"
   git add -A && git -c user.name=Shop -c user.email=shop@example.com commit -qm "shop: first commit") ||
   die "git init of the workspace failed"
 
+source "$root/tests/bazel4_rust/lib.sh"
+bash "$root/tests/bazel4_rust/setup.sh" "$rust_cache" || die "tests/bazel4_rust/setup.sh failed"
+set_rust_offline_flags || die "the bazel4-rust cache is not ready"
 bazel_cmd guide
-cat > "$base/suite.bazelrc" <<RC
-build ${bzflags[*]}
-build --repo_env=FETCH_SALT=$(date +%s%N)
-test --nocache_test_results
-RC
+{
+  echo "build --repository_cache=$rust_cache/repository_cache --disk_cache=$rust_cache/disk_cache"
+  printf 'build %s\n' "${rust_offline_flags[@]}"
+  echo "build --repo_env=FETCH_SALT=$(date +%s%N)"
+  echo "test --nocache_test_results"
+} > "$base/suite.bazelrc"
 real_bazel="$(command -v bazel)"
 cat > "$base/bin/bazel" <<SH
 #!/usr/bin/env bash
-exec "$real_bazel" --batch "--output_base=$cache/output_base/guide" "--bazelrc=$base/suite.bazelrc" "\$@"
+exec "$real_bazel" ${bz[*]:1} "--bazelrc=$base/suite.bazelrc" "\$@"
 SH
 chmod +x "$base/bin/bazel"
 
@@ -61,6 +70,12 @@ grep -q '//checkout/api/handlers:handlers_test' "$work/guide-intake.jsonl" || di
 grep -q 'github.com/acme/shop' "$work/guide-intake.jsonl" || die "the uploads lack the workspace's git metadata"
 
 cd "$ws"
+# The test loaded the libtopt the walk-through's default names: @dd_topt//:topt, built by rules_rust.
+manifest="$ws/bazel-bin/checkout/api/handlers/handlers_test.runfiles/MANIFEST"
+grep -q '^dd_topt/libtopt.so /.*/bin/external/dd_topt/libtopt.so$' "$manifest" ||
+  die "handlers_test's runfiles lack the rules_rust-built libtopt: $(grep -i libtopt "$manifest" || true)"
+if grep -q topt_tool "$manifest"; then die "handlers_test's runfiles hold topt_binary's files, not only the rules_rust build"; fi
+
 say "the API key: a value-less --repo_env crashes Bazel 4.2.3"
 if bazel build --repo_env=DD_API_KEY //checkout/... > "$work/guide-valueless.log" 2>&1; then
   die "value-less --repo_env=DD_API_KEY did not crash this Bazel: update \"The API key\" in docs/bazel.md"
@@ -72,4 +87,4 @@ if env -u DD_API_KEY bazel build --repo_env=FETCH_SALT=no-key //checkout/... > "
   die "the sync succeeded without DD_API_KEY"
 fi
 grep -q '"The API key"' "$work/guide-nokey.log" || die "the missing-key failure does not point at \"The API key\": $(grep -m3 -i 'error\|fail' "$work/guide-nokey.log")"
-say "OK: the walk-through of docs/bazel.md ran as written (sync, test, doctor, dry run, upload, topt ci: $uploads uploads) and the API key forms behave as documented"
+say "OK: the walk-through of docs/bazel.md ran as written (sync, test with the rules_rust-built libtopt, doctor, dry run, upload, topt ci: $uploads uploads) and the API key forms behave as documented"

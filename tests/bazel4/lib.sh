@@ -4,8 +4,9 @@
 # them), the suites' output bases, Bazel's repository and disk caches, and a cargo target dir.
 #
 #   TOPT_BAZEL4_CACHE   cache folder (default ${XDG_CACHE_HOME:-$HOME/.cache}/topt-tests/bazel4)
-#   TOPT_BAZEL4_WORKDIR where the suites write their workspaces (default $cache/work); give each
-#                       checkout its own, as output bases belong to one workspace path
+#   TOPT_BAZEL4_WORKDIR where the suites write their workspaces and, when set, keep their output
+#                       bases (default: workspaces in $cache/work, output bases in $cache/output_base);
+#                       give each checkout its own, as an output base belongs to one workspace path
 #   TOPT_BAZEL4_VENDOR  the vendored ruleset archives (default /work/shared/vendor/bazel4)
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -86,7 +87,7 @@ java_tools_repo() {
 }
 
 # The offline stand-ins a Bazel 4 user provides, extracted from docs/bazel.md (the guide is their
-# one source); prints the folder holding remote_coverage_tools/ and rules_cc/.
+# one source); prints the folder holding remote_coverage_tools/.
 standins_dir() {
   local dir="$work/standins"
   rm -rf "$dir"
@@ -109,11 +110,13 @@ start_intake() {
   rm -f "$addr"
 }
 
-# Startup and common options of every Bazel command of suite $1: its own output base, the shared
+# Startup and common options of every Bazel command of suite $1: its own output base (under
+# $TOPT_BAZEL4_WORKDIR when that is set: an output base belongs to one workspace path), the shared
 # repository and disk caches.
 bazel_cmd() {
-  local name="$1"
-  mkdir -p "$cache/output_base" "$cache/repository_cache" "$cache/disk_cache"
-  bz=(bazel --batch "--output_base=$cache/output_base/$name")
+  local name="$1" bases="$cache/output_base"
+  [[ -z "${TOPT_BAZEL4_WORKDIR:-}" ]] || bases="$work/output_base"
+  mkdir -p "$bases" "$cache/repository_cache" "$cache/disk_cache"
+  bz=(bazel --batch "--output_base=$bases/$name")
   bzflags=("--repository_cache=$cache/repository_cache" "--disk_cache=$cache/disk_cache")
 }

@@ -44,8 +44,6 @@ subst() {
 }
 subst "$bazel4/macros/WORKSPACE.in" > "$ws/WORKSPACE"
 subst "$bazel4/macros/bazelrc.in" > "$ws/.bazelrc"
-# rules_cc: the real 0.0.1 (the guide's forwarding stand-in is for users without the archive).
-sed -i "s#=$standins/rules_cc#=$rules/rules_cc#" "$ws/.bazelrc"
 python3 "$bazel4/vectors_to_bzl.py" "$root" "$ws/vectors/vectors.bzl"
 
 start_intake "$topt" "$work/macros-intake.jsonl"

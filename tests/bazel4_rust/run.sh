@@ -11,45 +11,36 @@
 #      cargo-built binary's.
 # Everything reused across runs (rulesets, cargo-bazel, crates, Bazel's output base, repository cache
 # and disk cache) lives in $TOPT_BAZEL4_RUST_CACHE (default ~/.cache/topt-tests/bazel4-rust), which
-# setup.sh prepares. Only a cold repository cache downloads (tinyjson, from static.crates.io).
+# setup.sh prepares; the offline flags over it are lib.sh's (the guide suite uses them too). Only a cold repository cache downloads (tinyjson, from static.crates.io).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 here="$root/tests/bazel4_rust"
-cache="${TOPT_BAZEL4_RUST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/topt-tests/bazel4-rust}"
 say() { printf '[bazel4-rust] %s\n' "$*"; }
 die() { say "FAIL: $*" >&2; exit 1; }
 
+source "$here/lib.sh"
+cache="$rust_cache"
 bash "$here/setup.sh" "$cache"
 mkdir -p "$cache/repository_cache" "$cache/disk_cache"
-rules="$cache/rules"
-generator="$cache/cargo-bazel/bin/cargo-bazel"
-crate_files=("$cache"/cargo-home/registry/cache/*/)
+set_rust_offline_flags
 events="$(mktemp)"
 trap 'rm -f "$events"' EXIT
 
 cd "$root"
-bz=(bazel --batch --output_base="$cache/output_base")
+# An output base belongs to one workspace path: TOPT_BAZEL4_WORKDIR (tests/bazel4/lib.sh) gives
+# another checkout its own.
+output_base="$cache/output_base"
+[[ -z "${TOPT_BAZEL4_WORKDIR:-}" ]] || output_base="$TOPT_BAZEL4_WORKDIR/output_base/bazel4-rust"
+bz=(bazel --batch --output_base="$output_base")
 flags=(
   --symlink_prefix=/ # no bazel-* symlinks in the source tree
   --output_filter=^// # compiler output of this repository's targets only, not of external crates
   --show_progress_rate_limit=15
   --repository_cache="$cache/repository_cache"
   --disk_cache="$cache/disk_cache"
-  --distdir="${crate_files[0]}"
-  --experimental_downloader_config="$cache/downloader.cfg"
-  --override_repository=rules_rust="$rules/rules_rust"
-  --override_repository=rules_cc="$rules/rules_cc"
-  --override_repository=platforms="$rules/platforms"
-  --override_repository=bazel_skylib="$rules/bazel_skylib"
-  --override_repository=rust_linux_x86_64="$cache/host_rust"
   --override_repository=rules_java=/usr/share/bazel/rules/java
   --override_repository=remote_coverage_tools="$cache/standins/remote_coverage_tools"
-  # crate_universe: the generator, and cargo over the suite's CARGO_HOME without network.
-  --repo_env=CARGO_BAZEL_GENERATOR_URL="file://$generator"
-  --repo_env=CARGO_BAZEL_GENERATOR_SHA256="$(sha256sum "$generator" | cut -d' ' -f1)"
-  --repo_env=CARGO_BAZEL_ISOLATED=false
-  --repo_env=CARGO_HOME="$cache/cargo-home"
-  --repo_env=CARGO_NET_OFFLINE=true
+  "${rust_offline_flags[@]}"
 )
 
 say "bazel test //:all //crates/... //ffi/... //testdata:all (rules_rust 0.6.0, crate_universe)"

@@ -2,18 +2,23 @@
 # Prepares the folder the bazel4-rust suite reuses across runs (idempotent; quick when it is ready):
 #   rules/       rules_rust 0.6.0, rules_cc 0.0.1, platforms 0.0.5, bazel_skylib 1.2.1, unpacked
 #                from the upstream archives in $TOPT_BAZEL4_VENDOR (never copied into the repository)
-#   cargo-bazel/ rules_rust 0.6.0's crate_universe generator (cargo-bazel 0.3.0), built once from that
-#                archive with cargo-bazel-0.3.0.patch (see the patch's header for why)
+#   cargo-bazel/ rules_rust 0.6.0's crate_universe generator (cargo-bazel 0.3.0) with
+#                bazel/private/cargo-bazel-0.3.0.patch (its header says why), built once by Bazel
+#                through topt_rust_dependencies()'s @topt_cargo_bazel
 #   host_rust/   the host's rustup toolchain as the `rust_linux_x86_64` repository
-#   cargo-home/  CARGO_HOME holding every crate of Cargo.lock (`cargo fetch`), so crate_universe's
-#                cargo runs offline and Bazel takes the .crate files from it (--distdir)
 #   standins/    the remote_coverage_tools stand-in, as docs/bazel.md gives it to offline users
+# And every crate of Cargo.lock in the user's CARGO_HOME (`cargo fetch`), so crate_universe's cargo
+# runs offline and Bazel takes the .crate files from it (--distdir): the same CARGO_HOME as every
+# other cargo of the machine, so cargo builds that Bazel's repository rules run (topt_binary) and
+# those outside Bazel share their target folders without rebuilding.
 # Usage: setup.sh [CACHE_DIR]. Needs cargo, a C compiler and Debian's Bazel 4.2.3
 # (tests/bazel4/setup.sh installs it).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 here="$root/tests/bazel4_rust"
-cache="${1:-${TOPT_BAZEL4_RUST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/topt-tests/bazel4-rust}}"
+source "$here/lib.sh"
+cache="${1:-$rust_cache}"
+rust_cache="$cache"
 vendor="${TOPT_BAZEL4_VENDOR:-/work/shared/vendor/bazel4}"
 say() { printf '[bazel4-rust setup] %s\n' "$*"; }
 die() { say "FAIL: $*" >&2; exit 1; }
@@ -47,30 +52,6 @@ for archive in rules_rust-0.6.0 rules_cc-0.0.1 platforms-0.0.5 bazel_skylib-1.2.
     echo "$sum" > "$cache/rules/$name.sha256"
   fi
 done
-
-# cargo-bazel 0.3.0 is not on crates.io (its releases there start at 0.8.0, whose command line
-# rules_rust 0.6.0 does not speak), so it is built from the archive's crate_universe/ with cargo.
-patch_file="$here/cargo-bazel-0.3.0.patch"
-key="$(cat "$cache/rules/rules_rust.sha256") $(sha256sum "$patch_file" | cut -d' ' -f1)"
-generator="$cache/cargo-bazel/bin/cargo-bazel"
-if [[ "$(cat "$cache/cargo-bazel/key" 2>/dev/null)" != "$key" || ! -x "$generator" ]]; then
-  say "building cargo-bazel 0.3.0 from rules_rust 0.6.0 (once; about 3 minutes on 2 cores)"
-  rm -rf "${cache:?}/cargo-bazel"
-  mkdir -p "$cache/cargo-bazel/bin"
-  cp -R "$cache/rules/rules_rust" "$cache/cargo-bazel/src"
-  patch -s -p1 -d "$cache/cargo-bazel/src" < "$patch_file"
-  start=$(date +%s)
-  if ! CARGO_TARGET_DIR="$cache/cargo-bazel/target" nice cargo build --release --locked \
-    --manifest-path "$cache/cargo-bazel/src/crate_universe/Cargo.toml" --bin cargo-bazel \
-    > "$cache/cargo-bazel/build.log" 2>&1; then
-    tail -30 "$cache/cargo-bazel/build.log" >&2
-    die "building cargo-bazel failed (log: $cache/cargo-bazel/build.log)"
-  fi
-  cp "$cache/cargo-bazel/target/release/cargo-bazel" "$generator"
-  rm -rf "${cache:?}/cargo-bazel/target" "${cache:?}/cargo-bazel/src"
-  echo "$key" > "$cache/cargo-bazel/key"
-  say "cargo-bazel built in $(($(date +%s) - start))s"
-fi
 
 # The host's rustup toolchain, laid out as rules_rust 0.6.0's rust_toolchain_repository lays out a
 # downloaded one (same target names), so it can stand in for `rust_linux_x86_64`.
@@ -134,17 +115,16 @@ rust_toolchain(
 )
 BUILD
 
-# Every crate of Cargo.lock in a CARGO_HOME of the suite's own (cargo reaches the registry; Bazel's
-# downloader then finds each static.crates.io/crates/<name>/<name>-<version>.crate by file name).
-if ! CARGO_HOME="$cache/cargo-home" cargo fetch --quiet --locked --offline \
-  --manifest-path "$root/Cargo.toml" 2>/dev/null; then
-  say "fetching the crates of Cargo.lock into $cache/cargo-home"
-  CARGO_HOME="$cache/cargo-home" cargo fetch --quiet --locked --manifest-path "$root/Cargo.toml"
+# Every crate of Cargo.lock in CARGO_HOME (cargo reaches the registry; Bazel's downloader then finds
+# each static.crates.io/crates/<name>/<name>-<version>.crate there by file name).
+if ! cargo fetch --quiet --locked --offline --manifest-path "$root/Cargo.toml" 2>/dev/null; then
+  say "fetching the crates of Cargo.lock into ${CARGO_HOME:-$HOME/.cargo}"
+  cargo fetch --quiet --locked --manifest-path "$root/Cargo.toml"
 fi
+crates_distdir >/dev/null || die "cargo fetch left no .crate files under ${CARGO_HOME:-$HOME/.cargo}/registry/cache"
 
 # Bazel 4 fetches remote_coverage_tools for every test: the stand-in docs/bazel.md gives offline
-# users (the guide is its one source; this suite takes the real rules_cc 0.0.1 instead of the
-# guide's rules_cc stand-in). Replaced only when the guide's text of it changed.
+# users (the guide is its one source). Replaced only when the guide's text of it changed.
 rm -rf "$cache/standins.new"
 python3 "$root/tests/bazel4/guide.py" extract "$root/docs/bazel.md" --prefix third_party/bazel4_offline/ \
   "$cache/standins.new" >/dev/null || die "cannot extract the offline stand-ins from docs/bazel.md"
@@ -161,4 +141,36 @@ fi
 write_if_changed "$cache/downloader.cfg" <<'CFG'
 rewrite crates.io/api/v1/crates/([^/]+)/([^/]+)/download static.crates.io/crates/$1/$1-$2.crate
 CFG
+# crate_universe's generator. cargo-bazel 0.3.0 is not on crates.io (its releases there start at
+# 0.8.0, whose command line rules_rust 0.6.0 does not speak): topt_rust_dependencies() builds it
+# (@topt_cargo_bazel: the release archive's crate_universe with bazel/private/cargo-bazel-0.3.0.patch).
+# Built here once, through that very repository rule, in topt's own workspace and a scratch output
+# base, and kept, so the suites' output bases take it from CARGO_BAZEL_GENERATOR_URL.
+patch_file="$root/bazel/private/cargo-bazel-0.3.0.patch"
+key="$(cat "$cache/rules/rules_rust.sha256") $(sha256sum "$patch_file" | cut -d' ' -f1)"
+generator="$cache/cargo-bazel/bin/cargo-bazel"
+if [[ "$(cat "$cache/cargo-bazel/key" 2>/dev/null)" != "$key" || ! -x "$generator" ]]; then
+  say "building cargo-bazel 0.3.0 through topt_rust_dependencies() (once; 3 to 8 minutes on 2 shared cores)"
+  rm -rf "${cache:?}/cargo-bazel"
+  mkdir -p "$cache/cargo-bazel/bin"
+  # @topt_cargo_bazel_src, as its http_archive would unpack and patch GitHub's release archive (the
+  # vendored one is not byte-identical to it, so its sha256 differs).
+  cp -R "$cache/rules/rules_rust" "$cache/cargo-bazel/src"
+  patch -s -p1 -d "$cache/cargo-bazel/src" < "$patch_file" || die "the patch does not apply to rules_rust 0.6.0"
+  set_rust_offline_flags --bootstrap || die "see above"
+  scratch="$(mktemp -d "${TMPDIR:-/tmp}/topt-cargo-bazel.XXXXXX")"
+  start=$(date +%s)
+  if ! (cd "$root" && nice bazel --batch --output_base="$scratch" build --symlink_prefix=/ \
+    --override_repository=topt_cargo_bazel_src="$cache/cargo-bazel/src" "${rust_offline_flags[@]}" \
+    --override_repository=rules_java=/usr/share/bazel/rules/java @topt_cargo_bazel//:cargo-bazel) \
+    > "$cache/cargo-bazel/build.log" 2>&1; then
+    tail -30 "$cache/cargo-bazel/build.log" >&2
+    chmod -R u+w "$scratch" && rm -rf "$scratch"
+    die "building cargo-bazel failed (log: $cache/cargo-bazel/build.log)"
+  fi
+  cp -L "$scratch/external/topt_cargo_bazel/cargo-bazel" "$generator"
+  chmod -R u+w "$scratch" && rm -rf "$scratch" "$cache/cargo-bazel/src"
+  echo "$key" > "$cache/cargo-bazel/key"
+  say "cargo-bazel built in $(($(date +%s) - start))s"
+fi
 say "ready: $cache"

@@ -144,7 +144,17 @@ def repository_rule(implementation, attrs = {}, doc = "", environ = [], local = 
 
 _cache: dict[pathlib.Path, sl.FrozenModule] = {}
 
-STUBS = {"@io_bazel_rules_go//go:def.bzl": pathlib.Path(__file__).parent / "stubs" / "rules_go_def.bzl"}
+_WORKSPACE_RULES = pathlib.Path(__file__).parent / "stubs" / "workspace_rules.bzl"
+STUBS = {
+    "@io_bazel_rules_go//go:def.bzl": pathlib.Path(__file__).parent / "stubs" / "rules_go_def.bzl",
+    "@bazel_tools//tools/build_defs/repo:http.bzl": _WORKSPACE_RULES,
+    "@bazel_tools//tools/build_defs/repo:utils.bzl": _WORKSPACE_RULES,
+    "@rules_rust//rust:repositories.bzl": _WORKSPACE_RULES,
+    "@rules_rust//crate_universe:repositories.bzl": _WORKSPACE_RULES,
+    "@rules_rust//crate_universe:defs.bzl": _WORKSPACE_RULES,
+    "@rules_rust//cargo:defs.bzl": _WORKSPACE_RULES,
+    "@topt_crates//:defs.bzl": _WORKSPACE_RULES,
+}
 
 
 def resolve(label: str, current: pathlib.Path) -> pathlib.Path:

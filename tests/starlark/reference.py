@@ -1,9 +1,9 @@
 """Generates docs/bazel-reference.md from the .bzl files: the public surface, documented once.
 
-Each public file (bazel/{defs,repositories,extensions}.bzl, lang/<x>/defs.bzl) only re-exports
-definitions from private/ files; this follows every re-export to its one definition and renders
-its docstring (macros) or its `doc` and attribute docs (rules, repository rules, module
-extensions). Starlark's syntax is close enough to Python's that `ast` reads the files; the few
+Each public file (bazel/{defs,repositories,rust_dependencies,crate_repositories,extensions}.bzl,
+lang/<x>/defs.bzl) only re-exports definitions from private/ files; this follows every re-export to
+its one definition and renders its docstring (macros) or its `doc` and attribute docs (rules,
+repository rules, module extensions). Starlark's syntax is close enough to Python's that `ast` reads the files; the few
 expressions attribute dicts are built from (literals, names, `_merge(...)`, `dict(a, **b)`) are
 evaluated here.
 
@@ -22,7 +22,8 @@ import sys
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 OUT = ROOT / "docs" / "bazel-reference.md"
 LANGS = ["go", "python", "java", "nodejs", "dotnet", "ruby"]
-PUBLIC = ["bazel/repositories.bzl", "bazel/extensions.bzl", "bazel/defs.bzl"] + [f"lang/{l}/defs.bzl" for l in LANGS]
+PUBLIC = ["bazel/repositories.bzl", "bazel/rust_dependencies.bzl", "bazel/crate_repositories.bzl",
+          "bazel/extensions.bzl", "bazel/defs.bzl"] + [f"lang/{l}/defs.bzl" for l in LANGS]
 RULE_MAKERS = {"rule": "rule", "repository_rule": "repository rule", "module_extension": "module extension"}
 
 

@@ -7,7 +7,8 @@ import macro_driver as md
 
 
 def test_public_files_load():
-    for path in ("bazel/defs.bzl", "bazel/extensions.bzl", "bazel/repositories.bzl"):
+    for path in ("bazel/defs.bzl", "bazel/extensions.bzl", "bazel/repositories.bzl", "bazel/rust_dependencies.bzl",
+                 "bazel/crate_repositories.bzl"):
         h.load(h.ROOT / path)
 
 

@@ -75,7 +75,7 @@ def test_module_bazel():
     assert ["@rust_toolchains//:all"] in [c["args_"] for c in calls if c["kind"] == "register_toolchains"]
 
     cargo = [c for c in calls if c["kind"] == "tag" and c["tag"] == "from_cargo"][0]
-    assert cargo["name"] == "crates"
+    assert cargo["name"] == "topt_crates"
     assert cargo["cargo_lockfile"] == "//:Cargo.lock"
     for label in cargo["manifests"]:
         pkg, file = label[2:].split(":")
@@ -89,13 +89,68 @@ def test_module_bazel():
         "x86_64-unknown-linux-gnu", "aarch64-unknown-linux-gnu", "aarch64-apple-darwin"}
 
     repos = [c["args_"] for c in calls if c["kind"] == "use_repo"]
-    assert ["crate", "crates"] in repos and ["rust", "rust_toolchains"] in repos
+    assert ["crate", "topt_crates"] in repos and ["rust", "rust_toolchains"] in repos
     assert ["test_optimization_sync_extension", "test_optimization_data"] in repos
 
     exts = {c["name"]: c for c in calls if c["kind"] == "use_extension"}
     assert exts["test_optimization_sync_extension"]["dev_dependency"] is True
     assert exts["test_optimization_sync_extension"]["bzl"] == "//bazel:extensions.bzl"
     assert exts["rust"]["dev_dependency"] is False and exts["crate"]["dev_dependency"] is False
+
+
+def eval_workspace():
+    """WORKSPACE.bazel through the harness: the repositories it (and topt's WORKSPACE macros) declare."""
+    import starlark as sl
+
+    h.CALLS.clear()
+    mod = h.new_module()
+    mod.add_callable("workspace", lambda **kw: h.CALLS.append(dict(kind="workspace", **kw)))
+    src = (h.ROOT / "WORKSPACE.bazel").read_text()
+    loader = sl.FileLoader(lambda label: h.load(h.resolve(label, h.ROOT / "WORKSPACE.bazel")))
+    sl.eval(mod, sl.parse("WORKSPACE.bazel", src, h.DIALECT), h.GLOBALS, loader)
+    return list(h.CALLS)
+
+
+def test_workspace_bazel_runs_the_steps_a_user_runs():
+    calls = eval_workspace()
+    kinds = [c["kind"] for c in calls]
+    # The three steps of docs/bazel.md, in order, and the toolchain the workspace registers itself.
+    assert kinds == ["workspace", "http_archive", "http_archive", "rules_rust_dependencies",
+                     "crate_universe_dependencies", "http_archive", "cargo_bootstrap_repository",
+                     "crates_repository", "rust_register_toolchains", "crate_repositories"], kinds
+    archives = {c["name"]: c for c in calls if c["kind"] == "http_archive"}
+    assert set(archives) == {"rules_rust", "bazel_skylib", "topt_cargo_bazel_src"}
+    assert all(u.endswith("/0.6.0/rules_rust-v0.6.0.tar.gz") for u in archives["rules_rust"]["urls"])
+    assert all(len(a["sha256"]) == 64 for a in archives.values())
+
+    # The generator: cargo-bazel from the same rules_rust archive with topt's patch, built by cargo.
+    src = archives["topt_cargo_bazel_src"]
+    assert (src["urls"], src["sha256"]) == (archives["rules_rust"]["urls"], archives["rules_rust"]["sha256"])
+    assert [str(p) for p in src["patches"]] == ["@topt//bazel/private:cargo-bazel-0.3.0.patch"]
+    assert (h.ROOT / "bazel/private/cargo-bazel-0.3.0.patch").is_file()
+    boot = [c for c in calls if c["kind"] == "cargo_bootstrap_repository"][0]
+    assert boot["name"] == "topt_cargo_bazel" and boot["binary"] == "cargo-bazel"
+    assert boot["cargo_toml"] == "@topt_cargo_bazel_src//crate_universe:Cargo.toml"
+    toolchain = [c for c in calls if c["kind"] == "rust_register_toolchains"][0]
+    assert toolchain["edition"] == "2024" and toolchain["version"] == "1.95.0"
+
+    # @topt_crates: the same workspace, lock file and platforms as MODULE.bazel's crate.from_cargo.
+    crates = [c for c in calls if c["kind"] == "crates_repository"][0]
+    module = [c for c in eval_module() if c["kind"] == "tag" and c["tag"] == "from_cargo"][0]
+    assert crates["name"] == module["name"] == "topt_crates"
+    assert crates["lockfile"] == "@topt" + module["cargo_lockfile"]
+    assert sorted(crates["manifests"]) == sorted("@topt" + m for m in module["manifests"])
+    assert crates["supported_platform_triples"] == module["supported_platform_triples"]
+    assert crates["generator"] == "@topt_cargo_bazel//:cargo-bazel"
+
+
+def test_build_files_load_the_topt_specific_crates_repository():
+    # A user's WORKSPACE shares one repository namespace with topt's BUILD files: never @crates.
+    for build in [h.ROOT / "BUILD.bazel", *sorted((h.ROOT / "crates").glob("*/BUILD.bazel"))]:
+        text = build.read_text()
+        assert "@crates//" not in text, build
+        if "all_crate_deps" in text:
+            assert 'load("@topt_crates//:defs.bzl", "all_crate_deps")' in text, build
 
 
 def _crate_deps(dev=False):
@@ -161,7 +216,7 @@ def all_crate_deps(normal = False, normal_dev = False, package_name = None):
     crates_mod = h.new_module()
     crates_mod.add_callable(
         "_crate_deps_of",
-        lambda pkg, dev: sorted("@crates//:" + d for d in manifests[pkg][1 if dev else 0]),
+        lambda pkg, dev: sorted("@topt_crates//:" + d for d in manifests[pkg][1 if dev else 0]),
     )
     crates = h.eval_source("crates_defs", crates_src, path, mod=crates_mod)
     mod.add_callable("package_name", lambda: package)
@@ -169,7 +224,7 @@ def all_crate_deps(normal = False, normal_dev = False, package_name = None):
     def loader(label):
         if label.startswith(("@rules_", "@io_bazel_rules_go//")):
             return stub
-        if label == "@crates//:defs.bzl":
+        if label == "@topt_crates//:defs.bzl":
             return crates
         return h.load(h.resolve(label, path))
 
@@ -180,16 +235,16 @@ def all_crate_deps(normal = False, normal_dev = False, package_name = None):
 def test_rust_targets_use_every_crate_dependency():
     deps = _crate_deps()
     core = _eval_build(h.ROOT / "crates/topt-core/BUILD.bazel")["topt_core"]
-    assert {d.split(":")[1] for d in core["deps"] if d.startswith("@crates")} == deps["crates/topt-core"]
+    assert {d.split(":")[1] for d in core["deps"] if d.startswith("@topt_crates")} == deps["crates/topt-core"]
     cli_build = _eval_build(h.ROOT / "crates/topt-cli/BUILD.bazel")
     cli = cli_build["topt_cli"]  # the library behind the `topt` binary
-    assert {d.split(":")[1] for d in cli["deps"] if d.startswith("@crates")} == deps["crates/topt-cli"]
+    assert {d.split(":")[1] for d in cli["deps"] if d.startswith("@topt_crates")} == deps["crates/topt-cli"]
     assert cli["compile_data"] == ["//testdata:api"]
     assert cli_build["topt"]["deps"] == [":topt_cli"]
     root = _eval_build(h.ROOT / "BUILD.bazel")
     lib = root["topt"]
     assert lib["kind"] == "rust_shared_library" and lib["crate_name"] == "topt"
-    assert {d.split(":")[1] for d in lib["deps"] if d.startswith("@crates")} == deps["ffi"]
+    assert {d.split(":")[1] for d in lib["deps"] if d.startswith("@topt_crates")} == deps["ffi"]
     assert root["topt_c"]["hdrs"] == ["include/topt.h"] and root["topt_c"]["deps"] == [":topt"]
     assert (h.ROOT / "include/topt.h").is_file()
     for src in root["topt_c_test"]["srcs"]:
