@@ -37,10 +37,6 @@ pub enum ErrorKind {
     DigestMismatch { expected: String, actual: String },
     /// A digest function other than SHA-256.
     UnsupportedDigest(String),
-    /// A location that cannot be fetched (another URI scheme, no URI).
-    Unsupported,
-    /// A `file://` output that is not on this machine.
-    LocalMissing(PathBuf, io::Error),
     /// Writing the download to disk failed.
     Io(PathBuf, io::Error),
 }
@@ -114,8 +110,6 @@ impl fmt::Display for FetchError {
                     "digest {d} is not SHA-256, the only digest function topt verifies"
                 )
             }
-            ErrorKind::Unsupported => write!(f, "neither a file:// nor a bytestream:// URI"),
-            ErrorKind::LocalMissing(p, e) => write!(f, "cannot read {}: {e}", p.display()),
             ErrorKind::Io(p, e) => write!(f, "cannot write the download to {}: {e}", p.display()),
         }
     }
