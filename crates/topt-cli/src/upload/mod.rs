@@ -1,10 +1,12 @@
-//! `topt upload`: discover payload files under `bazel-testlogs`, wait for quiescence, enrich test
-//! payloads, upload everything concurrently, delete only what the intake accepted.
+//! `topt upload`: discover payload files under `bazel-testlogs` (or take the test attempts of a
+//! BEP file, `from_bep.rs`), wait for quiescence, enrich test payloads, upload everything
+//! concurrently, delete only what the intake accepted.
 
 mod args;
 mod claim;
 mod endpoints;
 mod facts;
+mod from_bep;
 pub(crate) mod interrupt;
 mod ledger;
 mod log;
@@ -19,16 +21,18 @@ mod summary;
 mod work;
 mod zipped;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use topt_core::payloads::context::ContextSet;
 use topt_core::payloads::kind::{Kind, PAYLOADS_DIR};
 
+use crate::ledger::Ledger;
 use crate::outputs::cached;
 use crate::outputs::file::TreeDir;
-use crate::outputs::{Attempt, contexts, testlogs};
+use crate::outputs::{Attempt, Identity, contexts, testlogs};
 pub use args::Args;
 pub(crate) use args::endpoint_env;
 use endpoints::{Endpoints, EnvInputs, Mode};
@@ -53,8 +57,15 @@ pub fn run(mut args: Args) -> ExitCode {
     interrupt::install();
     let deadline =
         (args.max_run_sec > 0).then(|| Instant::now() + Duration::from_secs(args.max_run_sec));
-    let (endpoints, contexts, root) = match configure(&args, &log) {
+    let (endpoints, contexts) = match configure(&args, &log) {
         Ok(c) => c,
+        Err(code) => return code,
+    };
+    if let Some(bep) = args.bep.clone() {
+        return from_bep::run(&args, &log, &bep, endpoints, &contexts, deadline);
+    }
+    let root = match testlogs_root(&args, &log) {
+        Ok(r) => r,
         Err(code) => return code,
     };
     let start = match args.invocation_start.as_deref().map(cached::parse_start) {
@@ -66,7 +77,8 @@ pub fn run(mut args: Args) -> ExitCode {
         }
     };
     let mut scan_warnings = Vec::new();
-    recover_claims(&root, args.max_depth, &log, &mut scan_warnings);
+    let found = testlogs::find_outputs(&root, args.max_depth, None, &mut scan_warnings);
+    recover_claims(&found, &log);
     // The wait for writers counts against --max-run-sec too.
     let max_wait = Duration::from_secs(args.max_wait_sec);
     let timing = quiesce::Timing {
@@ -88,9 +100,15 @@ pub fn run(mut args: Args) -> ExitCode {
         log.warn(w);
     }
     match outcome {
-        quiesce::Outcome::Ready(attempts) => {
-            upload(&args, &log, endpoints, &contexts, &attempts, deadline)
-        }
+        quiesce::Outcome::Ready(attempts) => upload(
+            &args,
+            &log,
+            endpoints,
+            &contexts,
+            &attempts,
+            deadline,
+            Extra::default(),
+        ),
         quiesce::Outcome::Interrupted => {
             log.warn("interrupted while waiting; nothing was sent");
             ExitCode::from(130)
@@ -104,8 +122,8 @@ pub fn run(mut args: Args) -> ExitCode {
 }
 
 /// Configuration errors first, before any waiting (the reference found them only after it):
-/// endpoints and key, contexts, the testlogs root. `Err` is the exit code to return.
-fn configure(args: &Args, log: &Log) -> Result<(Endpoints, ContextSet, PathBuf), ExitCode> {
+/// endpoints and key, contexts. `Err` is the exit code to return.
+fn configure(args: &Args, log: &Log) -> Result<(Endpoints, ContextSet), ExitCode> {
     let fail = |e: String| {
         log.error(&e);
         ExitCode::from(2)
@@ -118,24 +136,31 @@ fn configure(args: &Args, log: &Log) -> Result<(Endpoints, ContextSet, PathBuf),
         &mut warnings,
     )
     .map_err(fail)?;
-    let root = match testlogs::resolve_testlogs(args.testlogs.as_deref()) {
-        Ok(Some(r)) => r,
-        Ok(None) => {
-            log.warn("testlogs dir not found (nothing to upload); run from the Bazel workspace or pass --testlogs");
-            return Err(ExitCode::from(if args.fail_on_error { 2 } else { 0 }));
-        }
-        Err(e) => return Err(fail(e)),
-    };
     for w in warnings {
         log.warn(&w);
     }
     check_key_parity(log, &endpoints, &contexts);
-    Ok((endpoints, contexts, root))
+    Ok((endpoints, contexts))
+}
+
+/// The testlogs root to discover attempts under (without `--bep`).
+fn testlogs_root(args: &Args, log: &Log) -> Result<PathBuf, ExitCode> {
+    match testlogs::resolve_testlogs(args.testlogs.as_deref()) {
+        Ok(Some(r)) => Ok(r),
+        Ok(None) => {
+            log.warn("testlogs dir not found (nothing to upload); run from the Bazel workspace or pass --testlogs");
+            Err(ExitCode::from(if args.fail_on_error { 2 } else { 0 }))
+        }
+        Err(e) => {
+            log.error(&e);
+            Err(ExitCode::from(2))
+        }
+    }
 }
 
 /// Gives back files whose uploader died mid-run, before counting.
-fn recover_claims(root: &Path, max_depth: usize, log: &Log, warnings: &mut Vec<String>) {
-    let recovered: usize = testlogs::find_outputs(root, max_depth, None, warnings)
+fn recover_claims(attempts: &[Attempt], log: &Log) {
+    let recovered: usize = attempts
         .iter()
         .filter_map(|d| TreeDir::open(&d.dir).ok())
         .flat_map(|t| Kind::ALL.map(|k| t.dirs(PAYLOADS_DIR, &[k.dir_name()]).ok()))
@@ -182,6 +207,17 @@ fn nothing(args: &Args, log: &Log, results: usize, cached: usize, dirs: usize) -
     ExitCode::SUCCESS
 }
 
+/// What a BEP run adds to an upload.
+#[derive(Debug, Default)]
+struct Extra<'a> {
+    /// The upload ledger (not in a dry run).
+    ledger: Option<&'a Mutex<Ledger>>,
+    /// Attempts whose outputs could not be read: label and one message per output. Failures.
+    failed: Vec<(String, Vec<String>)>,
+    /// Attempts with nothing to send (`{"label", "why"}`), for the JSON summary.
+    cached: Vec<serde_json::Value>,
+}
+
 /// Plans, sends with the worker pool, then the synthetic telemetry; prints the summary.
 fn upload(
     args: &Args,
@@ -190,6 +226,7 @@ fn upload(
     contexts: &ContextSet,
     attempts: &[Attempt],
     deadline: Option<Instant>,
+    extra: Extra<'_>,
 ) -> ExitCode {
     let mode = match endpoints.mode {
         Mode::Agentless(_) => "agentless",
@@ -200,7 +237,29 @@ fn upload(
         dirs,
         work,
     } = plan::targets(args, log, contexts, attempts);
+    summary.cached = extra.cached;
+    for (label, errors) in extra.failed {
+        summary.targets.push(TargetSummary {
+            label: label.clone(),
+            ..TargetSummary::default()
+        });
+        for e in errors {
+            log.error(&format!(
+                "{label}: cannot read its outputs, nothing of it uploaded: {e}"
+            ));
+            summary.add(&work::result(
+                summary.targets.len() - 1,
+                Kind::Tests,
+                label.clone(),
+                Status::Failed,
+                Some(e),
+            ));
+        }
+    }
     if work.is_empty() {
+        if summary.failures() > 0 {
+            return finish(args, log, &summary, mode, Duration::ZERO, false);
+        }
         log.line("no payload files found; nothing to upload");
         return ExitCode::SUCCESS;
     }
@@ -219,6 +278,10 @@ fn upload(
         Duration::from_secs(10.min(args.timeout_sec.max(1))),
         workers,
     );
+    let identities: Vec<Option<Identity>> = attempts
+        .iter()
+        .map(|a| a.bep.as_ref().map(|b| b.identity.clone()))
+        .collect();
     let ctx = Ctx {
         settings: &settings,
         client: &client,
@@ -228,6 +291,8 @@ fn upload(
         keep: args.keep_payloads,
         max_bytes: args.max_bytes(),
         deadline,
+        ledger: extra.ledger,
+        identities: &identities,
     };
     let start = Instant::now();
     pool::run(args, log, &ctx, &work, workers, &mut summary);

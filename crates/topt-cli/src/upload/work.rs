@@ -3,19 +3,23 @@
 
 use std::ffi::OsStr;
 use std::path::PathBuf;
+use std::sync::Mutex;
 use std::time::Instant;
 
 use serde_json::{Map, Value};
 use topt_core::payloads::context::{Choice, ContextSet};
-use topt_core::payloads::kind::Kind;
+use topt_core::payloads::kind::{Kind, PAYLOADS_DIR};
 
 use super::claim;
 use super::interrupt;
 use super::prepare::{self, DirCtx, Prepared, Settings};
 use super::send::{self, Client};
+use crate::ledger::{Ledger, payload_key};
+use crate::outputs::Identity;
 use crate::outputs::file::{Problem, TreeDir};
 use crate::outputs::payloads::Listed;
 use crate::outputs::verdict;
+use crate::remote::Digest;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
@@ -31,6 +35,8 @@ pub enum Status {
     NotAttempted,
     /// `--max-run-sec` ran out before it was accepted; left in place, a failure.
     Deadline,
+    /// The upload ledger says an earlier run sent it (with `--bep`): not sent again.
+    AlreadyUploaded,
 }
 
 impl Status {
@@ -44,6 +50,7 @@ impl Status {
             Status::Taken => "taken",
             Status::NotAttempted => "not_attempted",
             Status::Deadline => "deadline",
+            Status::AlreadyUploaded => "already_uploaded",
         }
     }
 }
@@ -69,6 +76,8 @@ pub enum Work {
     Zip {
         dir: usize,
         zip: PathBuf,
+        /// How it is named in messages (its `bytestream://` URI when it was fetched).
+        shown: String,
     },
     /// A directory on the way to payloads that breaks the payload-file rule: reported, untouched.
     Blocked {
@@ -91,11 +100,44 @@ pub struct Ctx<'a> {
     pub max_bytes: u64,
     /// End of `--max-run-sec`: nothing starts after it, and no request runs past it.
     pub deadline: Option<Instant>,
+    /// The upload ledger (`--bep`, not in a dry run) and each attempt's identity (by `dir`).
+    pub ledger: Option<&'a Mutex<Ledger>>,
+    pub identities: &'a [Option<Identity>],
 }
 
 impl Ctx<'_> {
     pub fn past_deadline(&self) -> bool {
         self.deadline.is_some_and(|d| Instant::now() >= d)
+    }
+
+    /// The key the ledger knows a payload of attempt `dir` by, when there is a ledger.
+    pub fn ledger_key(&self, dir: usize, entry: &str, bytes: &[u8]) -> Option<Digest> {
+        self.ledger?;
+        let id = self.identities.get(dir)?.as_ref()?;
+        Some(payload_key(id, entry, bytes))
+    }
+
+    /// Whether an earlier run recorded this payload as accepted.
+    pub fn already_uploaded(&self, key: Option<&Digest>) -> bool {
+        match (self.ledger, key) {
+            (Some(l), Some(k)) => l.lock().is_ok_and(|l| l.contains(k)),
+            _ => false,
+        }
+    }
+
+    /// Records an accepted payload (fsynced) before anything else happens to it; a warning
+    /// when that fails (a re-run may then send it again).
+    pub fn record_uploaded(&self, key: Option<&Digest>) -> Option<String> {
+        let (Some(l), Some(k)) = (self.ledger, key) else {
+            return None;
+        };
+        let result = match l.lock() {
+            Ok(mut l) => l.record(k).map_err(|e| e.to_string()),
+            Err(_) => Err("the ledger is unusable after a panic".to_string()),
+        };
+        result.err().map(|e| {
+            format!("accepted but the upload ledger write failed ({e}); a re-run may send it again")
+        })
     }
 }
 
@@ -195,19 +237,33 @@ pub fn run_file(ctx: &Ctx<'_>, dir: usize, item: &Listed) -> FileResult {
             return give_back(res, &kdir, &claimed, item);
         }
     };
-    let mut warnings = Vec::new();
-    let prepared = prepare::prepare(
-        item.kind,
-        &name,
-        &shown,
+    let key = ctx.ledger_key(
+        dir,
+        &format!("{PAYLOADS_DIR}/{}/{name}", item.kind.dir_name()),
         &bytes,
-        &ctx.dirs[dir],
-        ctx.settings,
-        &mut warnings,
     );
-    let mut res = r(Status::Failed, None);
-    (res.status, res.detail, res.bytes) = send(ctx, item.kind, prepared);
-    let mut res = if res.status == Status::Uploaded {
+    let mut warnings = Vec::new();
+    let mut res = if ctx.already_uploaded(key.as_ref()) {
+        // Sent by a run that stopped before deleting it.
+        r(Status::AlreadyUploaded, None)
+    } else {
+        let prepared = prepare::prepare(
+            item.kind,
+            &name,
+            &shown,
+            &bytes,
+            &ctx.dirs[dir],
+            ctx.settings,
+            &mut warnings,
+        );
+        let mut res = r(Status::Failed, None);
+        (res.status, res.detail, res.bytes) = send(ctx, item.kind, prepared);
+        if res.status == Status::Uploaded {
+            res.warnings.extend(ctx.record_uploaded(key.as_ref()));
+        }
+        res
+    };
+    let mut res = if matches!(res.status, Status::Uploaded | Status::AlreadyUploaded) {
         if let Err(e) = claim::finish(&kdir, &claimed, &item.name, ctx.keep) {
             res.warnings.push(format!(
                 "accepted by the intake but could not remove {}: {e}",

@@ -1,0 +1,135 @@
+//! `topt doctor --bep FILE`: the test attempts of one invocation, as its Build Event Protocol file
+//! names them, instead of every `test.outputs` under `bazel-testlogs`. Cached attempts are info
+//! (their payloads were sent by the run that executed them); an attempt whose outputs cannot be
+//! read (not on this machine, and the remote cache fails) is an error of its test; everything
+//! that could be read is checked as `bazel-testlogs` is.
+
+use std::path::Path;
+
+use topt_core::payloads::checks::{Finding, Severity};
+use topt_core::payloads::context::ContextSet;
+
+use super::config::Config;
+use super::report::{Group, Report};
+use super::{Args, global, inspect_all};
+use crate::bep::resolve::{Resolved, Source};
+use crate::outputs::Attempt;
+
+const FIX_FETCH: &str = "check --remote-cache, --remote-header and --remote-instance-name against Bazel's flags; a blob the cache no longer has needs the test run again (bazel test --nocache_test_results)";
+
+pub fn check(args: &Args, bep: &Path, cfg: &Config, contexts: &ContextSet, report: &mut Report) {
+    let source = match Source::open(bep, &args.remote, args.testlogs.as_deref(), cfg.max_bytes) {
+        Ok(s) => s,
+        Err(e) => {
+            let fix = "pass the file `bazel test --build_event_json_file=FILE` wrote, and usable --remote-* settings";
+            global(report, None, Finding::new(Severity::Error, e, fix));
+            return;
+        }
+    };
+    for w in &source.warnings {
+        global(report, None, Finding::new(Severity::Warning, w.clone(), ""));
+    }
+    let expected = |target: &str| {
+        cfg.expected_targets
+            .iter()
+            .find(|e| same_label(e, target))
+            .cloned()
+    };
+    let mut selected: Vec<(Attempt, Option<String>)> = Vec::new();
+    for r in &source.resolved {
+        let info = |msg: &str| Group {
+            label: r.label().to_string(),
+            dir: None,
+            items: vec![(None, Finding::new(Severity::Info, msg, ""))],
+        };
+        match r {
+            Resolved::Ready(a) => selected.push((a.clone(), expected(r.target()))),
+            Resolved::Cached { cached, .. } => {
+                report.targets.push(info(cached.describe()));
+                report.cached_dirs += 1;
+            }
+            Resolved::Uploaded { .. } => {
+                report.targets.push(info(
+                    "already uploaded: its outputs are gone and topt upload's marker is in its test.outputs",
+                ));
+                report.cached_dirs += 1;
+            }
+            Resolved::Failed { errors, .. } => {
+                let mut g = info("");
+                g.items = errors
+                    .iter()
+                    .map(|e| (None, Finding::new(Severity::Error, e.clone(), FIX_FETCH)))
+                    .collect();
+                report.targets.push(g);
+                report.validated_dirs += 1;
+            }
+            Resolved::NoOutputs { status, .. } => {
+                if expected(r.target()).is_some() {
+                    let mut g = info("");
+                    g.items = vec![(
+                        None,
+                        Finding::new(
+                            Severity::Error,
+                            format!("{status}, without undeclared outputs: no payloads"),
+                            "run this exact instrumented target and make sure its tracer writes payload files",
+                        ),
+                    )];
+                    report.targets.push(g);
+                    report.validated_dirs += 1;
+                }
+            }
+        }
+    }
+    for label in &cfg.expected_targets {
+        if !source
+            .resolved
+            .iter()
+            .any(|r| same_label(label, r.target()))
+        {
+            global(
+                report,
+                Some(bep.display().to_string()),
+                Finding::new(
+                    Severity::Error,
+                    format!(
+                        "expected target {label} is not among the test results of this invocation"
+                    ),
+                    "run this exact instrumented test target in the `bazel test` that wrote the file",
+                ),
+            );
+        }
+    }
+    inspect_all(&selected, cfg, contexts, report);
+    if report.validated_dirs == 0 && cfg.expected_targets.is_empty() && report.cached_dirs == 0 {
+        global(
+            report,
+            Some(bep.display().to_string()),
+            Finding::new(
+                Severity::Error,
+                format!(
+                    "no test attempt of this invocation has Test Optimization outputs ({} test result(s))",
+                    source.resolved.len()
+                ),
+                "run `bazel test` on instrumented targets (dd_topt_<lang>_test) with --build_event_json_file",
+            ),
+        );
+    } else if report.validated_dirs == 0 && report.cached_dirs > 0 {
+        let msg = format!(
+            "no test output directories with payloads: {} test result(s) came from Bazel's cache, and their payloads were sent by the run that executed them",
+            report.cached_dirs
+        );
+        global(report, None, Finding::new(Severity::Info, msg, ""));
+    }
+}
+
+/// `//pkg:t` and `@//pkg:t` / `@@//pkg:t` (how later Bazels name the main repository) alike.
+fn same_label(a: &str, b: &str) -> bool {
+    let main = |l: &str| {
+        l.strip_prefix("@@")
+            .or_else(|| l.strip_prefix('@'))
+            .filter(|r| r.starts_with("//"))
+            .unwrap_or(l)
+            .to_string()
+    };
+    main(a) == main(b)
+}
