@@ -26,6 +26,16 @@ use crate::remote::Digest;
 
 const VERSION: &str = "v1";
 
+/// The key of the synthetic telemetry batch of one facts file (`anchor`) for one invocation:
+/// sent once per `bazel test`, however often its BEP is uploaded. Size 0: it has no content.
+pub fn synthetic_key(invocation: &str, anchor: &str) -> Digest {
+    let text = format!("topt synthetic telemetry v1\n{invocation}\n{anchor}\n");
+    Digest {
+        hash: Digest::of_bytes(text.as_bytes()).hash,
+        size: 0,
+    }
+}
+
 /// The key a payload is recorded under: the SHA-256 of its attempt's identity (label,
 /// configuration, run, shard, attempt), its name below `test.outputs` (`payloads/tests/a.json`,
 /// the same inside `outputs.zip`) and the SHA-256 of its bytes; the size is the payload's.
@@ -149,6 +159,14 @@ impl Ledger {
 
     /// Appends the digest and fsyncs; a digest already there is not written again.
     pub fn record(&mut self, digest: &Digest) -> io::Result<()> {
+        self.append(digest)?;
+        self.file.sync_data()
+    }
+
+    /// Appends the digest without waiting for the disk: durable once a `sync_data` of this file
+    /// (or of [`Ledger::sync_handle`]) that starts after this returns has returned. Lets threads
+    /// that share the ledger behind a lock fsync outside it, so their fsyncs overlap.
+    pub fn append(&mut self, digest: &Digest) -> io::Result<()> {
         if self.seen.contains(digest) {
             return Ok(());
         }
@@ -159,10 +177,14 @@ impl Ledger {
         rec.push_str(&format_record(digest));
         // One write: O_APPEND puts it at the end whole.
         self.file.write_all(rec.as_bytes())?;
-        self.file.sync_data()?;
         self.needs_newline = false;
         self.seen.insert(digest.clone());
         Ok(())
+    }
+
+    /// Another descriptor of the ledger file, to fsync it without holding the ledger.
+    pub fn sync_handle(&self) -> io::Result<File> {
+        self.file.try_clone()
     }
 }
 
@@ -330,6 +352,25 @@ mod tests {
             assert!(l.contains(&ds[3]), "cut at {cut}");
             assert_eq!(l.ignored_lines, u64::from(torn), "cut at {cut}");
         }
+    }
+
+    #[test]
+    fn appended_records_are_durable_after_a_sync_of_the_handle() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ledger");
+        let ds = digests(3);
+        let mut l = Ledger::open(&path).unwrap();
+        let handle = l.sync_handle().unwrap();
+        l.append(&ds[0]).unwrap();
+        l.append(&ds[1]).unwrap();
+        l.append(&ds[0]).unwrap();
+        handle.sync_data().unwrap();
+        assert!(l.contains(&ds[1]));
+        drop(l);
+        // The handle holds the lock's open file description too: released with it.
+        drop(handle);
+        let l = Ledger::open(&path).unwrap();
+        assert_eq!((l.len(), l.contains(&ds[2])), (2, false));
     }
 
     #[test]

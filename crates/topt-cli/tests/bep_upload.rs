@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
-use bep_support::{Bep, Result as R, Zip, cas, outputs_zip, sha256};
+use bep_support::{Bep, INVOCATION, Result as R, Zip, cas, cas_of, outputs_zip, sha256};
 use serde_json::Value;
 use upload_support::*;
 
@@ -73,7 +73,9 @@ fn upload_bep(scene: &Scene, intake: &Intake, extra: &[&str]) -> Command {
             None => c.env_remove(k),
         };
     }
-    c.args(["upload", "--no-progress", "--json", "--remote-retries", "1"])
+    // Fetched outputs are staged under TMPDIR: in the scene, so a killed run leaves nothing behind.
+    c.env("TMPDIR", scene.dir.path())
+        .args(["upload", "--no-progress", "--json", "--remote-retries", "1"])
         .arg("--bep")
         .arg(scene.bep_path())
         .arg("--context")
@@ -86,6 +88,7 @@ fn doctor_bep(scene: &Scene, extra: &[&str]) -> Output {
     let mut c = Command::new(topt());
     c.env_remove("TESTLOGS_DIR")
         .env_remove("TOPT_REMOTE_CACHE")
+        .env("TMPDIR", scene.dir.path())
         .args([
             "doctor",
             "--json",
@@ -125,10 +128,7 @@ fn outputs_from_the_cache_are_uploaded_once_and_cached_attempts_are_reported() {
     let a = outputs_zip("//pkg:a", &payloads("a", 2));
     // Two shards writing byte-identical payloads: two payloads all the same.
     let shard = outputs_zip("//pkg:s", &[test_payload("same", 1)]);
-    let mut blobs = BTreeMap::new();
-    blobs.insert(sha256(&a), a.clone());
-    blobs.insert(sha256(&shard), shard.clone());
-    let server = cas(blobs);
+    let server = cas_of(&[&a, &shard]);
     let mut s2 = R::new("//pkg:s", Zip::of(&shard));
     s2.shard = 2;
     let mut remote_hit = R::new("//pkg:hit", Zip::None);
@@ -200,6 +200,22 @@ fn outputs_from_the_cache_are_uploaded_once_and_cached_attempts_are_reported() {
     );
     // Groups of fetched outputs name their URI.
     assert!(r.to_string().contains("bytestream://"), "{r}");
+    // Expected targets: executed or cached, both fine; one the invocation never tested is not.
+    let expect = |labels: &[&str]| {
+        let args: Vec<&str> = labels
+            .iter()
+            .flat_map(|l| ["--expected-target", l])
+            .collect();
+        doctor_bep(&scene, &args)
+    };
+    assert_eq!(expect(&["//pkg:a", "//pkg:hit"]).status.code(), Some(0));
+    let d = expect(&["//pkg:a", "//pkg:nope"]);
+    assert_eq!(d.status.code(), Some(1), "{}", text(&d));
+    assert!(
+        text(&d).contains("expected target //pkg:nope is not among the test results"),
+        "{}",
+        text(&d)
+    );
 }
 
 #[test]
@@ -302,10 +318,7 @@ fn local_copies_are_read_in_place_only_when_they_have_the_uris_digest() {
     let scene = Scene::new();
     let here = outputs_zip("//pkg:here", &payloads("here", 2));
     let stale_remote = outputs_zip("//pkg:stale", &payloads("fresh", 1));
-    let mut blobs = BTreeMap::new();
-    blobs.insert(sha256(&here), here.clone());
-    blobs.insert(sha256(&stale_remote), stale_remote.clone());
-    let server = cas(blobs);
+    let server = cas_of(&[&here, &stale_remote]);
     let bep = scene.bep(
         &server.url(),
         vec![
@@ -392,9 +405,7 @@ fn file_outputs_are_read_in_place_and_once_uploaded_are_not_missing() {
 fn headers_go_only_to_the_remote_cache_named_on_the_command_line() {
     let scene = Scene::new();
     let z = outputs_zip("//pkg:t", &payloads("t", 1));
-    let mut blobs = BTreeMap::new();
-    blobs.insert(sha256(&z), z.clone());
-    let server = cas(blobs);
+    let server = cas_of(&[&z]);
     scene.bep(&server.url(), vec![R::new("//pkg:t", Zip::of(&z))]);
     let intake = Intake::start(&[]);
     // A header without --remote-cache: refused before anything is read.
@@ -443,9 +454,7 @@ fn headers_go_only_to_the_remote_cache_named_on_the_command_line() {
 fn a_bep_naming_another_host_is_read_over_tls_and_without_headers() {
     let scene = Scene::new();
     let z = outputs_zip("//pkg:t", &payloads("t", 1));
-    let mut blobs = BTreeMap::new();
-    blobs.insert(sha256(&z), z.clone());
-    let server = cas(blobs);
+    let server = cas_of(&[&z]);
     // Bazel's --remote_cache names another host than the URIs: the URI's host, over TLS (the
     // plaintext fake cannot answer a TLS handshake), so nothing is read.
     let bep = Bep {
@@ -526,6 +535,85 @@ fn killed_mid_upload_a_rerun_sends_only_what_the_ledger_lacks() {
 }
 
 #[test]
+fn max_run_sec_bounds_the_downloads_too() {
+    let scene = Scene::new();
+    let z = outputs_zip("//pkg:t", &payloads("t", 1));
+    // A cache that sends a few bytes, then nothing, ever.
+    let server = bep_support::fake::FakeServer::start(vec![bep_support::fake::Reply::StallAfter {
+        data: z.clone(),
+        upto: 100,
+    }]);
+    let other = outputs_zip("//pkg:u", &payloads("u", 1));
+    scene.bep(
+        &server.url(),
+        vec![
+            R::new("//pkg:t", Zip::of(&z)),
+            R::new("//pkg:u", Zip::of(&other)),
+        ],
+    );
+    let intake = Intake::start(&[]);
+    let start = std::time::Instant::now();
+    let o = run(upload_bep(
+        &scene,
+        &intake,
+        &["--max-run-sec", "2", "--remote-timeout", "60"],
+    ));
+    assert!(
+        start.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        start.elapsed()
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let n = text(&o)
+        .lines()
+        .filter(|l| l.contains("cannot read its outputs") && l.contains("--max-run-sec"))
+        .count();
+    assert_eq!(n, 2, "{}", text(&o));
+    assert!(intake.records().is_empty());
+    assert_eq!(scene.ledger_lines(), 0);
+}
+
+#[test]
+fn synthetic_telemetry_goes_once_per_invocation() {
+    let scene = Scene::new();
+    let z = outputs_zip("//pkg:t", &payloads("t", 1));
+    let server = cas_of(&[&z]);
+    scene.bep(&server.url(), vec![R::new("//pkg:t", Zip::of(&z))]);
+    // Facts of a service no tracer telemetry names: sent as a synthetic batch.
+    let facts = scene.dir.path().join("facts.json");
+    std::fs::write(
+        &facts,
+        serde_json::json!({"schema_version": 1, "service_name": "lonely-svc",
+            "runtime_name": "python", "env": "ci",
+            "counts": [{"name": "known_tests.request", "tags": [], "value": 1}]})
+        .to_string(),
+    )
+    .unwrap();
+    let telemetry = |intake: &Intake| {
+        intake
+            .accepted()
+            .iter()
+            .filter(|r| r["kind"] == "apmtelemetry")
+            .count()
+    };
+    let intake = Intake::start(&[]);
+    let with_facts = ["--telemetry-facts", facts.to_str().unwrap()];
+    for _ in 0..2 {
+        let o = run(upload_bep(&scene, &intake, &with_facts));
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+        assert_eq!((markers(&intake).len(), telemetry(&intake)), (1, 1));
+    }
+    // Another invocation of the same tests: its own synthetic batch.
+    let other = std::fs::read_to_string(scene.bep_path())
+        .unwrap()
+        .replace(INVOCATION, "another-invocation");
+    std::fs::write(scene.bep_path(), other).unwrap();
+    let o = run(upload_bep(&scene, &intake, &with_facts));
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!((markers(&intake).len(), telemetry(&intake)), (1, 2));
+}
+
+#[test]
 fn an_unreadable_bep_is_a_configuration_error() {
     let scene = Scene::new();
     let intake = Intake::start(&[]);
@@ -540,9 +628,7 @@ fn an_unreadable_bep_is_a_configuration_error() {
     assert_eq!(d.status.code(), Some(1));
     // A torn, unfinished file is read as far as it goes, and says so.
     let z = outputs_zip("//pkg:t", &payloads("t", 1));
-    let mut blobs = BTreeMap::new();
-    blobs.insert(sha256(&z), z.clone());
-    let server = cas(blobs);
+    let server = cas_of(&[&z]);
     let bep = scene.bep(&server.url(), vec![R::new("//pkg:t", Zip::of(&z))]);
     let full = bep.text();
     // Into the last line, the one with lastMessage.

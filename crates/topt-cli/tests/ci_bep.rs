@@ -6,12 +6,11 @@
 mod bep_support;
 mod upload_support;
 
-use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
-use bep_support::{Bep, Result as R, Zip, cas, outputs_zip, sha256};
+use bep_support::{Bep, Result as R, Zip, cas_of, outputs_zip};
 use upload_support::*;
 
 const FAKE_BAZEL: &str = r#"#!/bin/sh
@@ -80,6 +79,7 @@ impl Setup {
         let ctx = self.path("context.json");
         std::fs::write(&ctx, git_context().to_string()).unwrap();
         c.current_dir(self.dir.path())
+            .env("TMPDIR", self.dir.path())
             .env("FAKE_ARGV", self.path("argv"))
             .env("FAKE_BEP", self.path("prepared.json"))
             .env_remove("DD_TEST_OPTIMIZATION_QUIESCENT_SEC")
@@ -138,9 +138,7 @@ fn a_warm_cache_passes_and_the_flag_goes_after_the_verb() {
 fn outputs_in_the_cache_are_checked_and_uploaded_once_across_ci_runs() {
     let s = Setup::new();
     let z = outputs_zip("//pkg:t", &[test_payload("ci-bep", 1)]);
-    let mut blobs = BTreeMap::new();
-    blobs.insert(sha256(&z), z.clone());
-    let server = cas(blobs);
+    let server = cas_of(&[&z]);
     // Bazel's --remote_cache (in the BEP) names another host: only ci's --remote-cache reaches
     // the cache, with the header.
     s.bep(

@@ -36,8 +36,11 @@ pub enum Info {
     },
     /// `workspaceInfo.localExecRoot`.
     ExecRoot(String),
-    /// `started.workspaceDirectory`.
-    Workspace(String),
+    /// `started`: the invocation's id and workspace directory.
+    Started {
+        uuid: Option<String>,
+        workspace: Option<String>,
+    },
 }
 
 /// The identity of a test result event.
@@ -123,8 +126,11 @@ pub fn decode(line: &[u8]) -> Result<Decoded, serde_json::Error> {
         })
     } else if let Some(root) = raw.workspace_info.and_then(|w| w.local_exec_root) {
         Body::Info(Info::ExecRoot(root))
-    } else if let Some(ws) = raw.started.and_then(|s| s.workspace_directory) {
-        Body::Info(Info::Workspace(ws))
+    } else if let Some(s) = raw.started {
+        Body::Info(Info::Started {
+            uuid: s.uuid.filter(|u| !u.is_empty()),
+            workspace: s.workspace_directory,
+        })
     } else {
         Body::Other
     };
@@ -182,6 +188,8 @@ struct RawWorkspaceInfo {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct RawStarted {
+    #[serde(default)]
+    uuid: Option<String>,
     #[serde(default, alias = "workspace_directory")]
     workspace_directory: Option<String>,
 }

@@ -6,7 +6,7 @@
 //! events (and the `aborted` form of a test result), and what says where the invocation ran:
 //! `configuration` (the `bazel-out/<mnemonic>` of each configuration), `optionsParsed` (the output
 //! base, the remote cache Bazel used), `workspaceInfo` (the exec root) and `started` (the
-//! workspace); every other event is skipped.
+//! invocation id, the workspace); every other event is skipped.
 //! The file is streamed with a bounded line buffer, so its size does not matter; a torn last line
 //! (Bazel killed mid-write) is reported, not fatal; a malformed line in the middle is counted.
 //!
@@ -169,6 +169,8 @@ pub struct Invocation {
 /// Where an invocation ran: what finds an output's local copy and the default ledger.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct InvocationInfo {
+    /// `started.uuid`: the invocation's id (Bazel's `--invocation_id`).
+    pub uuid: Option<String>,
     /// `--output_base` of the startup options (Bazel always lists it).
     pub output_base: Option<PathBuf>,
     /// `workspaceInfo.localExecRoot`: `<output_base>/execroot/<workspace name>`.
@@ -219,7 +221,10 @@ impl InvocationInfo {
                     .collect();
             }
             event::Info::ExecRoot(root) => self.exec_root = Some(PathBuf::from(root)),
-            event::Info::Workspace(ws) => self.workspace = Some(PathBuf::from(ws)),
+            event::Info::Started { uuid, workspace } => {
+                self.uuid = uuid;
+                self.workspace = workspace.map(PathBuf::from);
+            }
         }
     }
 }

@@ -37,17 +37,20 @@ pub struct Source {
 
 impl Source {
     /// Reads `path`, then resolves every attempt: in place, or fetched with `remote`'s settings
-    /// (plus the remote caches the BEP says Bazel used, see `remote::Settings::known_remotes`).
+    /// (plus the remote caches the BEP says Bazel used, see `remote::Settings::known_remotes`);
+    /// no download runs past `deadline`.
     /// `Err` when the file cannot be read or the settings cannot work.
     pub fn open(
         path: &Path,
         remote: &RemoteArgs,
         testlogs: Option<&Path>,
         max_bytes: u64,
+        deadline: Option<std::time::Instant>,
     ) -> Result<Source, String> {
         let invocation = super::read(path).map_err(|e| e.to_string())?;
         let mut settings = remote.settings()?;
         settings.known_remotes = invocation.info.remotes.clone();
+        settings.deadline = deadline;
         let fetcher = Fetcher::new(settings).map_err(|e| e.to_string())?;
         let staging = tempfile::Builder::new()
             .prefix("topt-bep-")
@@ -205,6 +208,7 @@ enum Found {
 }
 
 fn resolve_one(inv: &Invocation, a: &TestAttempt, opts: &Options<'_>, stage: &Path) -> Resolved {
+    let stage = stage.to_path_buf();
     let label = label(inv, a);
     match a.cached {
         BepCached::Locally => {
@@ -233,7 +237,8 @@ fn resolve_one(inv: &Invocation, a: &TestAttempt, opts: &Options<'_>, stage: &Pa
             .testlogs(a.configuration.as_deref())
             .filter(|p| p.is_dir())
     });
-    let stage_dir = stage.join("test.outputs");
+    // One directory per attempt, standing for its test.outputs (one mkdir: they are not free).
+    let stage_dir = stage;
     let mut found = Vec::new();
     let mut errors = Vec::new();
     for o in &outputs {
@@ -345,8 +350,10 @@ fn find(
             }
             let dest = stage_dir.join(rel);
             let parent = dest.parent().unwrap_or(stage_dir);
-            std::fs::create_dir_all(parent)
-                .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+            if !parent.is_dir() {
+                std::fs::create_dir_all(parent)
+                    .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+            }
             let fetched = opts
                 .fetcher
                 .fetch_blob(uri, parent)

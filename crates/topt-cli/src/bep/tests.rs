@@ -484,12 +484,19 @@ fn testlogs_paths_of_external_and_odd_labels() {
 fn where_the_invocation_ran_output_base_exec_root_configurations_remote_cache() {
     let inv = parse_str(&fixture("executed.json"));
     let info = &inv.info;
-    assert_eq!(info.output_base, Some(PathBuf::from("/tmp/bep-capture/ob1")));
+    assert_eq!(
+        info.output_base,
+        Some(PathBuf::from("/tmp/bep-capture/ob1"))
+    );
     assert_eq!(
         info.exec_root,
         Some(PathBuf::from("/tmp/bep-capture/ob1/execroot/__main__"))
     );
     assert_eq!(info.workspace, Some(PathBuf::from("/tmp/bep-capture/ws")));
+    assert_eq!(
+        info.uuid.as_deref(),
+        Some("bbd7cbf9-dc25-4dfa-a1da-6c1a37fb42f6")
+    );
     assert_eq!(info.remotes, ["grpc://127.0.0.1:43971"]);
     let hello = find(&inv, "//pkg:hello_test", 1, 1);
     assert_eq!(
@@ -509,7 +516,12 @@ fn where_the_invocation_ran_output_base_exec_root_configurations_remote_cache() 
         Some(PathBuf::from("/tmp/bep-capture/ob1"))
     );
     // No remote cache at all: no remotes.
-    assert!(parse_str(&fixture("local-files.json")).info.remotes.is_empty());
+    assert!(
+        parse_str(&fixture("local-files.json"))
+            .info
+            .remotes
+            .is_empty()
+    );
 }
 
 #[test]

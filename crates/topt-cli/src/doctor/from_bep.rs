@@ -18,7 +18,13 @@ use crate::outputs::Attempt;
 const FIX_FETCH: &str = "check --remote-cache, --remote-header and --remote-instance-name against Bazel's flags; a blob the cache no longer has needs the test run again (bazel test --nocache_test_results)";
 
 pub fn check(args: &Args, bep: &Path, cfg: &Config, contexts: &ContextSet, report: &mut Report) {
-    let source = match Source::open(bep, &args.remote, args.testlogs.as_deref(), cfg.max_bytes) {
+    let source = match Source::open(
+        bep,
+        &args.remote,
+        args.testlogs.as_deref(),
+        cfg.max_bytes,
+        None,
+    ) {
         Ok(s) => s,
         Err(e) => {
             let fix = "pass the file `bazel test --build_event_json_file=FILE` wrote, and usable --remote-* settings";
@@ -80,38 +86,32 @@ pub fn check(args: &Args, bep: &Path, cfg: &Config, contexts: &ContextSet, repor
             }
         }
     }
+    let file_error = |report: &mut Report, message: String, fix: &str| {
+        let finding = Finding::new(Severity::Error, message, fix);
+        global(report, Some(bep.display().to_string()), finding);
+    };
     for label in &cfg.expected_targets {
         if !source
             .resolved
             .iter()
             .any(|r| same_label(label, r.target()))
         {
-            global(
+            file_error(
                 report,
-                Some(bep.display().to_string()),
-                Finding::new(
-                    Severity::Error,
-                    format!(
-                        "expected target {label} is not among the test results of this invocation"
-                    ),
-                    "run this exact instrumented test target in the `bazel test` that wrote the file",
-                ),
+                format!("expected target {label} is not among the test results of this invocation"),
+                "run this exact instrumented test target in the `bazel test` that wrote the file",
             );
         }
     }
     inspect_all(&selected, cfg, contexts, report);
     if report.validated_dirs == 0 && cfg.expected_targets.is_empty() && report.cached_dirs == 0 {
-        global(
+        file_error(
             report,
-            Some(bep.display().to_string()),
-            Finding::new(
-                Severity::Error,
-                format!(
-                    "no test attempt of this invocation has Test Optimization outputs ({} test result(s))",
-                    source.resolved.len()
-                ),
-                "run `bazel test` on instrumented targets (dd_topt_<lang>_test) with --build_event_json_file",
+            format!(
+                "no test attempt of this invocation has Test Optimization outputs ({} test result(s))",
+                source.resolved.len()
             ),
+            "run `bazel test` on instrumented targets (dd_topt_<lang>_test) with --build_event_json_file",
         );
     } else if report.validated_dirs == 0 && report.cached_dirs > 0 {
         let msg = format!(

@@ -517,7 +517,7 @@ fn expected_dirs(
                         "expected target output root not found for {label}: {}",
                         target_root.display()
                     ),
-                    "run this exact instrumented test target (with --remote_download_outputs=all on remote execution)",
+                    "run this exact instrumented test target (on remote execution, check with --bep instead: outputs stay in the remote cache)",
                 ),
             );
             continue;

@@ -27,6 +27,8 @@ pub enum ErrorKind {
     },
     /// No message for the read timeout (after the retries).
     Timeout { endpoint: String, seconds: u64 },
+    /// The run's deadline (`--max-run-sec`) came first.
+    Deadline,
     /// The digest's size is over the limit: refused before downloading.
     TooLarge { size: u64, limit: u64 },
     /// The server sent more bytes than the digest's size.
@@ -88,6 +90,7 @@ impl fmt::Display for FetchError {
                     "the remote cache {endpoint} sent nothing for {seconds} s"
                 )
             }
+            ErrorKind::Deadline => write!(f, "not read before --max-run-sec ran out"),
             ErrorKind::TooLarge { size, limit } => write!(
                 f,
                 "the blob is {size} bytes, over the {limit}-byte limit (--remote-max-blob-size); not downloaded"

@@ -97,9 +97,15 @@ impl Fetcher {
         }
         let mut sink = Sink::new(dest_dir).map_err(err)?;
         if uri.size > 0 || uri.hash != bytestream::EMPTY_SHA256 {
-            self.runtime
-                .block_on(self.download(uri, &mut sink))
-                .map_err(err)?;
+            let download = self.download(uri, &mut sink);
+            match self.settings.deadline {
+                None => self.runtime.block_on(download),
+                Some(d) => self
+                    .runtime
+                    .block_on(async { tokio::time::timeout_at(d.into(), download).await })
+                    .unwrap_or(Err(ErrorKind::Deadline)),
+            }
+            .map_err(err)?;
         }
         bytestream::verify(&sink, &uri.hash, uri.size).map_err(err)?;
         Ok(Fetched {

@@ -3,7 +3,7 @@
 //! `--remote_retries`, `--tls_certificate`; plus a bound on the size of a blob topt downloads.
 
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Resolved settings for a [`super::Fetcher`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,6 +35,8 @@ pub struct Settings {
     pub max_blob_size: u64,
     /// A PEM file of certificates trusted to sign the server's, in addition to the system roots.
     pub tls_certificate: Option<PathBuf>,
+    /// No download starts or runs past it (`topt upload`'s `--max-run-sec`).
+    pub deadline: Option<Instant>,
 }
 
 pub const DEFAULT_MAX_BLOB_SIZE: u64 = 1 << 30;
@@ -52,6 +54,7 @@ impl Default for Settings {
             backoff: Duration::from_millis(100),
             max_blob_size: DEFAULT_MAX_BLOB_SIZE,
             tls_certificate: None,
+            deadline: None,
         }
     }
 }

@@ -33,6 +33,7 @@ pub fn run(
         &args.remote,
         args.testlogs.as_deref(),
         args.max_bytes(),
+        deadline,
     ) {
         Ok(s) => s,
         Err(e) => {
@@ -72,6 +73,7 @@ pub fn run(
     }
     let mut extra = Extra {
         ledger: ledger.as_ref(),
+        invocation: source.invocation.info.uuid.clone(),
         ..Extra::default()
     };
     let (mut attempts, mut idle) = (Vec::new(), 0usize);

@@ -29,10 +29,10 @@ use std::time::{Duration, Instant};
 use topt_core::payloads::context::ContextSet;
 use topt_core::payloads::kind::{Kind, PAYLOADS_DIR};
 
-use crate::ledger::Ledger;
+use crate::ledger::{Ledger, synthetic_key};
 use crate::outputs::cached;
 use crate::outputs::file::TreeDir;
-use crate::outputs::{Attempt, Identity, contexts, testlogs};
+use crate::outputs::{Attempt, FromBep, contexts, testlogs};
 pub use args::Args;
 pub(crate) use args::endpoint_env;
 use endpoints::{Endpoints, EnvInputs, Mode};
@@ -216,6 +216,8 @@ struct Extra<'a> {
     failed: Vec<(String, Vec<String>)>,
     /// Attempts with nothing to send (`{"label", "why"}`), for the JSON summary.
     cached: Vec<serde_json::Value>,
+    /// The BEP's invocation id: synthetic telemetry goes once per invocation.
+    invocation: Option<String>,
 }
 
 /// Plans, sends with the worker pool, then the synthetic telemetry; prints the summary.
@@ -278,10 +280,18 @@ fn upload(
         Duration::from_secs(10.min(args.timeout_sec.max(1))),
         workers,
     );
-    let identities: Vec<Option<Identity>> = attempts
-        .iter()
-        .map(|a| a.bep.as_ref().map(|b| b.identity.clone()))
-        .collect();
+    let bep: Vec<Option<FromBep>> = attempts.iter().map(|a| a.bep.clone()).collect();
+    let sync = match extra.ledger.map(|l| match l.lock() {
+        Ok(l) => l.sync_handle().map_err(|e| e.to_string()),
+        Err(_) => Err("poisoned".to_string()),
+    }) {
+        None => None,
+        Some(Ok(f)) => Some(f),
+        Some(Err(e)) => {
+            log.error(&format!("cannot use the upload ledger: {e}"));
+            return ExitCode::from(2);
+        }
+    };
     let ctx = Ctx {
         settings: &settings,
         client: &client,
@@ -291,15 +301,24 @@ fn upload(
         keep: args.keep_payloads,
         max_bytes: args.max_bytes(),
         deadline,
-        ledger: extra.ledger,
-        identities: &identities,
+        ledger: extra.ledger.zip(sync.as_ref()),
+        bep: &bep,
     };
     let start = Instant::now();
     pool::run(args, log, &ctx, &work, workers, &mut summary);
     if !args.dry_run && !args.keep_payloads {
         mark_uploaded(attempts, &summary);
     }
-    send_synthetic(args, log, &settings, &client, deadline, &mut summary);
+    let synthetic_ledger = extra.ledger.zip(extra.invocation.as_deref());
+    send_synthetic(
+        args,
+        log,
+        &settings,
+        &client,
+        deadline,
+        synthetic_ledger,
+        &mut summary,
+    );
     finish(
         args,
         log,
@@ -326,13 +345,15 @@ fn mark_uploaded(attempts: &[Attempt], summary: &Summary) {
     }
 }
 
-/// Synthetic telemetry batches (facts that matched no tracer batch) go last, once.
+/// Synthetic telemetry batches (facts that matched no tracer batch) go last, once; with `--bep`,
+/// once per invocation (the ledger keeps them by the BEP's invocation id).
 fn send_synthetic(
     args: &Args,
     log: &Log,
     settings: &Settings,
     client: &send::Client,
     deadline: Option<Instant>,
+    ledger: Option<(&Mutex<Ledger>, &str)>,
     summary: &mut Summary,
 ) {
     let Some(plan) = &settings.telemetry_plan else {
@@ -354,46 +375,68 @@ fn send_synthetic(
         if interrupt::requested() {
             return;
         }
-        let bytes = serde_json::to_vec(body).unwrap_or_default();
-        let prepare::Prepared::Send { headers, body } =
-            prepare::prepare_telemetry("", body.clone(), &bytes, settings)
-        else {
-            continue;
-        };
-        let req = send::Request {
-            url: settings.endpoints.url(Kind::Telemetry),
-            headers,
-            body,
-        };
-        let (status, detail) = match client.send_until(&req, deadline) {
-            send::Outcome::Accepted => (Status::Uploaded, None),
-            send::Outcome::Rejected { detail } => (Status::Rejected, Some(detail)),
-            send::Outcome::Failed { reason } => (Status::Failed, Some(reason)),
-            send::Outcome::DeadlineReached { reason } => (Status::Deadline, Some(reason)),
-            send::Outcome::Interrupted => (Status::NotAttempted, None),
-        };
-        if summary
-            .targets
-            .last()
-            .is_none_or(|t| t.label != "(synthetic telemetry)")
-        {
-            summary.targets.push(TargetSummary {
-                label: "(synthetic telemetry)".into(),
-                ..TargetSummary::default()
-            });
-        }
-        let r = work::FileResult {
-            dir: summary.targets.len() - 1,
+        let key = ledger.map(|(l, invocation)| (l, synthetic_key(invocation, anchor)));
+        let sent_before = key
+            .as_ref()
+            .is_some_and(|(l, k)| l.lock().is_ok_and(|l| l.contains(k)));
+        let mut r = work::FileResult {
+            dir: synthetic_target(summary),
             kind: Kind::Telemetry,
             file: format!("synthetic telemetry for {anchor}"),
-            status,
-            detail,
+            status: Status::AlreadyUploaded,
+            detail: None,
             warnings: Vec::new(),
-            bytes: req.body.len() as u64,
+            bytes: 0,
         };
+        if !sent_before {
+            let bytes = serde_json::to_vec(body).unwrap_or_default();
+            let prepare::Prepared::Send { headers, body } =
+                prepare::prepare_telemetry("", body.clone(), &bytes, settings)
+            else {
+                continue;
+            };
+            let req = send::Request {
+                url: settings.endpoints.url(Kind::Telemetry),
+                headers,
+                body,
+            };
+            (r.status, r.detail) = match client.send_until(&req, deadline) {
+                send::Outcome::Accepted => (Status::Uploaded, None),
+                send::Outcome::Rejected { detail } => (Status::Rejected, Some(detail)),
+                send::Outcome::Failed { reason } => (Status::Failed, Some(reason)),
+                send::Outcome::DeadlineReached { reason } => (Status::Deadline, Some(reason)),
+                send::Outcome::Interrupted => (Status::NotAttempted, None),
+            };
+            r.bytes = req.body.len() as u64;
+            if let (Status::Uploaded, Some((l, k))) = (r.status, &key)
+                && let Err(e) = l
+                    .lock()
+                    .map_err(|_| "poisoned".to_string())
+                    .and_then(|mut l| l.record(k).map_err(|e| e.to_string()))
+            {
+                r.warnings.push(format!(
+                    "accepted but the upload ledger write failed ({e}); a re-run may send it again"
+                ));
+            }
+        }
         pool::report_file(log, &indicatif::ProgressBar::hidden(), args.dry_run, &r);
         summary.add(&r);
     }
+}
+
+/// The summary's "(synthetic telemetry)" target, added once.
+fn synthetic_target(summary: &mut Summary) -> usize {
+    if summary
+        .targets
+        .last()
+        .is_none_or(|t| t.label != "(synthetic telemetry)")
+    {
+        summary.targets.push(TargetSummary {
+            label: "(synthetic telemetry)".into(),
+            ..TargetSummary::default()
+        });
+    }
+    summary.targets.len() - 1
 }
 
 fn finish(

@@ -2,6 +2,7 @@
 //! the types every worker shares; one `outputs.zip` is `zipped.rs`.
 
 use std::ffi::OsStr;
+use std::fs::File;
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Instant;
@@ -15,7 +16,7 @@ use super::interrupt;
 use super::prepare::{self, DirCtx, Prepared, Settings};
 use super::send::{self, Client};
 use crate::ledger::{Ledger, payload_key};
-use crate::outputs::Identity;
+use crate::outputs::FromBep;
 use crate::outputs::file::{Problem, TreeDir};
 use crate::outputs::payloads::Listed;
 use crate::outputs::verdict;
@@ -100,9 +101,10 @@ pub struct Ctx<'a> {
     pub max_bytes: u64,
     /// End of `--max-run-sec`: nothing starts after it, and no request runs past it.
     pub deadline: Option<Instant>,
-    /// The upload ledger (`--bep`, not in a dry run) and each attempt's identity (by `dir`).
-    pub ledger: Option<&'a Mutex<Ledger>>,
-    pub identities: &'a [Option<Identity>],
+    /// The upload ledger (`--bep`, not in a dry run) and a descriptor to fsync it with.
+    pub ledger: Option<(&'a Mutex<Ledger>, &'a File)>,
+    /// What the BEP says of each attempt (by `dir`): its identity, whether it was fetched.
+    pub bep: &'a [Option<FromBep>],
 }
 
 impl Ctx<'_> {
@@ -113,28 +115,38 @@ impl Ctx<'_> {
     /// The key the ledger knows a payload of attempt `dir` by, when there is a ledger.
     pub fn ledger_key(&self, dir: usize, entry: &str, bytes: &[u8]) -> Option<Digest> {
         self.ledger?;
-        let id = self.identities.get(dir)?.as_ref()?;
+        let id = &self.bep.get(dir)?.as_ref()?.identity;
         Some(payload_key(id, entry, bytes))
+    }
+
+    /// Whether the attempt's outputs were fetched into a temp directory (nothing there outlives
+    /// the run, so nothing there needs to be durable).
+    pub fn fetched(&self, dir: usize) -> bool {
+        self.bep
+            .get(dir)
+            .is_some_and(|b| b.as_ref().is_some_and(|b| b.fetched_from.is_some()))
     }
 
     /// Whether an earlier run recorded this payload as accepted.
     pub fn already_uploaded(&self, key: Option<&Digest>) -> bool {
         match (self.ledger, key) {
-            (Some(l), Some(k)) => l.lock().is_ok_and(|l| l.contains(k)),
+            (Some((l, _)), Some(k)) => l.lock().is_ok_and(|l| l.contains(k)),
             _ => false,
         }
     }
 
-    /// Records an accepted payload (fsynced) before anything else happens to it; a warning
-    /// when that fails (a re-run may then send it again).
+    /// Records an accepted payload, durably, before anything else happens to it; a warning when
+    /// that fails (a re-run may then send it again). The fsync runs outside the lock, so the
+    /// workers' fsyncs overlap instead of queueing.
     pub fn record_uploaded(&self, key: Option<&Digest>) -> Option<String> {
-        let (Some(l), Some(k)) = (self.ledger, key) else {
+        let (Some((l, sync)), Some(k)) = (self.ledger, key) else {
             return None;
         };
-        let result = match l.lock() {
-            Ok(mut l) => l.record(k).map_err(|e| e.to_string()),
+        let appended = match l.lock() {
+            Ok(mut l) => l.append(k).map_err(|e| e.to_string()),
             Err(_) => Err("the ledger is unusable after a panic".to_string()),
         };
+        let result = appended.and_then(|()| sync.sync_data().map_err(|e| e.to_string()));
         result.err().map(|e| {
             format!("accepted but the upload ledger write failed ({e}); a re-run may send it again")
         })

@@ -143,7 +143,9 @@ impl Job<'_> {
         if self.ctx.already_uploaded(key.as_ref()) {
             let mut res = r(Status::AlreadyUploaded, None);
             // The zip's own ledger catches up, so the zip can be completed.
-            if let Err(err) = ledger::record_accepted(self.root, &e.name) {
+            if !self.ctx.fetched(self.dir)
+                && let Err(err) = ledger::record_accepted(self.root, &e.name)
+            {
                 res.warnings
                     .push(format!("the zip's ledger write failed ({err})"));
             }
@@ -167,7 +169,9 @@ impl Job<'_> {
             if res.status == Status::Uploaded {
                 res.warnings.extend(self.ctx.record_uploaded(key.as_ref()));
             }
+            // A fetched zip is a temp file: the upload ledger is its only memory.
             if res.status == Status::Uploaded
+                && !self.ctx.fetched(self.dir)
                 && let Err(err) = ledger::record_accepted(self.root, &e.name)
             {
                 res.warnings.push(format!(

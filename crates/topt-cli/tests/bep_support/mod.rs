@@ -16,6 +16,9 @@ use fake::{FakeServer, Reply};
 
 pub const CONFIG: &str = "d8d1ca7c832e57d58180ef5f9da6598b6cdf8f1c214b32fe1eff6ab59d4435ce";
 
+/// The invocation id every BEP file here has (`started.uuid`).
+pub const INVOCATION: &str = "bbd7cbf9-dc25-4dfa-a1da-6c1a37fb42f6";
+
 /// Lower-case hex SHA-256.
 pub fn sha256(data: &[u8]) -> String {
     let d = ring::digest::digest(&ring::digest::SHA256, data);
@@ -61,6 +64,11 @@ pub fn outputs_zip(label: &str, payloads: &[Value]) -> Vec<u8> {
 /// A CAS on 127.0.0.1 holding `blobs` under the hash given (so a test can store lies).
 pub fn cas(blobs: BTreeMap<String, Vec<u8>>) -> FakeServer {
     FakeServer::start(vec![Reply::Cas(Arc::new(blobs))])
+}
+
+/// A CAS holding each blob under its own hash.
+pub fn cas_of(blobs: &[&[u8]]) -> FakeServer {
+    cas(blobs.iter().map(|b| (sha256(b), b.to_vec())).collect())
 }
 
 /// Where an attempt's outputs.zip is, as the BEP says.
@@ -140,7 +148,7 @@ impl Bep {
             .trim_start_matches("grpc://")
             .trim_start_matches("grpcs://");
         let mut lines = vec![
-            json!({"id": {"started": {}}, "started": {"command": "test",
+            json!({"id": {"started": {}}, "started": {"command": "test", "uuid": INVOCATION,
                 "workspaceDirectory": "/ws", "startTimeMillis": "1796122759432"}}),
             json!({"id": {"optionsParsed": {}}, "optionsParsed": {
                 "startupOptions": ["--batch", format!("--output_base={}", self.output_base.display())],
