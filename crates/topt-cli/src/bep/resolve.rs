@@ -208,22 +208,14 @@ enum Found {
 }
 
 fn resolve_one(inv: &Invocation, a: &TestAttempt, opts: &Options<'_>, stage: &Path) -> Resolved {
-    let stage = stage.to_path_buf();
     let label = label(inv, a);
-    match a.cached {
-        BepCached::Locally => {
-            return Resolved::Cached {
-                label,
-                cached: Cached::Locally,
-            };
-        }
-        BepCached::Remotely => {
-            return Resolved::Cached {
-                label,
-                cached: Cached::Remotely,
-            };
-        }
-        BepCached::No => {}
+    let cached = match a.cached {
+        BepCached::Locally => Some(Cached::Locally),
+        BepCached::Remotely => Some(Cached::Remotely),
+        BepCached::No => None,
+    };
+    if let Some(cached) = cached {
+        return Resolved::Cached { label, cached };
     }
     let outputs: Vec<&OutputRef> = a.undeclared_outputs().collect();
     if outputs.is_empty() {
@@ -232,34 +224,10 @@ fn resolve_one(inv: &Invocation, a: &TestAttempt, opts: &Options<'_>, stage: &Pa
             status: a.status.clone(),
         };
     }
-    let local_root = opts.testlogs.map(Path::to_path_buf).or_else(|| {
-        inv.info
-            .testlogs(a.configuration.as_deref())
-            .filter(|p| p.is_dir())
-    });
-    // One directory per attempt, standing for its test.outputs (one mkdir: they are not free).
-    let stage_dir = stage;
-    let mut found = Vec::new();
-    let mut errors = Vec::new();
-    for o in &outputs {
-        let Some(rel) = relative(o) else {
-            errors.push(format!(
-                "{}: not a usable name for an undeclared output",
-                o.name
-            ));
-            continue;
-        };
-        let local_copy = local_root
-            .as_ref()
-            .and_then(|r| inv.testlogs_path(a, o).map(|p| r.join(p)));
-        match find(o, &rel, local_copy.as_deref(), &stage_dir, opts) {
-            Ok(f) => found.push((rel, f)),
-            Err(e) => errors.push(e),
-        }
-    }
-    if !errors.is_empty() {
-        return Resolved::Failed { label, errors };
-    }
+    let found = match locate_outputs(inv, a, &outputs, opts, stage) {
+        Ok(found) => found,
+        Err(errors) => return Resolved::Failed { label, errors },
+    };
     if found.iter().any(|(_, f)| matches!(f, Found::Uploaded)) {
         return Resolved::Uploaded { label };
     }
@@ -270,44 +238,92 @@ fn resolve_one(inv: &Invocation, a: &TestAttempt, opts: &Options<'_>, stage: &Pa
         shard: a.shard,
         attempt: a.attempt,
     };
-    let fetched_from = outputs.iter().find_map(|o| match &o.location {
-        Location::ByteStream(u) => Some(u.to_string()),
-        _ => None,
-    });
     let has_zip = found.iter().any(|(rel, _)| rel == OUTPUTS_ZIP);
     // In place when everything is a local file of one test.outputs directory.
-    if let Some(dir) = one_local_dir(&found) {
-        return Resolved::Ready(Attempt {
-            label,
-            zip: has_zip.then(|| dir.join(OUTPUTS_ZIP)),
-            dir,
-            cached: None,
-            bep: Some(FromBep {
-                identity,
-                fetched_from: None,
-            }),
-        });
-    }
-    // Staged: copy what is local next to what was fetched.
-    for (rel, f) in &found {
-        if let Found::Local(path) = f
-            && let Err(e) = copy_into(path, &stage_dir.join(rel), opts.max_bytes)
-        {
-            errors.push(e);
+    let (dir, fetched_from) = match one_local_dir(&found) {
+        Some(dir) => (dir, None),
+        None => {
+            if let Err(errors) = stage_local_copies(&found, stage, opts.max_bytes) {
+                return Resolved::Failed { label, errors };
+            }
+            (stage.to_path_buf(), first_bytestream_uri(&outputs))
         }
-    }
-    if !errors.is_empty() {
-        return Resolved::Failed { label, errors };
-    }
+    };
     Resolved::Ready(Attempt {
         label,
-        zip: has_zip.then(|| stage_dir.join(OUTPUTS_ZIP)),
-        dir: stage_dir,
+        zip: has_zip.then(|| dir.join(OUTPUTS_ZIP)),
+        dir,
         cached: None,
         bep: Some(FromBep {
             identity,
             fetched_from,
         }),
+    })
+}
+
+/// Each output of the attempt, read in place, fetched into `stage` (the directory standing for
+/// its test.outputs), or found already uploaded; every output that cannot be is an error.
+fn locate_outputs(
+    inv: &Invocation,
+    a: &TestAttempt,
+    outputs: &[&OutputRef],
+    opts: &Options<'_>,
+    stage: &Path,
+) -> Result<Vec<(String, Found)>, Vec<String>> {
+    let local_root = opts.testlogs.map(Path::to_path_buf).or_else(|| {
+        inv.info
+            .testlogs(a.configuration.as_deref())
+            .filter(|p| p.is_dir())
+    });
+    let mut found = Vec::new();
+    let mut errors = Vec::new();
+    for o in outputs {
+        let Some(rel) = relative(o) else {
+            errors.push(format!(
+                "{}: not a usable name for an undeclared output",
+                o.name
+            ));
+            continue;
+        };
+        let local_copy = local_root
+            .as_ref()
+            .and_then(|r| inv.testlogs_path(a, o).map(|p| r.join(p)));
+        match find(o, &rel, local_copy.as_deref(), stage, opts) {
+            Ok(f) => found.push((rel, f)),
+            Err(e) => errors.push(e),
+        }
+    }
+    if errors.is_empty() {
+        Ok(found)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Copies the outputs read locally next to the fetched ones, so one directory holds them all.
+fn stage_local_copies(
+    found: &[(String, Found)],
+    stage: &Path,
+    max_bytes: u64,
+) -> Result<(), Vec<String>> {
+    let errors: Vec<String> = found
+        .iter()
+        .filter_map(|(rel, f)| match f {
+            Found::Local(path) => copy_into(path, &stage.join(rel), max_bytes).err(),
+            _ => None,
+        })
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
+}
+
+fn first_bytestream_uri(outputs: &[&OutputRef]) -> Option<String> {
+    outputs.iter().find_map(|o| match &o.location {
+        Location::ByteStream(u) => Some(u.to_string()),
+        _ => None,
     })
 }
 
