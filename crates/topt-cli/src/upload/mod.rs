@@ -240,24 +240,7 @@ fn upload(
         work,
     } = plan::targets(args, log, contexts, attempts);
     summary.cached = extra.cached;
-    for (label, errors) in extra.failed {
-        summary.targets.push(TargetSummary {
-            label: label.clone(),
-            ..TargetSummary::default()
-        });
-        for e in errors {
-            log.error(&format!(
-                "{label}: cannot read its outputs, nothing of it uploaded: {e}"
-            ));
-            summary.add(&work::result(
-                summary.targets.len() - 1,
-                Kind::Tests,
-                label.clone(),
-                Status::Failed,
-                Some(e),
-            ));
-        }
-    }
+    report_unreadable(log, &mut summary, extra.failed);
     if work.is_empty() {
         if summary.failures() > 0 {
             return finish(args, log, &summary, mode, Duration::ZERO, false);
@@ -281,13 +264,9 @@ fn upload(
         workers,
     );
     let bep: Vec<Option<FromBep>> = attempts.iter().map(|a| a.bep.clone()).collect();
-    let sync = match extra.ledger.map(|l| match l.lock() {
-        Ok(l) => l.sync_handle().map_err(|e| e.to_string()),
-        Err(_) => Err("poisoned".to_string()),
-    }) {
-        None => None,
-        Some(Ok(f)) => Some(f),
-        Some(Err(e)) => {
+    let sync = match extra.ledger.map(ledger_sync_handle).transpose() {
+        Ok(sync) => sync,
+        Err(e) => {
             log.error(&format!("cannot use the upload ledger: {e}"));
             return ExitCode::from(2);
         }
@@ -327,6 +306,36 @@ fn upload(
         start.elapsed(),
         interrupt::requested(),
     )
+}
+
+/// Attempts whose outputs could not be read: one failed result per output, nothing sent.
+fn report_unreadable(log: &Log, summary: &mut Summary, failed: Vec<(String, Vec<String>)>) {
+    for (label, errors) in failed {
+        summary.targets.push(TargetSummary {
+            label: label.clone(),
+            ..TargetSummary::default()
+        });
+        for e in errors {
+            log.error(&format!(
+                "{label}: cannot read its outputs, nothing of it uploaded: {e}"
+            ));
+            summary.add(&work::result(
+                summary.targets.len() - 1,
+                Kind::Tests,
+                label.clone(),
+                Status::Failed,
+                Some(e),
+            ));
+        }
+    }
+}
+
+/// A second handle on the ledger's file, so workers fsync without holding its lock.
+fn ledger_sync_handle(ledger: &Mutex<Ledger>) -> Result<std::fs::File, String> {
+    match ledger.lock() {
+        Ok(l) => l.sync_handle().map_err(|e| e.to_string()),
+        Err(_) => Err("poisoned".to_string()),
+    }
 }
 
 /// Marks every attempt some payloads were sent (and deleted) from, so that a later cached result
