@@ -111,8 +111,9 @@ run local-files ob4 --runs_per_test=2
 if [[ ${1:-} == --check ]]; then
   say "reading every output the BEP files name (cargo test remote::tests::live)"
   (cd "$root" && TOPT_CAPTURE_BEP_DIR="$work/bep" TOPT_CAPTURE_REMOTE="grpc://127.0.0.1:$port" \
-    cargo test --quiet -p topt-cli --bin topt remote::tests::live -- --ignored --nocapture) \
-    || die "the outputs the BEP names could not all be read"
+    cargo test --quiet -p topt-cli --lib remote::tests::live -- --ignored --nocapture 2>&1 |
+      tee "$work/live-test.log") || die "the outputs the BEP names could not all be read"
+  grep -q "test result: ok. 1 passed" "$work/live-test.log" || die "the live test did not run"
 fi
 rm -rf "$work"/ob?
 

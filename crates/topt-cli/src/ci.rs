@@ -1,15 +1,20 @@
 //! `topt ci -- <test command>`: tests, then doctor, then a dry-run enrichment check, then the real
 //! upload. The test status wins; a doctor or dry-run failure stops the real upload; an upload
 //! failure fails an otherwise green run. Each step is this same binary run as a child process, so
-//! what `ci` does is exactly what the individual commands do. The steps get the time the tests
-//! started (`--invocation-start`), so results Bazel served from its cache are not errors.
+//! what `ci` does is exactly what the individual commands do. A `bazel test` (or `coverage`)
+//! gets `--build_event_json_file` when it has none, and the steps read that file (`--bep`): the
+//! invocation's exact test attempts, cached ones reported and not errors, outputs read from the
+//! remote cache when they are not on this machine. Other test commands keep `bazel-testlogs`
+//! discovery, with the time the tests started (`--invocation-start`) telling cached results.
 
-use std::ffi::OsString;
-use std::path::PathBuf;
+use std::ffi::{OsStr, OsString};
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::SystemTime;
 
 use crate::http::redact;
+use crate::remote::RemoteArgs;
 
 const EXAMPLES: &str = concat!(
     "\
@@ -32,12 +37,22 @@ Examples:
   DD_TEST_OPTIMIZATION_AGENT_URL=http://127.0.0.1:8126 \\
     topt ci --doctor-arg=--allow-full-bundle-no-match --upload-arg=--gzip -- bazel test //svc/...
 
+  # Remote execution / Build without the Bytes: nothing to download, outputs read from the cache:
+  topt ci --context \"$CTX\" --remote-cache grpcs://cache.example.com \\
+    --remote-header x-api-key=$CACHE_KEY -- \\
+    bazel test --remote_executor=grpcs://cache.example.com --remote_download_minimal //...
+
+Build events: for `bazel test` / `bazel coverage` (any program named bazel*), ci adds
+--build_event_json_file=<temp file> right after the verb unless the command has one (then that
+file is read), and passes the file to the doctor and the uploads as --bep (--no-bep: don't).
+
 Exit status: the test command's status if it failed; else 1 (or the step's code) when the doctor,
 the dry-run or the upload failed; else 0. If the tests fail, payloads are still checked and
-uploaded (failed tests are what you want to see in Datadog). A warm cache is not a failure:
-results older than the moment the test command started came from Bazel's cache, and their
-payloads were sent by the run that executed them. The command is echoed with secrets redacted
-(values of *KEY*/*TOKEN*/*SECRET*/*PASSWORD*=… arguments, --*header=…, URL credentials)."
+uploaded (failed tests are what you want to see in Datadog). A warm cache is not a failure: the
+BEP says which results came from a cache (without it: results older than the moment the test
+command started), and their payloads were sent by the run that executed them. The command is
+echoed with secrets redacted (values of *KEY*/*TOKEN*/*SECRET*/*PASSWORD*=… arguments,
+--*header=…, URL credentials)."
 );
 
 #[derive(Debug, Clone, clap::Args)]
@@ -64,6 +79,11 @@ pub struct Args {
     /// Skip the dry-run enrichment check.
     #[arg(long)]
     pub skip_dry_run: bool,
+    /// Do not add --build_event_json_file to a `bazel test`; discover outputs in bazel-testlogs.
+    #[arg(long)]
+    pub no_bep: bool,
+    #[command(flatten, next_help_heading = "Remote cache (with build events)")]
+    pub remote: RemoteArgs,
     /// The test command, after `--`.
     #[arg(last = true, required = true, value_name = "TEST_COMMAND")]
     pub command: Vec<OsString>,
@@ -92,16 +112,31 @@ fn say(msg: &str) {
 }
 
 pub fn run(args: Args) -> ExitCode {
-    let Some((program, rest)) = args.command.split_first() else {
+    let Some(program) = args.command.first() else {
         say("error: missing test command after --");
         return ExitCode::from(2);
     };
     // Ctrl-C reaches the children (same process group); ci itself just notes it and stops after
     // the running step instead of dying and leaving it orphaned.
     crate::upload::interrupt::install();
+    let events = if args.no_bep {
+        None
+    } else {
+        match BuildEvents::for_command(&args.command) {
+            Ok(e) => e,
+            Err(e) => {
+                say(&format!("error: {e}"));
+                return ExitCode::from(2);
+            }
+        }
+    };
+    let command = events
+        .as_ref()
+        .map_or_else(|| args.command.clone(), |e| e.command.clone());
+    let rest = &command[1..];
     say(&format!(
         "running tests: {}",
-        redact_command(&args.command).join(" ")
+        redact_command(&command).join(" ")
     ));
     let started = SystemTime::now();
     let tests = match Command::new(program).args(rest).status() {
@@ -125,7 +160,17 @@ pub fn run(args: Args) -> ExitCode {
         say("interrupted: not checking or uploading");
         return ExitCode::from(130);
     }
-    let (doctor, dry_run, upload) = check_and_upload(&args, &exe, started);
+    let bep = events.as_ref().and_then(|e| {
+        let there = e.file.is_file();
+        if !there {
+            say(&format!(
+                "no build event file at {} (the test command did not write it): reading bazel-testlogs",
+                e.file.display()
+            ));
+        }
+        there.then_some(e.file.as_path())
+    });
+    let (doctor, dry_run, upload) = check_and_upload(&args, &exe, started, bep);
     let test_step = if tests == 0 {
         Step::Ok
     } else {
@@ -157,9 +202,106 @@ pub fn run(args: Args) -> ExitCode {
     ExitCode::from(code)
 }
 
+/// The build event file of a `bazel test` command: the one it names, or one ci adds.
+#[derive(Debug)]
+struct BuildEvents {
+    /// The command to run (with `--build_event_json_file` when ci added it).
+    command: Vec<OsString>,
+    file: PathBuf,
+    /// Holds the file ci asked for; removed when ci ends.
+    _dir: Option<tempfile::TempDir>,
+}
+
+const BEP_FLAG: &str = "--build_event_json_file";
+
+impl BuildEvents {
+    /// `Ok(None)` for a command that is not `bazel* [startup options] test|coverage …`, or that
+    /// disables the file (`--build_event_json_file=`).
+    fn for_command(command: &[OsString]) -> Result<Option<BuildEvents>, String> {
+        let Some((verb, named)) = bazel_test(command) else {
+            return Ok(None);
+        };
+        match named {
+            Some(f) if f.as_os_str().is_empty() => Ok(None),
+            Some(f) => Ok(Some(BuildEvents {
+                command: command.to_vec(),
+                file: absolute(&f),
+                _dir: None,
+            })),
+            None => {
+                let dir = tempfile::Builder::new()
+                    .prefix("topt-ci-")
+                    .tempdir()
+                    .map_err(|e| format!("cannot create a directory for the build events: {e}"))?;
+                let file = dir.path().join("build_events.json");
+                let mut flag = OsString::from(format!("{BEP_FLAG}="));
+                flag.push(&file);
+                let mut cmd = command.to_vec();
+                cmd.insert(verb + 1, flag);
+                Ok(Some(BuildEvents {
+                    command: cmd,
+                    file,
+                    _dir: Some(dir),
+                }))
+            }
+        }
+    }
+}
+
+/// For `bazel* [--startup …] test|coverage [args] [-- targets]`: the verb's index and the build
+/// event file the command names (before `--`), if any.
+fn bazel_test(command: &[OsString]) -> Option<(usize, Option<PathBuf>)> {
+    let program = Path::new(command.first()?).file_name()?.to_string_lossy();
+    if !program.starts_with("bazel") {
+        return None;
+    }
+    // Startup options come as --name=value or --[no]name: the verb is the first non-option.
+    let verb = command
+        .iter()
+        .skip(1)
+        .position(|a| !a.as_encoded_bytes().starts_with(b"-"))?
+        + 1;
+    if !matches!(command[verb].to_str(), Some("test" | "coverage")) {
+        return None;
+    }
+    let mut named = None;
+    let mut args = command[verb + 1..].iter();
+    while let Some(a) = args.next() {
+        if a == OsStr::new("--") {
+            break;
+        }
+        if a == OsStr::new(BEP_FLAG) {
+            named = args.next().map(PathBuf::from);
+        } else if let Some(v) = a
+            .as_encoded_bytes()
+            .strip_prefix(format!("{BEP_FLAG}=").as_bytes())
+        {
+            named = Some(PathBuf::from(OsStr::from_bytes(v)));
+        }
+    }
+    Some((verb, named))
+}
+
+/// Bazel resolves a relative path against the directory it was started in: ci's.
+fn absolute(p: &Path) -> PathBuf {
+    if p.is_absolute() {
+        return p.to_path_buf();
+    }
+    std::env::current_dir().map_or_else(|_| p.to_path_buf(), |d| d.join(p))
+}
+
 /// Doctor, dry-run and upload, each skipped when an earlier one failed.
-fn check_and_upload(args: &Args, exe: &std::path::Path, started: SystemTime) -> (Step, Step, Step) {
+fn check_and_upload(
+    args: &Args,
+    exe: &Path,
+    started: SystemTime,
+    bep: Option<&Path>,
+) -> (Step, Step, Step) {
     let mut common: Vec<OsString> = Vec::new();
+    if let Some(b) = bep {
+        common.extend(["--bep".into(), b.into()]);
+        common.extend(args.remote.to_args());
+    }
     if let Ok(t) = started.duration_since(SystemTime::UNIX_EPOCH) {
         common.extend([
             "--invocation-start".into(),
@@ -307,6 +449,77 @@ fn code_of(s: std::process::ExitStatus) -> u8 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn os(args: &[&str]) -> Vec<OsString> {
+        args.iter().map(OsString::from).collect()
+    }
+
+    #[test]
+    fn the_build_event_file_goes_right_after_the_test_verb() {
+        let e = BuildEvents::for_command(&os(&[
+            "/usr/bin/bazel",
+            "--batch",
+            "--output_base=/ob",
+            "test",
+            "--config=ci",
+            "--",
+            "//...",
+            "-//slow/...",
+        ]))
+        .unwrap()
+        .unwrap();
+        let shown: Vec<String> = e
+            .command
+            .iter()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(
+            shown[..4],
+            ["/usr/bin/bazel", "--batch", "--output_base=/ob", "test"]
+        );
+        assert_eq!(shown[4], format!("{BEP_FLAG}={}", e.file.display()));
+        assert_eq!(shown[5..], ["--config=ci", "--", "//...", "-//slow/..."]);
+        assert!(e.file.parent().is_some_and(Path::is_dir));
+        let e = BuildEvents::for_command(&os(&["bazelisk", "coverage", "//..."]))
+            .unwrap()
+            .unwrap();
+        assert_eq!(e.command.len(), 4);
+    }
+
+    #[test]
+    fn a_build_event_file_the_command_names_is_read_and_nothing_added() {
+        for cmd in [
+            &["bazel", "test", "--build_event_json_file=ev.json", "//..."][..],
+            &[
+                "bazel",
+                "test",
+                "--build_event_json_file",
+                "ev.json",
+                "//...",
+            ],
+        ] {
+            let e = BuildEvents::for_command(&os(cmd)).unwrap().unwrap();
+            assert_eq!(e.command, os(cmd));
+            assert_eq!(e.file, std::env::current_dir().unwrap().join("ev.json"));
+        }
+        // After `--` it is a target pattern, not a flag.
+        let cmd = ["bazel", "test", "--", "--build_event_json_file=x"];
+        let e = BuildEvents::for_command(&os(&cmd)).unwrap().unwrap();
+        assert_eq!(e.command.len(), 5);
+        // Disabled, another verb, another program: nothing.
+        for cmd in [
+            &["bazel", "test", "--build_event_json_file=", "//..."][..],
+            &["bazel", "build", "//..."],
+            &["bazel", "--output_base", "/ob", "test", "//..."],
+            &["sh", "-c", "bazel test //..."],
+            &["make", "test"],
+        ] {
+            assert!(
+                BuildEvents::for_command(&os(cmd)).unwrap().is_none(),
+                "{cmd:?}"
+            );
+        }
+    }
 
     #[test]
     fn echoed_commands_hide_secrets() {

@@ -2,6 +2,10 @@
 //! file to delete once uploaded, so what was sent is remembered here, and uploading the same BEP
 //! again sends nothing twice.
 //!
+//! What is recorded for a payload is [`payload_key`]: a digest of which attempt of which test it
+//! belongs to, its entry name and its content, so two tests writing the same bytes are two
+//! payloads, and a payload read from a local file or fetched from the cache is the same one.
+//!
 //! One file (per output base, or `--ledger PATH`), append-only, one line per digest:
 //! `v1 <sha256>/<size> <check>\n`, where `<check>` is the first 8 hex digits of the SHA-256 of
 //! `<sha256>/<size>`. Each record is fsynced before [`Ledger::record`] returns. Only records that
@@ -17,9 +21,39 @@ use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use crate::outputs::Identity;
 use crate::remote::Digest;
 
 const VERSION: &str = "v1";
+
+/// The key of the synthetic telemetry batch of one facts file (`anchor`) for one invocation:
+/// sent once per `bazel test`, however often its BEP is uploaded. Size 0: it has no content.
+pub fn synthetic_key(invocation: &str, anchor: &str) -> Digest {
+    let text = format!("topt synthetic telemetry v1\n{invocation}\n{anchor}\n");
+    Digest {
+        hash: Digest::of_bytes(text.as_bytes()).hash,
+        size: 0,
+    }
+}
+
+/// The key a payload is recorded under: the SHA-256 of its attempt's identity (label,
+/// configuration, run, shard, attempt), its name below `test.outputs` (`payloads/tests/a.json`,
+/// the same inside `outputs.zip`) and the SHA-256 of its bytes; the size is the payload's.
+pub fn payload_key(id: &Identity, entry: &str, bytes: &[u8]) -> Digest {
+    let content = Digest::of_bytes(bytes);
+    let text = format!(
+        "topt payload v1\n{}\n{}\n{}/{}/{}\n{entry}\n{content}\n",
+        id.label,
+        id.configuration.as_deref().unwrap_or("-"),
+        id.run,
+        id.shard,
+        id.attempt
+    );
+    Digest {
+        hash: Digest::of_bytes(text.as_bytes()).hash,
+        size: content.size,
+    }
+}
 
 #[derive(Debug)]
 pub struct Ledger {
@@ -123,12 +157,16 @@ impl Ledger {
         self.seen.len()
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.seen.is_empty()
-    }
-
     /// Appends the digest and fsyncs; a digest already there is not written again.
     pub fn record(&mut self, digest: &Digest) -> io::Result<()> {
+        self.append(digest)?;
+        self.file.sync_data()
+    }
+
+    /// Appends the digest without waiting for the disk: durable once a `sync_data` of this file
+    /// (or of [`Ledger::sync_handle`]) that starts after this returns has returned. Lets threads
+    /// that share the ledger behind a lock fsync outside it, so their fsyncs overlap.
+    pub fn append(&mut self, digest: &Digest) -> io::Result<()> {
         if self.seen.contains(digest) {
             return Ok(());
         }
@@ -139,10 +177,14 @@ impl Ledger {
         rec.push_str(&format_record(digest));
         // One write: O_APPEND puts it at the end whole.
         self.file.write_all(rec.as_bytes())?;
-        self.file.sync_data()?;
         self.needs_newline = false;
         self.seen.insert(digest.clone());
         Ok(())
+    }
+
+    /// Another descriptor of the ledger file, to fsync it without holding the ledger.
+    pub fn sync_handle(&self) -> io::Result<File> {
+        self.file.try_clone()
     }
 }
 
@@ -209,13 +251,58 @@ mod tests {
     }
 
     #[test]
+    fn payload_keys_tell_attempts_entries_and_contents_apart() {
+        let id = Identity {
+            label: "//pkg:t".into(),
+            configuration: Some("abc".into()),
+            run: 1,
+            shard: 1,
+            attempt: 1,
+        };
+        let key = payload_key(&id, "payloads/tests/a.json", b"{}");
+        assert_eq!(
+            key,
+            payload_key(&id.clone(), "payloads/tests/a.json", b"{}")
+        );
+        assert_eq!(key.size, 2);
+        assert!(Digest::parse(&key.to_string()).is_some());
+        let other = |id: Identity| payload_key(&id, "payloads/tests/a.json", b"{}");
+        for changed in [
+            Identity {
+                label: "//pkg:u".into(),
+                ..id.clone()
+            },
+            Identity {
+                configuration: None,
+                ..id.clone()
+            },
+            Identity {
+                shard: 2,
+                ..id.clone()
+            },
+            Identity {
+                attempt: 2,
+                ..id.clone()
+            },
+            Identity {
+                run: 2,
+                ..id.clone()
+            },
+        ] {
+            assert_ne!(other(changed.clone()), key, "{changed:?}");
+        }
+        assert_ne!(payload_key(&id, "payloads/tests/b.json", b"{}"), key);
+        assert_ne!(payload_key(&id, "payloads/tests/a.json", b"{ }"), key);
+    }
+
+    #[test]
     fn records_survive_reopening_and_are_written_once() {
         let dir = tempfile::tempdir().unwrap();
         let path = Ledger::default_path(dir.path());
         let ds = digests(3);
         {
             let mut l = Ledger::open(&path).unwrap();
-            assert!(l.is_empty());
+            assert_eq!(l.len(), 0);
             l.record(&ds[0]).unwrap();
             l.record(&ds[1]).unwrap();
             l.record(&ds[0]).unwrap();
@@ -265,6 +352,25 @@ mod tests {
             assert!(l.contains(&ds[3]), "cut at {cut}");
             assert_eq!(l.ignored_lines, u64::from(torn), "cut at {cut}");
         }
+    }
+
+    #[test]
+    fn appended_records_are_durable_after_a_sync_of_the_handle() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ledger");
+        let ds = digests(3);
+        let mut l = Ledger::open(&path).unwrap();
+        let handle = l.sync_handle().unwrap();
+        l.append(&ds[0]).unwrap();
+        l.append(&ds[1]).unwrap();
+        l.append(&ds[0]).unwrap();
+        handle.sync_data().unwrap();
+        assert!(l.contains(&ds[1]));
+        drop(l);
+        // The handle holds the lock's open file description too: released with it.
+        drop(handle);
+        let l = Ledger::open(&path).unwrap();
+        assert_eq!((l.len(), l.contains(&ds[2])), (2, false));
     }
 
     #[test]

@@ -8,9 +8,6 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
-// bep, ledger and remote are not yet used by upload/doctor/ci (they read bazel-testlogs today): their
-// unused items are allowed until they are wired in.
-#[allow(dead_code, unused_imports)]
 mod bep;
 mod ci;
 mod completions;
@@ -19,10 +16,8 @@ mod doctor;
 mod http;
 mod inspect;
 mod intake;
-#[allow(dead_code, unused_imports)]
 mod ledger;
 pub mod outputs;
-#[allow(dead_code, unused_imports)]
 mod remote;
 mod sync;
 mod upload;

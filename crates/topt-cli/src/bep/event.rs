@@ -20,7 +20,27 @@ pub struct Decoded {
 pub enum Body {
     Attempt(AttemptKey, TestAttempt),
     Summary(TestSummary),
+    Info(Info),
     Other,
+}
+
+/// What the other events say about where the invocation ran.
+#[derive(Debug)]
+pub enum Info {
+    /// `configuration`: its id and its `bazel-out/<mnemonic>` directory name.
+    Configuration { id: String, mnemonic: String },
+    /// `optionsParsed`: the startup and command options Bazel used (`.bazelrc` files included).
+    Options {
+        startup: Vec<String>,
+        command: Vec<String>,
+    },
+    /// `workspaceInfo.localExecRoot`.
+    ExecRoot(String),
+    /// `started`: the invocation's id and workspace directory.
+    Started {
+        uuid: Option<String>,
+        workspace: Option<String>,
+    },
 }
 
 /// The identity of a test result event.
@@ -94,6 +114,23 @@ pub fn decode(line: &[u8]) -> Result<Decoded, serde_json::Error> {
             shard_count: s.shard_count,
             total_run_count: s.total_run_count,
         })
+    } else if let (Some(cid), Some(c)) = (id.configuration.and_then(|c| c.id), raw.configuration) {
+        Body::Info(Info::Configuration {
+            id: cid,
+            mnemonic: c.mnemonic,
+        })
+    } else if let Some(o) = raw.options_parsed {
+        Body::Info(Info::Options {
+            startup: o.startup_options,
+            command: o.cmd_line,
+        })
+    } else if let Some(root) = raw.workspace_info.and_then(|w| w.local_exec_root) {
+        Body::Info(Info::ExecRoot(root))
+    } else if let Some(s) = raw.started {
+        Body::Info(Info::Started {
+            uuid: s.uuid.filter(|u| !u.is_empty()),
+            workspace: s.workspace_directory,
+        })
     } else {
         Body::Other
     };
@@ -114,8 +151,47 @@ struct RawEvent {
     test_summary: Option<RawTestSummary>,
     #[serde(default)]
     aborted: Option<RawAborted>,
+    #[serde(default)]
+    configuration: Option<RawConfiguration>,
+    #[serde(default, alias = "options_parsed")]
+    options_parsed: Option<RawOptionsParsed>,
+    #[serde(default, alias = "workspace_info")]
+    workspace_info: Option<RawWorkspaceInfo>,
+    #[serde(default)]
+    started: Option<RawStarted>,
     #[serde(default, alias = "last_message")]
     last_message: bool,
+}
+
+#[derive(Deserialize)]
+struct RawConfiguration {
+    #[serde(default)]
+    mnemonic: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawOptionsParsed {
+    #[serde(default, alias = "startup_options")]
+    startup_options: Vec<String>,
+    #[serde(default, alias = "cmd_line")]
+    cmd_line: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawWorkspaceInfo {
+    #[serde(default, alias = "local_exec_root")]
+    local_exec_root: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawStarted {
+    #[serde(default)]
+    uuid: Option<String>,
+    #[serde(default, alias = "workspace_directory")]
+    workspace_directory: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -125,6 +201,8 @@ struct RawId {
     test_result: Option<RawTargetId>,
     #[serde(default, alias = "test_summary")]
     test_summary: Option<RawTargetId>,
+    #[serde(default)]
+    configuration: Option<RawConfigurationId>,
 }
 
 #[derive(Deserialize)]

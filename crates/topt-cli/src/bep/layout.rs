@@ -94,7 +94,7 @@ fn target_dir(label: &str) -> Option<PathBuf> {
 }
 
 /// A relative path with no empty, `.` or `..` segment.
-fn safe_relative(p: &str) -> bool {
+pub(super) fn safe_relative(p: &str) -> bool {
     !p.is_empty()
         && p.split('/')
             .all(|seg| !seg.is_empty() && seg != "." && seg != "..")

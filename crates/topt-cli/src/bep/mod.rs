@@ -2,8 +2,11 @@
 //! attempts of one invocation, whether each came from a cache, and where its outputs are.
 //!
 //! The file is newline-delimited JSON, one build event a line (proto3 JSON: lowerCamelCase names,
-//! default values omitted, 64-bit integers as strings). Only `testResult` and `testSummary` events
-//! (and the `aborted` form of a test result) are read; every other event is skipped unparsed.
+//! default values omitted, 64-bit integers as strings). Read are `testResult` and `testSummary`
+//! events (and the `aborted` form of a test result), and what says where the invocation ran:
+//! `configuration` (the `bazel-out/<mnemonic>` of each configuration), `optionsParsed` (the output
+//! base, the remote cache Bazel used), `workspaceInfo` (the exec root) and `started` (the
+//! invocation id, the workspace); every other event is skipped.
 //! The file is streamed with a bounded line buffer, so its size does not matter; a torn last line
 //! (Bazel killed mid-write) is reported, not fatal; a malformed line in the middle is counted.
 //!
@@ -14,12 +17,13 @@
 mod event;
 mod layout;
 mod lines;
+pub mod resolve;
 mod uri;
 
 #[cfg(test)]
 mod tests;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
 use std::io::{self, BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -158,6 +162,78 @@ pub struct Invocation {
     pub oversized_lines: Vec<u64>,
     /// Test result events that repeat an earlier one's id (the first one is kept).
     pub duplicates: u64,
+    /// Where the invocation ran, as far as the file says.
+    pub info: InvocationInfo,
+}
+
+/// Where an invocation ran: what finds an output's local copy and the default ledger.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InvocationInfo {
+    /// `started.uuid`: the invocation's id (Bazel's `--invocation_id`).
+    pub uuid: Option<String>,
+    /// `--output_base` of the startup options (Bazel always lists it).
+    pub output_base: Option<PathBuf>,
+    /// `workspaceInfo.localExecRoot`: `<output_base>/execroot/<workspace name>`.
+    pub exec_root: Option<PathBuf>,
+    /// `started.workspaceDirectory`.
+    pub workspace: Option<PathBuf>,
+    /// Configuration id → its `bazel-out/<mnemonic>` name (`k8-fastbuild`).
+    pub mnemonics: BTreeMap<String, String>,
+    /// The last `--remote_cache` and `--remote_executor` values Bazel used (`.bazelrc` files
+    /// included), as written: where its `bytestream://` URIs point, with their scheme.
+    pub remotes: Vec<String>,
+}
+
+impl InvocationInfo {
+    /// The output base: the startup option, else two levels above the exec root.
+    pub fn output_base(&self) -> Option<PathBuf> {
+        self.output_base.clone().or_else(|| {
+            self.exec_root
+                .as_deref()
+                .and_then(Path::parent)
+                .and_then(Path::parent)
+                .map(Path::to_path_buf)
+        })
+    }
+
+    /// `bazel-out/<mnemonic>/testlogs` of a configuration, under the exec root.
+    pub fn testlogs(&self, configuration: Option<&str>) -> Option<PathBuf> {
+        let mnemonic = self.mnemonics.get(configuration?)?;
+        let root = self.exec_root.as_ref()?;
+        let safe = !mnemonic.is_empty() && !mnemonic.contains('/') && mnemonic != "..";
+        safe.then(|| root.join("bazel-out").join(mnemonic).join("testlogs"))
+    }
+
+    fn absorb(&mut self, info: event::Info) {
+        match info {
+            event::Info::Configuration { id, mnemonic } => {
+                self.mnemonics.insert(id, mnemonic);
+            }
+            event::Info::Options { startup, command } => {
+                if let Some(ob) = last_value(&startup, "--output_base") {
+                    self.output_base = Some(PathBuf::from(ob));
+                }
+                self.remotes = ["--remote_cache", "--remote_executor"]
+                    .iter()
+                    .filter_map(|flag| last_value(&command, flag))
+                    .filter(|v| !v.is_empty())
+                    .map(str::to_string)
+                    .collect();
+            }
+            event::Info::ExecRoot(root) => self.exec_root = Some(PathBuf::from(root)),
+            event::Info::Started { uuid, workspace } => {
+                self.uuid = uuid;
+                self.workspace = workspace.map(PathBuf::from);
+            }
+        }
+    }
+}
+
+/// The value of the last `--flag=value` in `args` (Bazel lists options in that form).
+fn last_value<'a>(args: &'a [String], flag: &str) -> Option<&'a str> {
+    args.iter()
+        .rev()
+        .find_map(|a| a.strip_prefix(flag)?.strip_prefix('='))
 }
 
 /// How many malformed / oversized line numbers are kept for the report.
@@ -230,6 +306,7 @@ pub fn parse<R: BufRead>(mut reader: R, max_line: usize) -> io::Result<Invocatio
                         }
                     }
                     event::Body::Summary(s) => inv.summaries.push(s),
+                    event::Body::Info(i) => inv.info.absorb(i),
                     event::Body::Other => {}
                 }
             }

@@ -479,3 +479,69 @@ fn testlogs_paths_of_external_and_odd_labels() {
     };
     assert_eq!(inv.testlogs_path(&a("//p:t"), &escape), None);
 }
+
+#[test]
+fn where_the_invocation_ran_output_base_exec_root_configurations_remote_cache() {
+    let inv = parse_str(&fixture("executed.json"));
+    let info = &inv.info;
+    assert_eq!(
+        info.output_base,
+        Some(PathBuf::from("/tmp/bep-capture/ob1"))
+    );
+    assert_eq!(
+        info.exec_root,
+        Some(PathBuf::from("/tmp/bep-capture/ob1/execroot/__main__"))
+    );
+    assert_eq!(info.workspace, Some(PathBuf::from("/tmp/bep-capture/ws")));
+    assert_eq!(
+        info.uuid.as_deref(),
+        Some("bbd7cbf9-dc25-4dfa-a1da-6c1a37fb42f6")
+    );
+    assert_eq!(info.remotes, ["grpc://127.0.0.1:43971"]);
+    let hello = find(&inv, "//pkg:hello_test", 1, 1);
+    assert_eq!(
+        info.testlogs(hello.configuration.as_deref()),
+        Some(PathBuf::from(
+            "/tmp/bep-capture/ob1/execroot/__main__/bazel-out/k8-fastbuild/testlogs"
+        ))
+    );
+    assert_eq!(info.testlogs(Some("no-such-configuration")), None);
+    // Without the startup option, the output base is two levels above the exec root.
+    let without = InvocationInfo {
+        output_base: None,
+        ..info.clone()
+    };
+    assert_eq!(
+        without.output_base(),
+        Some(PathBuf::from("/tmp/bep-capture/ob1"))
+    );
+    // No remote cache at all: no remotes.
+    assert!(
+        parse_str(&fixture("local-files.json"))
+            .info
+            .remotes
+            .is_empty()
+    );
+}
+
+#[test]
+fn attempt_labels_say_which_shard_run_and_retry() {
+    use super::resolve::label;
+    let inv = parse_str(&fixture("executed.json"));
+    let shown: Vec<String> = inv.attempts.iter().map(|a| label(&inv, a)).collect();
+    for want in [
+        "//pkg:hello_test",
+        "//pkg:sharded_test (shard 1 of 2)",
+        "//pkg:sharded_test (shard 2 of 2)",
+        "//pkg:flaky_test (attempt 1)",
+        "//pkg:flaky_test (attempt 2)",
+    ] {
+        assert!(shown.iter().any(|s| s == want), "{want} not in {shown:?}");
+    }
+    let runs = parse_str(&fixture("local-files.json"));
+    let shown: Vec<String> = runs.attempts.iter().map(|a| label(&runs, a)).collect();
+    assert!(
+        shown.iter().any(|s| s == "//pkg:hello_test (run 2 of 2)"),
+        "{shown:?}"
+    );
+}

@@ -3,6 +3,7 @@
 
 mod collect;
 mod config;
+mod from_bep;
 mod inspect;
 mod report;
 
@@ -13,6 +14,7 @@ use topt_core::payloads::checks::{self, Finding, Severity};
 use topt_core::payloads::context::{Context, ContextSet, missing_git_metadata};
 
 use crate::outputs::{Attempt, cached, contexts, testlogs as discover};
+use crate::remote::RemoteArgs;
 use config::Config;
 use report::{Group, Report};
 
@@ -32,11 +34,18 @@ Examples:
   # The reference rule's generated config file works as is; machine-readable output:
   topt doctor --config doctor.config.json --json
 
+  # Exactly the test attempts of one invocation, outputs read from the remote cache when they
+  # are not on this machine (remote execution, --remote_download_minimal):
+  topt doctor --bep /tmp/bep.json --context \"$CTX\" --remote-cache grpcs://cache.example.com
+
 Checks: TESTLOGS_DIR / bazel-testlogs; forbidden --test_env in .bazelrc files; contexts and their
 Git metadata (URL, SHA, branch or tag); expected targets; per test.outputs (plain or outputs.zip):
 msgpack payloads, missing/invalid JSON, {} placeholders, citestcycle envelope (warning), telemetry
 fields, bazel_target_metadata.json (at the outputs root, where topt upload reads it), Go
 payload-selection states, and which context each target's payloads will be enriched with.
+With --bep, every executed test attempt the file names instead of every test.outputs directory:
+cached attempts are info, never errors; an output that cannot be read from the remote cache is
+an error of its test.
 
 Exit status: 0 no errors (warnings allowed unless --strict); 1 at least one error; 2 usage error.";
 
@@ -47,8 +56,13 @@ pub struct Args {
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// bazel-testlogs directory (default: $BUILD_WORKSPACE_DIRECTORY/bazel-testlogs, ./bazel-testlogs).
+    /// With --bep: where local copies of outputs are looked for (default: the BEP's exec root).
     #[arg(long, env = "TESTLOGS_DIR", value_name = "DIR")]
     pub testlogs: Option<PathBuf>,
+    /// Build Event Protocol file of the `bazel test` (--build_event_json_file): check exactly
+    /// its executed test attempts, reading outputs from the remote cache when they are not here.
+    #[arg(long, value_name = "FILE")]
+    pub bep: Option<PathBuf>,
     /// Workspace root whose .bazelrc files are scanned (default: $BUILD_WORKSPACE_DIRECTORY, else cwd).
     #[arg(long, value_name = "DIR")]
     pub workspace: Option<PathBuf>,
@@ -101,6 +115,8 @@ pub struct Args {
     /// Print the report as JSON on stdout.
     #[arg(long)]
     pub json: bool,
+    #[command(flatten, next_help_heading = "Remote cache (with --bep)")]
+    pub remote: RemoteArgs,
 }
 
 pub fn run(args: Args) -> ExitCode {
@@ -151,8 +167,12 @@ fn diagnose(args: &Args) -> Report {
         return report;
     }
     apply_flags(args, &mut cfg, &mut report);
-    let Some(root) = testlogs(args, &mut report) else {
-        return report;
+    let root = match &args.bep {
+        Some(_) => None,
+        None => match testlogs(args, &mut report) {
+            Some(r) => Some(r),
+            None => return report,
+        },
     };
     let workspace = args
         .workspace
@@ -174,21 +194,30 @@ fn diagnose(args: &Args) -> Report {
             Finding::new(Severity::Error, e, "fix the doctor's selection policy"),
         );
     }
+    match (&args.bep, root) {
+        (Some(bep), _) => from_bep::check(args, bep, &cfg, &contexts, &mut report),
+        (None, Some(root)) => from_testlogs(&root, &cfg, &contexts, &mut report),
+        (None, None) => {}
+    }
+    report
+}
+
+/// Every `test.outputs` directory under `bazel-testlogs` (or those of the expected targets).
+fn from_testlogs(root: &Path, cfg: &Config, contexts: &ContextSet, report: &mut Report) {
     let mut warnings = Vec::new();
-    let dirs = discover::find_outputs(&root, 0, cfg.invocation_start, &mut warnings);
+    let dirs = discover::find_outputs(root, 0, cfg.invocation_start, &mut warnings);
     for w in warnings {
-        global(&mut report, None, Finding::new(Severity::Warning, w, ""));
+        global(report, None, Finding::new(Severity::Warning, w, ""));
     }
     let selected: Vec<(Attempt, Option<String>)> = if cfg.expected_targets.is_empty() {
         dirs.into_iter().map(|d| (d, None)).collect()
     } else {
-        expected_dirs(&cfg, &root, &dirs, &mut report)
+        expected_dirs(cfg, root, &dirs, report)
     };
-    inspect_all(&selected, &cfg, &contexts, &mut report);
+    inspect_all(&selected, cfg, contexts, report);
     if report.validated_dirs == 0 && cfg.expected_targets.is_empty() {
-        nothing_found(&root, &cfg, &mut report);
+        nothing_found(root, cfg, report);
     }
-    report
 }
 
 /// No directory with payloads: fine when every result came from a cache (its payloads were sent
@@ -228,9 +257,10 @@ fn inspect_all(
     report: &mut Report,
 ) {
     for (d, expected) in selected {
+        let fetched_from = d.bep.as_ref().and_then(|b| b.fetched_from.clone());
         let mut group = Group {
             label: d.label.clone(),
-            dir: Some(d.dir.display().to_string()),
+            dir: Some(fetched_from.unwrap_or_else(|| d.dir.display().to_string())),
             items: Vec::new(),
         };
         let ins = inspect::inspect(
@@ -487,7 +517,7 @@ fn expected_dirs(
                         "expected target output root not found for {label}: {}",
                         target_root.display()
                     ),
-                    "run this exact instrumented test target (with --remote_download_outputs=all on remote execution)",
+                    "run this exact instrumented test target (on remote execution, check with --bep instead: outputs stay in the remote cache)",
                 ),
             );
             continue;

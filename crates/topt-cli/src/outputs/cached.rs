@@ -34,6 +34,10 @@ pub enum Cached {
     Uploaded,
     /// Its `test.log` / `test.xml` predate the invocation: not run by it.
     BeforeInvocation,
+    /// The Build Event Protocol says Bazel's local action cache served it.
+    Locally,
+    /// The Build Event Protocol says the remote cache served it.
+    Remotely,
 }
 
 impl Cached {
@@ -45,18 +49,29 @@ impl Cached {
             Cached::BeforeInvocation => {
                 "cached result: its test.log predates this invocation, so its payloads belong to the run that executed it"
             }
+            Cached::Locally => {
+                "cached (locally, says the BEP): its payloads were sent by the run that executed it"
+            }
+            Cached::Remotely => {
+                "cached (remotely, says the BEP): its payloads were sent by the run that executed it"
+            }
         }
     }
 }
 
 /// The cache evidence for one attempt (`…/test.outputs`).
 pub fn evidence(attempt_dir: &Path, invocation_start: Option<SystemTime>) -> Option<Cached> {
-    if TreeDir::open(attempt_dir).is_ok_and(|d| d.entry_type(MARKER).is_ok()) {
+    if has_marker(attempt_dir) {
         return Some(Cached::Uploaded);
     }
     let start = invocation_start?;
     let written = attempt_dir.parent().and_then(result_time)?;
     (written + SLACK < start).then_some(Cached::BeforeInvocation)
+}
+
+/// Whether `topt upload` left its marker in this `test.outputs` (it sent payloads from it).
+pub fn has_marker(attempt_dir: &Path) -> bool {
+    TreeDir::open(attempt_dir).is_ok_and(|d| d.entry_type(MARKER).is_ok())
 }
 
 /// When Bazel last wrote the result in `dir`: the newest of its `test.log` and `test.xml`.

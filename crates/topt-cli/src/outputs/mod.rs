@@ -19,4 +19,4 @@ pub mod testlogs;
 pub mod verdict;
 pub mod zip;
 
-pub use attempt::Attempt;
+pub use attempt::{Attempt, FromBep, Identity};

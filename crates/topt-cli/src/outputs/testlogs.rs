@@ -98,6 +98,7 @@ fn walk(
                     .then_some(zip),
                 dir: path,
                 cached: None,
+                bep: None,
             });
         } else {
             walk(root, &path, depth + 1, max, out, warnings);

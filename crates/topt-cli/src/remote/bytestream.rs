@@ -11,7 +11,7 @@ use tempfile::NamedTempFile;
 use tonic::metadata::{MetadataKey, MetadataValue};
 use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint};
 
-use super::digest::{Digest, Hasher};
+use super::digest::Hasher;
 use super::error::ErrorKind;
 use super::settings::Settings;
 
@@ -97,23 +97,32 @@ impl Sink {
     }
 }
 
+/// What one `Read` asks for, and of whom.
+pub struct Call<'a> {
+    /// The remote cache, as named in messages.
+    pub endpoint: &'a str,
+    /// Sent as metadata: the user's headers for their `--remote-cache`, none otherwise.
+    pub headers: &'a [(String, String)],
+    pub resource_name: &'a str,
+    pub size: u64,
+}
+
 /// One `Read` call from the sink's current offset to the end of the stream.
 pub async fn read_once(
     channel: &Channel,
-    endpoint: &str,
     settings: &Settings,
-    resource_name: &str,
-    size: u64,
+    call: &Call<'_>,
     sink: &mut Sink,
 ) -> Result<(), Failure> {
+    let (endpoint, size) = (call.endpoint, call.size);
     let mut client = ByteStreamClient::new(channel.clone()).max_decoding_message_size(MAX_MESSAGE);
     let offset = i64::try_from(sink.hasher.size()).unwrap_or(i64::MAX);
     let mut request = tonic::Request::new(ReadRequest {
-        resource_name: resource_name.to_string(),
+        resource_name: call.resource_name.to_string(),
         read_offset: offset,
         read_limit: 0,
     });
-    for (name, value) in &settings.headers {
+    for (name, value) in call.headers {
         let key = MetadataKey::from_bytes(name.as_bytes())
             .map_err(|e| Failure::Fatal(ErrorKind::Config(format!("header {name}: {e}"))))?;
         let value = MetadataValue::try_from(value.as_str())
@@ -148,7 +157,7 @@ pub async fn read_once(
 }
 
 /// Checks what the sink holds against the digest.
-pub fn verify(sink: &Sink, hash: &str, size: u64) -> Result<Digest, ErrorKind> {
+pub fn verify(sink: &Sink, hash: &str, size: u64) -> Result<(), ErrorKind> {
     let received = sink.hasher.size();
     if received < size {
         return Err(ErrorKind::Truncated { received, size });
@@ -160,7 +169,7 @@ pub fn verify(sink: &Sink, hash: &str, size: u64) -> Result<Digest, ErrorKind> {
             actual: digest.to_string(),
         });
     }
-    Ok(digest)
+    Ok(())
 }
 
 fn classify(endpoint: &str, status: tonic::Status) -> Failure {

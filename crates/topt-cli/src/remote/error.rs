@@ -27,6 +27,8 @@ pub enum ErrorKind {
     },
     /// No message for the read timeout (after the retries).
     Timeout { endpoint: String, seconds: u64 },
+    /// The run's deadline (`--max-run-sec`) came first.
+    Deadline,
     /// The digest's size is over the limit: refused before downloading.
     TooLarge { size: u64, limit: u64 },
     /// The server sent more bytes than the digest's size.
@@ -37,10 +39,6 @@ pub enum ErrorKind {
     DigestMismatch { expected: String, actual: String },
     /// A digest function other than SHA-256.
     UnsupportedDigest(String),
-    /// A location that cannot be fetched (another URI scheme, no URI).
-    Unsupported,
-    /// A `file://` output that is not on this machine.
-    LocalMissing(PathBuf, io::Error),
     /// Writing the download to disk failed.
     Io(PathBuf, io::Error),
 }
@@ -92,6 +90,7 @@ impl fmt::Display for FetchError {
                     "the remote cache {endpoint} sent nothing for {seconds} s"
                 )
             }
+            ErrorKind::Deadline => write!(f, "not read before --max-run-sec ran out"),
             ErrorKind::TooLarge { size, limit } => write!(
                 f,
                 "the blob is {size} bytes, over the {limit}-byte limit (--remote-max-blob-size); not downloaded"
@@ -114,8 +113,6 @@ impl fmt::Display for FetchError {
                     "digest {d} is not SHA-256, the only digest function topt verifies"
                 )
             }
-            ErrorKind::Unsupported => write!(f, "neither a file:// nor a bytestream:// URI"),
-            ErrorKind::LocalMissing(p, e) => write!(f, "cannot read {}: {e}", p.display()),
             ErrorKind::Io(p, e) => write!(f, "cannot write the download to {}: {e}", p.display()),
         }
     }

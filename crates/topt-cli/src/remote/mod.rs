@@ -1,6 +1,6 @@
-//! Fetching the outputs a BEP names: a `file://` output is used in place; a `bytestream://` one is
-//! read from the remote cache with the Remote Execution API's ByteStream `Read` over gRPC
-//! (tonic, with the published `bazel-remote-apis` bindings), streamed to a temp file, bounded in
+//! Fetching the outputs a BEP names from the remote cache: a `bytestream://` blob is read with the
+//! Remote Execution API's ByteStream `Read` over gRPC (tonic, with the published
+//! `bazel-remote-apis` bindings), streamed to a temp file, bounded in
 //! size (refused before the download when the digest says it is too large, and cut off when the
 //! server sends more than the digest's size), and verified (size and SHA-256) before the caller
 //! sees it.
@@ -18,40 +18,22 @@ mod tests;
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use tempfile::TempPath;
 use tonic::transport::Channel;
 
-use crate::bep::{ByteStreamUri, Location, OutputRef};
+use crate::bep::ByteStreamUri;
 use bytestream::{Failure, Sink};
-pub use digest::{Digest, Hasher};
+pub use digest::Digest;
 pub use error::{ErrorKind, FetchError};
-pub use settings::{DEFAULT_MAX_BLOB_SIZE, RemoteArgs, Settings, endpoint_url, parse_header};
+pub use settings::{RemoteArgs, Settings, check_headers_have_a_cache, endpoint_url, parse_header};
 
-/// An output on this machine, ready to be parsed.
-#[derive(Debug)]
-pub enum LocalFile {
-    /// The BEP's `file://` path, read in place (never deleted by topt for this reason).
-    InPlace(PathBuf),
-    /// Downloaded and verified; the temp file is removed when this is dropped.
-    Fetched(Fetched),
-}
-
-impl LocalFile {
-    pub fn path(&self) -> &Path {
-        match self {
-            LocalFile::InPlace(p) => p,
-            LocalFile::Fetched(f) => &f.path,
-        }
-    }
-}
-
-/// A blob downloaded from the remote cache whose size and SHA-256 matched its digest.
+/// A blob downloaded from the remote cache whose size and SHA-256 matched its digest; the temp
+/// file is removed when this is dropped (unless persisted).
 #[derive(Debug)]
 pub struct Fetched {
     pub path: TempPath,
-    pub digest: Digest,
 }
 
 /// Reads outputs; keeps one gRPC channel per remote cache for its lifetime.
@@ -60,6 +42,9 @@ pub struct Fetcher {
     settings: Settings,
     runtime: tokio::runtime::Runtime,
     channels: RefCell<BTreeMap<String, Channel>>,
+    /// Remote caches found unreachable after the retries: later reads fail at once with the
+    /// same cause, so a run over a thousand outputs does not wait out a thousand retry series.
+    unreachable: RefCell<BTreeMap<String, String>>,
 }
 
 impl Fetcher {
@@ -75,6 +60,8 @@ impl Fetcher {
         if let Some(url) = &settings.remote_cache {
             endpoint_url(url).map_err(config)?;
         }
+        check_headers_have_a_cache(&settings.headers, settings.remote_cache.as_deref())
+            .map_err(config)?;
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -83,34 +70,8 @@ impl Fetcher {
             settings,
             runtime,
             channels: RefCell::new(BTreeMap::new()),
+            unreachable: RefCell::new(BTreeMap::new()),
         })
-    }
-
-    pub fn settings(&self) -> &Settings {
-        &self.settings
-    }
-
-    /// The output as a local file: in place for `file://`, downloaded into `dest_dir` (a temp
-    /// file there, verified) for `bytestream://`.
-    pub fn fetch(&self, output: &OutputRef, dest_dir: &Path) -> Result<LocalFile, FetchError> {
-        match &output.location {
-            Location::File(path) => match std::fs::metadata(path) {
-                Ok(m) if m.is_file() => Ok(LocalFile::InPlace(path.clone())),
-                Ok(_) => Err(FetchError::new(
-                    path.display().to_string(),
-                    ErrorKind::LocalMissing(
-                        path.clone(),
-                        std::io::Error::other("not a regular file"),
-                    ),
-                )),
-                Err(e) => Err(FetchError::new(
-                    path.display().to_string(),
-                    ErrorKind::LocalMissing(path.clone(), e),
-                )),
-            },
-            Location::ByteStream(uri) => self.fetch_blob(uri, dest_dir).map(LocalFile::Fetched),
-            Location::Unsupported(uri) => Err(FetchError::new(uri.clone(), ErrorKind::Unsupported)),
-        }
     }
 
     /// Downloads one blob into a temp file in `dest_dir` and verifies it.
@@ -136,31 +97,69 @@ impl Fetcher {
         }
         let mut sink = Sink::new(dest_dir).map_err(err)?;
         if uri.size > 0 || uri.hash != bytestream::EMPTY_SHA256 {
-            self.runtime
-                .block_on(self.download(uri, &mut sink))
-                .map_err(err)?;
+            let download = self.download(uri, &mut sink);
+            match self.settings.deadline {
+                None => self.runtime.block_on(download),
+                Some(d) => self
+                    .runtime
+                    .block_on(async { tokio::time::timeout_at(d.into(), download).await })
+                    .unwrap_or(Err(ErrorKind::Deadline)),
+            }
+            .map_err(err)?;
         }
-        let digest = bytestream::verify(&sink, &uri.hash, uri.size).map_err(err)?;
+        bytestream::verify(&sink, &uri.hash, uri.size).map_err(err)?;
         Ok(Fetched {
             path: sink.file.into_temp_path(),
-            digest,
         })
     }
 
+    /// Where a URI is read from, and whether the headers go along: the user's `--remote-cache`
+    /// (with them); else the URI's own `host:port`, with the scheme of the remote cache the BEP
+    /// says Bazel used for it, or TLS (without them).
+    pub fn route(&self, uri: &ByteStreamUri) -> (String, bool) {
+        if let Some(r) = &self.settings.remote_cache {
+            return (r.clone(), true);
+        }
+        let same_host = |r: &&String| {
+            let rest = r
+                .strip_prefix("grpc://")
+                .or_else(|| r.strip_prefix("grpcs://"))
+                .unwrap_or(r);
+            rest.trim_end_matches('/') == uri.authority
+        };
+        let remote = match self.settings.known_remotes.iter().find(same_host) {
+            Some(r) if r.starts_with("grpc://") => r.clone(),
+            _ => format!("grpcs://{}", uri.authority),
+        };
+        (remote, false)
+    }
+
     async fn download(&self, uri: &ByteStreamUri, sink: &mut Sink) -> Result<(), ErrorKind> {
-        let remote = self
-            .settings
-            .remote_cache
-            .clone()
-            .unwrap_or_else(|| format!("grpcs://{}", uri.authority));
+        let (remote, with_headers) = self.route(uri);
         let (url, tls) = endpoint_url(&remote).map_err(ErrorKind::Config)?;
         let resource = uri.resource_name(&self.settings.instance_name);
+        let headers: &[(String, String)] = if with_headers {
+            &self.settings.headers
+        } else {
+            &[]
+        };
+        if let Some(detail) = self.unreachable.borrow().get(&url) {
+            return Err(ErrorKind::Unreachable {
+                endpoint: remote,
+                detail: format!("{detail} (on an earlier read; not tried again)"),
+            });
+        }
         let mut retry = 0;
         loop {
             let result = match self.channel(&url, &remote, tls).await {
                 Ok(ch) => {
-                    bytestream::read_once(&ch, &remote, &self.settings, &resource, uri.size, sink)
-                        .await
+                    let call = bytestream::Call {
+                        endpoint: &remote,
+                        headers,
+                        resource_name: &resource,
+                        size: uri.size,
+                    };
+                    bytestream::read_once(&ch, &self.settings, &call, sink).await
                 }
                 Err(f) => Err(f),
             };
@@ -170,7 +169,14 @@ impl Fetcher {
                     retry += 1;
                     tokio::time::sleep(bytestream::backoff(self.settings.backoff, retry)).await;
                 }
-                Err(Failure::Transient(kind) | Failure::Fatal(kind)) => return Err(kind),
+                Err(Failure::Transient(kind) | Failure::Fatal(kind)) => {
+                    if let ErrorKind::Unreachable { detail, .. } = &kind {
+                        self.unreachable
+                            .borrow_mut()
+                            .insert(url.clone(), detail.clone());
+                    }
+                    return Err(kind);
+                }
             }
         }
     }

@@ -3,16 +3,22 @@
 //! `--remote_retries`, `--tls_certificate`; plus a bound on the size of a blob topt downloads.
 
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Resolved settings for a [`super::Fetcher`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
-    /// `grpc://host:port` or `grpcs://host:port` (a bare `host:port` means `grpcs://`). Every
-    /// `bytestream://` blob is read from here; without it, from the URI's own `host:port` over TLS.
+    /// `grpc://host:port` or `grpcs://host:port` (a bare `host:port` means `grpcs://`), named by
+    /// the user. Every `bytestream://` blob is read from here, with the headers; without it, from
+    /// the URI's own `host:port` (see [`Settings::known_remotes`]), without headers.
     pub remote_cache: Option<String>,
-    /// Sent as gRPC metadata with every call (names lower-cased), e.g. an API key header.
+    /// Sent as gRPC metadata with every call to `remote_cache` (names lower-cased), e.g. an API
+    /// key header; never to a host only a BEP file names, so they need `remote_cache`.
     pub headers: Vec<(String, String)>,
+    /// The remote caches the BEP says Bazel used (`--remote_cache`, `--remote_executor`): a URI
+    /// whose `host:port` is one of them is read with its scheme (`grpc://` is plaintext); any
+    /// other over TLS. Never sent a header.
+    pub known_remotes: Vec<String>,
     /// Used when a `bytestream://` URI names no instance (the URI's own instance wins).
     pub instance_name: String,
     /// For establishing the connection (TCP + TLS + HTTP/2).
@@ -29,6 +35,8 @@ pub struct Settings {
     pub max_blob_size: u64,
     /// A PEM file of certificates trusted to sign the server's, in addition to the system roots.
     pub tls_certificate: Option<PathBuf>,
+    /// No download starts or runs past it (`topt upload`'s `--max-run-sec`).
+    pub deadline: Option<Instant>,
 }
 
 pub const DEFAULT_MAX_BLOB_SIZE: u64 = 1 << 30;
@@ -38,6 +46,7 @@ impl Default for Settings {
         Settings {
             remote_cache: None,
             headers: Vec::new(),
+            known_remotes: Vec::new(),
             instance_name: String::new(),
             connect_timeout: Duration::from_secs(10),
             read_timeout: Duration::from_secs(60),
@@ -45,6 +54,7 @@ impl Default for Settings {
             backoff: Duration::from_millis(100),
             max_blob_size: DEFAULT_MAX_BLOB_SIZE,
             tls_certificate: None,
+            deadline: None,
         }
     }
 }
@@ -53,10 +63,12 @@ impl Default for Settings {
 #[derive(Debug, Clone, clap::Args)]
 pub struct RemoteArgs {
     /// Remote cache to read `bytestream://` outputs from: grpc://HOST:PORT or grpcs://HOST:PORT
-    /// (as Bazel's --remote_cache). Default: the host named by each URI, over TLS.
+    /// (as Bazel's --remote_cache). Default: the host each URI names, with the scheme of the
+    /// BEP's own --remote_cache when it names that host, else over TLS; never with headers.
     #[arg(long, value_name = "URL", env = "TOPT_REMOTE_CACHE")]
     pub remote_cache: Option<String>,
-    /// gRPC header sent with every remote call, NAME=VALUE (repeatable; as Bazel's --remote_header).
+    /// gRPC header sent with every call to --remote-cache, NAME=VALUE (repeatable; as Bazel's
+    /// --remote_header). Needs --remote-cache: headers never go to a host only a BEP file names.
     #[arg(long = "remote-header", value_name = "NAME=VALUE")]
     pub remote_headers: Vec<String>,
     /// Remote instance name for URIs that name none (as Bazel's --remote_instance_name).
@@ -78,6 +90,35 @@ pub struct RemoteArgs {
 }
 
 impl RemoteArgs {
+    /// The same settings as command-line arguments, for a child `topt` (what `topt ci` runs).
+    pub fn to_args(&self) -> Vec<std::ffi::OsString> {
+        let mut out: Vec<std::ffi::OsString> = Vec::new();
+        if let Some(c) = &self.remote_cache {
+            out.extend(["--remote-cache".into(), c.into()]);
+        }
+        for h in &self.remote_headers {
+            out.extend(["--remote-header".into(), h.into()]);
+        }
+        if !self.remote_instance_name.is_empty() {
+            out.extend([
+                "--remote-instance-name".into(),
+                (&self.remote_instance_name).into(),
+            ]);
+        }
+        out.extend([
+            "--remote-timeout".into(),
+            self.remote_timeout.to_string().into(),
+            "--remote-retries".into(),
+            self.remote_retries.to_string().into(),
+            "--remote-max-blob-size".into(),
+            self.remote_max_blob_size.to_string().into(),
+        ]);
+        if let Some(t) = &self.tls_certificate {
+            out.extend(["--tls-certificate".into(), t.into()]);
+        }
+        out
+    }
+
     pub fn settings(&self) -> Result<Settings, String> {
         let headers = self
             .remote_headers
@@ -87,6 +128,7 @@ impl RemoteArgs {
         if let Some(url) = &self.remote_cache {
             endpoint_url(url)?;
         }
+        check_headers_have_a_cache(&headers, self.remote_cache.as_deref())?;
         let timeout = Duration::from_secs(self.remote_timeout.max(1));
         Ok(Settings {
             remote_cache: self.remote_cache.clone(),
@@ -100,6 +142,17 @@ impl RemoteArgs {
             ..Settings::default()
         })
     }
+}
+
+/// Headers are credentials: they go only to a remote cache the user named.
+pub fn check_headers_have_a_cache(
+    headers: &[(String, String)],
+    remote_cache: Option<&str>,
+) -> Result<(), String> {
+    if headers.is_empty() || remote_cache.is_some() {
+        return Ok(());
+    }
+    Err("--remote-header needs --remote-cache: headers are sent only to a remote cache named on topt's command line, never to a host a BEP file names".into())
 }
 
 /// `NAME=VALUE` → (lower-case name, value); the name must be a valid gRPC metadata key (not a

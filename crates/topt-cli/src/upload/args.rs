@@ -30,6 +30,8 @@ macro_rules! endpoint_env {
 }
 pub(crate) use endpoint_env;
 
+use crate::remote::RemoteArgs;
+
 const EXAMPLES: &str = concat!(
     "\
 Environment (the flags' own variables are shown with each flag):
@@ -53,6 +55,12 @@ Examples:
   # Check enrichment without sending or deleting anything:
   topt upload --dry-run --validate-enrichment --expected-enriched-tag git.commit.sha
 
+  # Exactly the test attempts of one invocation (remote execution, --remote_download_minimal):
+  # outputs not on this machine are read from the remote cache; a re-run sends nothing twice.
+  bazel test --build_event_json_file=/tmp/bep.json //...
+  DD_API_KEY=... topt upload --bep /tmp/bep.json --context \"$CTX\" \\
+    --remote-cache grpcs://cache.example.com --remote-header x-api-key=$CACHE_KEY
+
   # Into a local `topt intake`, no waiting, machine-readable summary:
   DD_TEST_OPTIMIZATION_AGENTLESS_URL=$(cat /tmp/intake.url) DD_API_KEY=local \\
     topt upload --testlogs bazel-testlogs --quiescent-sec 0 --json
@@ -65,9 +73,15 @@ calls an error in a payload file, the uploader keeps and reports. A file is dele
 a 2xx; 5xx/408/429/timeouts/resets are retried with backoff; other 4xx and every redirect (never
 followed) are reported and the file is kept. See docs/upload.md (claims, zip ledger, exit codes).
 
-Exit status: 0 all accepted (or nothing to upload); 1 some payloads failed or were rejected
-(or no payloads with --fail-on-error); 2 usage or configuration error, before any request (bad
-flag, DD_SITE, missing or malformed DD_API_KEY, TESTLOGS_DIR); 130 interrupted."
+With --bep: no quiescence wait; cached attempts are reported, never failures; outputs are read
+where Bazel left them (a bytestream:// one only if its local copy has the URI's digest), else
+fetched from the remote cache and verified before anything reads them; every accepted payload is
+recorded (fsynced) in the upload ledger, so a re-run sends nothing twice.
+
+Exit status: 0 all accepted (or nothing to upload); 1 some payloads failed or were rejected, or
+some attempt's outputs could not be read from the remote cache (or no payloads with
+--fail-on-error); 2 usage or configuration error, before any request (bad flag, DD_SITE, missing
+or malformed DD_API_KEY, TESTLOGS_DIR, an unreadable --bep, an unusable ledger); 130 interrupted."
 );
 
 #[derive(Debug, Clone, clap::Args)]
@@ -84,8 +98,20 @@ pub struct Args {
     #[arg(long = "expected-enriched-tag", value_name = "TAG")]
     pub expected_enriched_tag: Vec<String>,
     /// bazel-testlogs directory (default: $BUILD_WORKSPACE_DIRECTORY/bazel-testlogs, ./bazel-testlogs).
+    /// With --bep: where local copies of outputs are looked for (default: the BEP's exec root).
     #[arg(long, env = "TESTLOGS_DIR", value_name = "DIR")]
     pub testlogs: Option<PathBuf>,
+    /// Build Event Protocol file of the `bazel test` (--build_event_json_file): upload exactly
+    /// its executed test attempts, reading outputs from the remote cache when they are not here.
+    #[arg(long, value_name = "FILE")]
+    pub bep: Option<PathBuf>,
+    /// The upload ledger (with --bep): digests of accepted payloads, so a re-run sends nothing
+    /// twice. Default: <output base>/topt-uploaded.ledger (the BEP names the output base),
+    /// else <FILE>.topt-ledger next to the BEP file.
+    #[arg(long, value_name = "PATH", env = "TOPT_UPLOAD_LEDGER")]
+    pub ledger: Option<PathBuf>,
+    #[command(flatten, next_help_heading = "Remote cache (with --bep)")]
+    pub remote: RemoteArgs,
     /// Seconds the newest payload file must be untouched before uploading.
     #[arg(long, env = "DD_TEST_OPTIMIZATION_QUIESCENT_SEC", default_value_t = 10)]
     pub quiescent_sec: u64,

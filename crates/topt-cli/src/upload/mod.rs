@@ -1,10 +1,12 @@
-//! `topt upload`: discover payload files under `bazel-testlogs`, wait for quiescence, enrich test
-//! payloads, upload everything concurrently, delete only what the intake accepted.
+//! `topt upload`: discover payload files under `bazel-testlogs` (or take the test attempts of a
+//! BEP file, `from_bep.rs`), wait for quiescence, enrich test payloads, upload everything
+//! concurrently, delete only what the intake accepted.
 
 mod args;
 mod claim;
 mod endpoints;
 mod facts;
+mod from_bep;
 pub(crate) mod interrupt;
 mod ledger;
 mod log;
@@ -19,16 +21,18 @@ mod summary;
 mod work;
 mod zipped;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use topt_core::payloads::context::ContextSet;
 use topt_core::payloads::kind::{Kind, PAYLOADS_DIR};
 
+use crate::ledger::{Ledger, synthetic_key};
 use crate::outputs::cached;
 use crate::outputs::file::TreeDir;
-use crate::outputs::{Attempt, contexts, testlogs};
+use crate::outputs::{Attempt, FromBep, contexts, testlogs};
 pub use args::Args;
 pub(crate) use args::endpoint_env;
 use endpoints::{Endpoints, EnvInputs, Mode};
@@ -53,8 +57,15 @@ pub fn run(mut args: Args) -> ExitCode {
     interrupt::install();
     let deadline =
         (args.max_run_sec > 0).then(|| Instant::now() + Duration::from_secs(args.max_run_sec));
-    let (endpoints, contexts, root) = match configure(&args, &log) {
+    let (endpoints, contexts) = match configure(&args, &log) {
         Ok(c) => c,
+        Err(code) => return code,
+    };
+    if let Some(bep) = args.bep.clone() {
+        return from_bep::run(&args, &log, &bep, endpoints, &contexts, deadline);
+    }
+    let root = match testlogs_root(&args, &log) {
+        Ok(r) => r,
         Err(code) => return code,
     };
     let start = match args.invocation_start.as_deref().map(cached::parse_start) {
@@ -66,7 +77,8 @@ pub fn run(mut args: Args) -> ExitCode {
         }
     };
     let mut scan_warnings = Vec::new();
-    recover_claims(&root, args.max_depth, &log, &mut scan_warnings);
+    let found = testlogs::find_outputs(&root, args.max_depth, None, &mut scan_warnings);
+    recover_claims(&found, &log);
     // The wait for writers counts against --max-run-sec too.
     let max_wait = Duration::from_secs(args.max_wait_sec);
     let timing = quiesce::Timing {
@@ -88,9 +100,15 @@ pub fn run(mut args: Args) -> ExitCode {
         log.warn(w);
     }
     match outcome {
-        quiesce::Outcome::Ready(attempts) => {
-            upload(&args, &log, endpoints, &contexts, &attempts, deadline)
-        }
+        quiesce::Outcome::Ready(attempts) => upload(
+            &args,
+            &log,
+            endpoints,
+            &contexts,
+            &attempts,
+            deadline,
+            Extra::default(),
+        ),
         quiesce::Outcome::Interrupted => {
             log.warn("interrupted while waiting; nothing was sent");
             ExitCode::from(130)
@@ -104,8 +122,8 @@ pub fn run(mut args: Args) -> ExitCode {
 }
 
 /// Configuration errors first, before any waiting (the reference found them only after it):
-/// endpoints and key, contexts, the testlogs root. `Err` is the exit code to return.
-fn configure(args: &Args, log: &Log) -> Result<(Endpoints, ContextSet, PathBuf), ExitCode> {
+/// endpoints and key, contexts. `Err` is the exit code to return.
+fn configure(args: &Args, log: &Log) -> Result<(Endpoints, ContextSet), ExitCode> {
     let fail = |e: String| {
         log.error(&e);
         ExitCode::from(2)
@@ -118,24 +136,31 @@ fn configure(args: &Args, log: &Log) -> Result<(Endpoints, ContextSet, PathBuf),
         &mut warnings,
     )
     .map_err(fail)?;
-    let root = match testlogs::resolve_testlogs(args.testlogs.as_deref()) {
-        Ok(Some(r)) => r,
-        Ok(None) => {
-            log.warn("testlogs dir not found (nothing to upload); run from the Bazel workspace or pass --testlogs");
-            return Err(ExitCode::from(if args.fail_on_error { 2 } else { 0 }));
-        }
-        Err(e) => return Err(fail(e)),
-    };
     for w in warnings {
         log.warn(&w);
     }
     check_key_parity(log, &endpoints, &contexts);
-    Ok((endpoints, contexts, root))
+    Ok((endpoints, contexts))
+}
+
+/// The testlogs root to discover attempts under (without `--bep`).
+fn testlogs_root(args: &Args, log: &Log) -> Result<PathBuf, ExitCode> {
+    match testlogs::resolve_testlogs(args.testlogs.as_deref()) {
+        Ok(Some(r)) => Ok(r),
+        Ok(None) => {
+            log.warn("testlogs dir not found (nothing to upload); run from the Bazel workspace or pass --testlogs");
+            Err(ExitCode::from(if args.fail_on_error { 2 } else { 0 }))
+        }
+        Err(e) => {
+            log.error(&e);
+            Err(ExitCode::from(2))
+        }
+    }
 }
 
 /// Gives back files whose uploader died mid-run, before counting.
-fn recover_claims(root: &Path, max_depth: usize, log: &Log, warnings: &mut Vec<String>) {
-    let recovered: usize = testlogs::find_outputs(root, max_depth, None, warnings)
+fn recover_claims(attempts: &[Attempt], log: &Log) {
+    let recovered: usize = attempts
         .iter()
         .filter_map(|d| TreeDir::open(&d.dir).ok())
         .flat_map(|t| Kind::ALL.map(|k| t.dirs(PAYLOADS_DIR, &[k.dir_name()]).ok()))
@@ -182,6 +207,19 @@ fn nothing(args: &Args, log: &Log, results: usize, cached: usize, dirs: usize) -
     ExitCode::SUCCESS
 }
 
+/// What a BEP run adds to an upload.
+#[derive(Debug, Default)]
+struct Extra<'a> {
+    /// The upload ledger (not in a dry run).
+    ledger: Option<&'a Mutex<Ledger>>,
+    /// Attempts whose outputs could not be read: label and one message per output. Failures.
+    failed: Vec<(String, Vec<String>)>,
+    /// Attempts with nothing to send (`{"label", "why"}`), for the JSON summary.
+    cached: Vec<serde_json::Value>,
+    /// The BEP's invocation id: synthetic telemetry goes once per invocation.
+    invocation: Option<String>,
+}
+
 /// Plans, sends with the worker pool, then the synthetic telemetry; prints the summary.
 fn upload(
     args: &Args,
@@ -190,6 +228,7 @@ fn upload(
     contexts: &ContextSet,
     attempts: &[Attempt],
     deadline: Option<Instant>,
+    extra: Extra<'_>,
 ) -> ExitCode {
     let mode = match endpoints.mode {
         Mode::Agentless(_) => "agentless",
@@ -200,7 +239,12 @@ fn upload(
         dirs,
         work,
     } = plan::targets(args, log, contexts, attempts);
+    summary.cached = extra.cached;
+    report_unreadable(log, &mut summary, extra.failed);
     if work.is_empty() {
+        if summary.failures() > 0 {
+            return finish(args, log, &summary, mode, Duration::ZERO, false);
+        }
         log.line("no payload files found; nothing to upload");
         return ExitCode::SUCCESS;
     }
@@ -219,6 +263,14 @@ fn upload(
         Duration::from_secs(10.min(args.timeout_sec.max(1))),
         workers,
     );
+    let bep: Vec<Option<FromBep>> = attempts.iter().map(|a| a.bep.clone()).collect();
+    let sync = match extra.ledger.map(ledger_sync_handle).transpose() {
+        Ok(sync) => sync,
+        Err(e) => {
+            log.error(&format!("cannot use the upload ledger: {e}"));
+            return ExitCode::from(2);
+        }
+    };
     let ctx = Ctx {
         settings: &settings,
         client: &client,
@@ -228,13 +280,24 @@ fn upload(
         keep: args.keep_payloads,
         max_bytes: args.max_bytes(),
         deadline,
+        ledger: extra.ledger.zip(sync.as_ref()),
+        bep: &bep,
     };
     let start = Instant::now();
     pool::run(args, log, &ctx, &work, workers, &mut summary);
     if !args.dry_run && !args.keep_payloads {
         mark_uploaded(attempts, &summary);
     }
-    send_synthetic(args, log, &settings, &client, deadline, &mut summary);
+    let synthetic_ledger = extra.ledger.zip(extra.invocation.as_deref());
+    send_synthetic(
+        args,
+        log,
+        &settings,
+        &client,
+        deadline,
+        synthetic_ledger,
+        &mut summary,
+    );
     finish(
         args,
         log,
@@ -243,6 +306,36 @@ fn upload(
         start.elapsed(),
         interrupt::requested(),
     )
+}
+
+/// Attempts whose outputs could not be read: one failed result per output, nothing sent.
+fn report_unreadable(log: &Log, summary: &mut Summary, failed: Vec<(String, Vec<String>)>) {
+    for (label, errors) in failed {
+        summary.targets.push(TargetSummary {
+            label: label.clone(),
+            ..TargetSummary::default()
+        });
+        for e in errors {
+            log.error(&format!(
+                "{label}: cannot read its outputs, nothing of it uploaded: {e}"
+            ));
+            summary.add(&work::result(
+                summary.targets.len() - 1,
+                Kind::Tests,
+                label.clone(),
+                Status::Failed,
+                Some(e),
+            ));
+        }
+    }
+}
+
+/// A second handle on the ledger's file, so workers fsync without holding its lock.
+fn ledger_sync_handle(ledger: &Mutex<Ledger>) -> Result<std::fs::File, String> {
+    match ledger.lock() {
+        Ok(l) => l.sync_handle().map_err(|e| e.to_string()),
+        Err(_) => Err("poisoned".to_string()),
+    }
 }
 
 /// Marks every attempt some payloads were sent (and deleted) from, so that a later cached result
@@ -261,13 +354,15 @@ fn mark_uploaded(attempts: &[Attempt], summary: &Summary) {
     }
 }
 
-/// Synthetic telemetry batches (facts that matched no tracer batch) go last, once.
+/// Synthetic telemetry batches (facts that matched no tracer batch) go last, once; with `--bep`,
+/// once per invocation (the ledger keeps them by the BEP's invocation id).
 fn send_synthetic(
     args: &Args,
     log: &Log,
     settings: &Settings,
     client: &send::Client,
     deadline: Option<Instant>,
+    ledger: Option<(&Mutex<Ledger>, &str)>,
     summary: &mut Summary,
 ) {
     let Some(plan) = &settings.telemetry_plan else {
@@ -289,46 +384,68 @@ fn send_synthetic(
         if interrupt::requested() {
             return;
         }
-        let bytes = serde_json::to_vec(body).unwrap_or_default();
-        let prepare::Prepared::Send { headers, body } =
-            prepare::prepare_telemetry("", body.clone(), &bytes, settings)
-        else {
-            continue;
-        };
-        let req = send::Request {
-            url: settings.endpoints.url(Kind::Telemetry),
-            headers,
-            body,
-        };
-        let (status, detail) = match client.send_until(&req, deadline) {
-            send::Outcome::Accepted => (Status::Uploaded, None),
-            send::Outcome::Rejected { detail } => (Status::Rejected, Some(detail)),
-            send::Outcome::Failed { reason } => (Status::Failed, Some(reason)),
-            send::Outcome::DeadlineReached { reason } => (Status::Deadline, Some(reason)),
-            send::Outcome::Interrupted => (Status::NotAttempted, None),
-        };
-        if summary
-            .targets
-            .last()
-            .is_none_or(|t| t.label != "(synthetic telemetry)")
-        {
-            summary.targets.push(TargetSummary {
-                label: "(synthetic telemetry)".into(),
-                ..TargetSummary::default()
-            });
-        }
-        let r = work::FileResult {
-            dir: summary.targets.len() - 1,
+        let key = ledger.map(|(l, invocation)| (l, synthetic_key(invocation, anchor)));
+        let sent_before = key
+            .as_ref()
+            .is_some_and(|(l, k)| l.lock().is_ok_and(|l| l.contains(k)));
+        let mut r = work::FileResult {
+            dir: synthetic_target(summary),
             kind: Kind::Telemetry,
             file: format!("synthetic telemetry for {anchor}"),
-            status,
-            detail,
+            status: Status::AlreadyUploaded,
+            detail: None,
             warnings: Vec::new(),
-            bytes: req.body.len() as u64,
+            bytes: 0,
         };
+        if !sent_before {
+            let bytes = serde_json::to_vec(body).unwrap_or_default();
+            let prepare::Prepared::Send { headers, body } =
+                prepare::prepare_telemetry("", body.clone(), &bytes, settings)
+            else {
+                continue;
+            };
+            let req = send::Request {
+                url: settings.endpoints.url(Kind::Telemetry),
+                headers,
+                body,
+            };
+            (r.status, r.detail) = match client.send_until(&req, deadline) {
+                send::Outcome::Accepted => (Status::Uploaded, None),
+                send::Outcome::Rejected { detail } => (Status::Rejected, Some(detail)),
+                send::Outcome::Failed { reason } => (Status::Failed, Some(reason)),
+                send::Outcome::DeadlineReached { reason } => (Status::Deadline, Some(reason)),
+                send::Outcome::Interrupted => (Status::NotAttempted, None),
+            };
+            r.bytes = req.body.len() as u64;
+            if let (Status::Uploaded, Some((l, k))) = (r.status, &key)
+                && let Err(e) = l
+                    .lock()
+                    .map_err(|_| "poisoned".to_string())
+                    .and_then(|mut l| l.record(k).map_err(|e| e.to_string()))
+            {
+                r.warnings.push(format!(
+                    "accepted but the upload ledger write failed ({e}); a re-run may send it again"
+                ));
+            }
+        }
         pool::report_file(log, &indicatif::ProgressBar::hidden(), args.dry_run, &r);
         summary.add(&r);
     }
+}
+
+/// The summary's "(synthetic telemetry)" target, added once.
+fn synthetic_target(summary: &mut Summary) -> usize {
+    if summary
+        .targets
+        .last()
+        .is_none_or(|t| t.label != "(synthetic telemetry)")
+    {
+        summary.targets.push(TargetSummary {
+            label: "(synthetic telemetry)".into(),
+            ..TargetSummary::default()
+        });
+    }
+    summary.targets.len() - 1
 }
 
 fn finish(

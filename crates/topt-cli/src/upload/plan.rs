@@ -53,9 +53,12 @@ pub fn targets(args: &Args, log: &Log, contexts: &ContextSet, attempts: &[Attemp
         if let (Some(n), true) = (note, has_work) {
             log.warn(&format!("{label}: {n}"));
         }
+        let fetched_from = d.bep.as_ref().and_then(|b| b.fetched_from.clone());
         plan.summary.targets.push(TargetSummary {
             label,
-            dir: d.dir.display().to_string(),
+            dir: fetched_from
+                .clone()
+                .unwrap_or_else(|| d.dir.display().to_string()),
             context: dctx.context.as_ref().map(|(k, _)| k.clone()),
             ..TargetSummary::default()
         });
@@ -78,6 +81,7 @@ pub fn targets(args: &Args, log: &Log, contexts: &ContextSet, attempts: &[Attemp
             plan.work.push(Work::Zip {
                 dir: i,
                 zip: z.clone(),
+                shown: fetched_from.unwrap_or_else(|| z.display().to_string()),
             });
         }
     }

@@ -55,7 +55,7 @@ pub fn run(
 fn run_one(ctx: &Ctx<'_>, work: &Work, emit: &dyn Fn(FileResult)) {
     match work {
         Work::File { dir, item } => emit(work::run_file(ctx, *dir, item)),
-        Work::Zip { dir, zip } => zipped::run(ctx, *dir, zip, emit),
+        Work::Zip { dir, zip, shown } => zipped::run(ctx, *dir, zip, shown, emit),
         Work::Blocked {
             dir,
             kind,
@@ -116,6 +116,10 @@ pub fn report_file(log: &Log, bar: &indicatif::ProgressBar, dry_run: bool, r: &F
             r.detail.as_deref().unwrap_or("")
         )),
         Status::Taken if log.debug => Some(format!("{}: taken by another uploader", r.file)),
+        Status::AlreadyUploaded if log.debug => Some(format!(
+            "{noun} payload {}: already uploaded (the upload ledger has it); not sent again",
+            r.file
+        )),
         // In flight when the deadline came (the rest are counted in the summary).
         Status::Deadline if log.debug || r.detail.is_some() => Some(format!(
             "error: {noun} payload {}: not sent before --max-run-sec ({}); kept",

@@ -21,6 +21,9 @@ pub struct TargetSummary {
 #[derive(Debug, Default)]
 pub struct Summary {
     pub targets: Vec<TargetSummary>,
+    /// Attempts the BEP says came from a cache, or whose outputs were already uploaded:
+    /// `{"label", "why"}`, nothing sent for them.
+    pub cached: Vec<Value>,
     pub totals: BTreeMap<&'static str, u64>,
     pub bytes: u64,
     pub files_sent: u64,
@@ -39,7 +42,11 @@ impl Summary {
         *t.counts
             .entry((r.status.name(), r.kind.dir_name()))
             .or_default() += 1;
-        if !matches!(r.status, Status::Uploaded | Status::Checked) || !r.warnings.is_empty() {
+        let fine = matches!(
+            r.status,
+            Status::Uploaded | Status::Checked | Status::AlreadyUploaded
+        );
+        if !fine || !r.warnings.is_empty() {
             t.problems.push(
                 json!({"file": r.file, "kind": r.kind.dir_name(), "status": r.status.name(),
                 "detail": r.detail, "warnings": r.warnings}),
@@ -67,6 +74,7 @@ impl Summary {
             "taken",
             "not_attempted",
             "deadline",
+            "already_uploaded",
         ];
         self.targets
             .iter()
@@ -123,6 +131,7 @@ impl Summary {
             "bytes_sent": self.bytes,
             "totals": self.totals,
             "targets": targets,
+            "cached": self.cached,
         })
     }
 }

@@ -2,20 +2,25 @@
 //! the types every worker shares; one `outputs.zip` is `zipped.rs`.
 
 use std::ffi::OsStr;
+use std::fs::File;
 use std::path::PathBuf;
+use std::sync::Mutex;
 use std::time::Instant;
 
 use serde_json::{Map, Value};
 use topt_core::payloads::context::{Choice, ContextSet};
-use topt_core::payloads::kind::Kind;
+use topt_core::payloads::kind::{Kind, PAYLOADS_DIR};
 
 use super::claim;
 use super::interrupt;
 use super::prepare::{self, DirCtx, Prepared, Settings};
 use super::send::{self, Client};
+use crate::ledger::{Ledger, payload_key};
+use crate::outputs::FromBep;
 use crate::outputs::file::{Problem, TreeDir};
 use crate::outputs::payloads::Listed;
 use crate::outputs::verdict;
+use crate::remote::Digest;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
@@ -31,6 +36,8 @@ pub enum Status {
     NotAttempted,
     /// `--max-run-sec` ran out before it was accepted; left in place, a failure.
     Deadline,
+    /// The upload ledger says an earlier run sent it (with `--bep`): not sent again.
+    AlreadyUploaded,
 }
 
 impl Status {
@@ -44,6 +51,7 @@ impl Status {
             Status::Taken => "taken",
             Status::NotAttempted => "not_attempted",
             Status::Deadline => "deadline",
+            Status::AlreadyUploaded => "already_uploaded",
         }
     }
 }
@@ -69,6 +77,8 @@ pub enum Work {
     Zip {
         dir: usize,
         zip: PathBuf,
+        /// How it is named in messages (its `bytestream://` URI when it was fetched).
+        shown: String,
     },
     /// A directory on the way to payloads that breaks the payload-file rule: reported, untouched.
     Blocked {
@@ -91,11 +101,55 @@ pub struct Ctx<'a> {
     pub max_bytes: u64,
     /// End of `--max-run-sec`: nothing starts after it, and no request runs past it.
     pub deadline: Option<Instant>,
+    /// The upload ledger (`--bep`, not in a dry run) and a descriptor to fsync it with.
+    pub ledger: Option<(&'a Mutex<Ledger>, &'a File)>,
+    /// What the BEP says of each attempt (by `dir`): its identity, whether it was fetched.
+    pub bep: &'a [Option<FromBep>],
 }
 
 impl Ctx<'_> {
     pub fn past_deadline(&self) -> bool {
         self.deadline.is_some_and(|d| Instant::now() >= d)
+    }
+
+    /// The key the ledger knows a payload of attempt `dir` by, when there is a ledger.
+    pub fn ledger_key(&self, dir: usize, entry: &str, bytes: &[u8]) -> Option<Digest> {
+        self.ledger?;
+        let id = &self.bep.get(dir)?.as_ref()?.identity;
+        Some(payload_key(id, entry, bytes))
+    }
+
+    /// Whether the attempt's outputs were fetched into a temp directory (nothing there outlives
+    /// the run, so nothing there needs to be durable).
+    pub fn fetched(&self, dir: usize) -> bool {
+        self.bep
+            .get(dir)
+            .is_some_and(|b| b.as_ref().is_some_and(|b| b.fetched_from.is_some()))
+    }
+
+    /// Whether an earlier run recorded this payload as accepted.
+    pub fn already_uploaded(&self, key: Option<&Digest>) -> bool {
+        match (self.ledger, key) {
+            (Some((l, _)), Some(k)) => l.lock().is_ok_and(|l| l.contains(k)),
+            _ => false,
+        }
+    }
+
+    /// Records an accepted payload, durably, before anything else happens to it; a warning when
+    /// that fails (a re-run may then send it again). The fsync runs outside the lock, so the
+    /// workers' fsyncs overlap instead of queueing.
+    pub fn record_uploaded(&self, key: Option<&Digest>) -> Option<String> {
+        let (Some((l, sync)), Some(k)) = (self.ledger, key) else {
+            return None;
+        };
+        let appended = match l.lock() {
+            Ok(mut l) => l.append(k).map_err(|e| e.to_string()),
+            Err(_) => Err("the ledger is unusable after a panic".to_string()),
+        };
+        let result = appended.and_then(|()| sync.sync_data().map_err(|e| e.to_string()));
+        result.err().map(|e| {
+            format!("accepted but the upload ledger write failed ({e}); a re-run may send it again")
+        })
     }
 }
 
@@ -195,19 +249,33 @@ pub fn run_file(ctx: &Ctx<'_>, dir: usize, item: &Listed) -> FileResult {
             return give_back(res, &kdir, &claimed, item);
         }
     };
-    let mut warnings = Vec::new();
-    let prepared = prepare::prepare(
-        item.kind,
-        &name,
-        &shown,
+    let key = ctx.ledger_key(
+        dir,
+        &format!("{PAYLOADS_DIR}/{}/{name}", item.kind.dir_name()),
         &bytes,
-        &ctx.dirs[dir],
-        ctx.settings,
-        &mut warnings,
     );
-    let mut res = r(Status::Failed, None);
-    (res.status, res.detail, res.bytes) = send(ctx, item.kind, prepared);
-    let mut res = if res.status == Status::Uploaded {
+    let mut warnings = Vec::new();
+    let mut res = if ctx.already_uploaded(key.as_ref()) {
+        // Sent by a run that stopped before deleting it.
+        r(Status::AlreadyUploaded, None)
+    } else {
+        let prepared = prepare::prepare(
+            item.kind,
+            &name,
+            &shown,
+            &bytes,
+            &ctx.dirs[dir],
+            ctx.settings,
+            &mut warnings,
+        );
+        let mut res = r(Status::Failed, None);
+        (res.status, res.detail, res.bytes) = send(ctx, item.kind, prepared);
+        if res.status == Status::Uploaded {
+            res.warnings.extend(ctx.record_uploaded(key.as_ref()));
+        }
+        res
+    };
+    let mut res = if matches!(res.status, Status::Uploaded | Status::AlreadyUploaded) {
         if let Err(e) = claim::finish(&kdir, &claimed, &item.name, ctx.keep) {
             res.warnings.push(format!(
                 "accepted by the intake but could not remove {}: {e}",

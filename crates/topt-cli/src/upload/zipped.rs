@@ -1,6 +1,7 @@
-//! What a worker does with one `outputs.zip`: lock it, skip the entries the ledger says were
-//! accepted, send the rest one by one (each accepted entry recorded before the next), and delete
-//! the zip only when every payload entry was accepted and it holds nothing else.
+//! What a worker does with one `outputs.zip`: lock it, skip the entries the zip's ledger (or,
+//! with `--bep`, the upload ledger) says were accepted, send the rest one by one (each accepted
+//! entry recorded in both before the next), and delete the zip only when every payload entry was
+//! accepted and it holds nothing else.
 
 use std::path::Path;
 
@@ -24,8 +25,8 @@ struct Job<'a> {
     dctx: DirCtx,
 }
 
-pub fn run(ctx: &Ctx<'_>, dir: usize, zip: &Path, emit: &dyn Fn(FileResult)) {
-    let shown = zip.display().to_string();
+pub fn run(ctx: &Ctx<'_>, dir: usize, zip: &Path, shown: &str, emit: &dyn Fn(FileResult)) {
+    let shown = shown.to_string();
     let whole = |status, detail: &str| {
         emit(result(
             dir,
@@ -89,7 +90,7 @@ pub fn run(ctx: &Ctx<'_>, dir: usize, zip: &Path, emit: &dyn Fn(FileResult)) {
             continue;
         }
         let res = job.entry(&mut archive, &e, kind, file);
-        all_accepted &= res.status == Status::Uploaded;
+        all_accepted &= matches!(res.status, Status::Uploaded | Status::AlreadyUploaded);
         emit(res);
     }
     if !ctx.dry_run && !ctx.keep && all_accepted && only_payloads {
@@ -138,6 +139,18 @@ impl Job<'_> {
             Ok(b) => b,
             Err(err) => return r(Status::Failed, Some(format!("{err}; zip kept"))),
         };
+        let key = self.ctx.ledger_key(self.dir, &e.name, &bytes);
+        if self.ctx.already_uploaded(key.as_ref()) {
+            let mut res = r(Status::AlreadyUploaded, None);
+            // The zip's own ledger catches up, so the zip can be completed.
+            if !self.ctx.fetched(self.dir)
+                && let Err(err) = ledger::record_accepted(self.root, &e.name)
+            {
+                res.warnings
+                    .push(format!("the zip's ledger write failed ({err})"));
+            }
+            return res;
+        }
         let mut warnings = Vec::new();
         let prepared = prepare::prepare(
             kind,
@@ -153,7 +166,12 @@ impl Job<'_> {
         } else {
             let mut res = r(Status::Failed, None);
             (res.status, res.detail, res.bytes) = work::send(self.ctx, kind, prepared);
+            if res.status == Status::Uploaded {
+                res.warnings.extend(self.ctx.record_uploaded(key.as_ref()));
+            }
+            // A fetched zip is a temp file: the upload ledger is its only memory.
             if res.status == Status::Uploaded
+                && !self.ctx.fetched(self.dir)
                 && let Err(err) = ledger::record_accepted(self.root, &e.name)
             {
                 res.warnings.push(format!(

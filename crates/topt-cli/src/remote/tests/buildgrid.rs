@@ -238,7 +238,7 @@ fn buildgrid_serves_what_bytestream_write_and_batch_update_stored() {
             .fetch_blob(&uri_for("127.0.0.1:1", "", data), dir.path())
             .unwrap();
         assert_eq!(&std::fs::read(&got.path).unwrap(), data);
-        assert_eq!(got.digest, Digest::of_bytes(data));
+        assert_eq!(Digest::of_file(&got.path).unwrap(), Digest::of_bytes(data));
     }
     // Without --remote-cache, a URI naming the server is read over plain gRPC only when told so.
     let f = Fetcher::new(Settings {

@@ -1,7 +1,9 @@
 //! A ByteStream server that does what a test tells it, on 127.0.0.1: serve honestly, lie about
-//! the bytes, stop early, fail with a gRPC code, or go silent. It records every `Read` it gets.
+//! the bytes, stop early, fail with a gRPC code, or go silent; or stand for a whole CAS whose
+//! blobs a test may have corrupted. It records every `Read` it gets. The CLI's integration tests
+//! use it too (`tests/bep_support`).
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
@@ -32,6 +34,11 @@ pub enum Reply {
     StallAfter { data: Vec<u8>, upto: usize },
     /// This error at once.
     Fail(Code),
+    /// A CAS: the bytes stored under the hash the resource name asks for (whatever they are, so
+    /// a test can store lies or short ones), NOT_FOUND for a hash it does not have.
+    #[allow(dead_code)]
+    // the CLI's integration tests serve BEP outputs with it (tests/bep_support)
+    Cas(Arc<BTreeMap<String, Vec<u8>>>),
 }
 
 /// One `Read` the server received.
@@ -102,6 +109,13 @@ impl ByteStream for Service {
                 tokio_stream::iter(chunks(&data, off, upto, 4096)).chain(tokio_stream::pending()),
             ),
             Reply::Fail(code) => return Err(Status::new(code, "injected failure")),
+            Reply::Cas(blobs) => {
+                let hash = r.resource_name.rsplit('/').nth(1).unwrap_or_default();
+                let Some(data) = blobs.get(hash) else {
+                    return Err(Status::not_found(format!("{} not found", r.resource_name)));
+                };
+                Box::pin(tokio_stream::iter(chunks(data, off, data.len(), 16_384)))
+            }
         };
         Ok(Response::new(stream))
     }

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use tonic::Code;
 
 use super::*;
-use crate::bep::{ByteStreamUri, Location, OutputRef};
+use crate::bep::{ByteStreamUri, Location};
 use fake::{FakeServer, Reply};
 
 /// Deterministic, incompressible-looking content.
@@ -93,7 +93,7 @@ fn reads_a_blob_in_chunks_verifies_it_and_sends_the_headers() {
     let uri = uri_for("cache.example:443", "", &data);
     let got = f.fetch_blob(&uri, dir.path()).unwrap();
     assert_eq!(std::fs::read(&got.path).unwrap(), data);
-    assert_eq!(got.digest, Digest::of_bytes(&data));
+    assert_eq!(Digest::of_file(&got.path).unwrap(), Digest::of_bytes(&data));
     assert!(got.path.starts_with(dir.path()));
 
     let seen = server.seen();
@@ -369,6 +369,74 @@ fn an_unreachable_cache_is_a_clear_error_after_the_retries() {
         "{msg}"
     );
     assert!(msg.to_lowercase().contains("refused"), "{msg}");
+    // Known unreachable: the next read fails at once, with the same cause.
+    let start = Instant::now();
+    let e = fetch_err(&f, &uri_for("h:1", "", b"y"), dir.path());
+    assert!(
+        start.elapsed() < Duration::from_millis(50),
+        "{:?}",
+        start.elapsed()
+    );
+    assert!(matches!(e.kind, ErrorKind::Unreachable { .. }), "{e}");
+    assert!(e.to_string().contains("not tried again"), "{e}");
+    assert!(e.to_string().to_lowercase().contains("refused"), "{e}");
+}
+
+#[test]
+fn headers_need_a_named_remote_cache() {
+    let e = Fetcher::new(Settings {
+        remote_cache: None,
+        headers: vec![("x-api-key".into(), "k".into())],
+        ..Settings::default()
+    })
+    .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("--remote-header needs --remote-cache"),
+        "{e}"
+    );
+}
+
+#[test]
+fn the_bep_remote_for_a_uris_host_gives_its_scheme_and_never_the_headers() {
+    let data = blob(2000, 11);
+    let server = FakeServer::start(vec![Reply::Serve {
+        data: data.clone(),
+        chunk: 500,
+    }]);
+    let dir = tempfile::tempdir().unwrap();
+    let authority = server.addr.to_string();
+    let f = Fetcher::new(Settings {
+        remote_cache: None,
+        known_remotes: vec![
+            "grpcs://other.example:443".into(),
+            format!("grpc://{authority}"),
+        ],
+        ..quick("unused")
+    })
+    .unwrap();
+    let uri = uri_for(&authority, "", &data);
+    assert_eq!(f.route(&uri), (format!("grpc://{authority}"), false));
+    let got = f.fetch_blob(&uri, dir.path()).unwrap();
+    assert_eq!(std::fs::read(&got.path).unwrap(), data);
+    let seen = server.seen();
+    assert_eq!(seen.len(), 1);
+    assert!(
+        !seen[0].headers.iter().any(|(k, _)| k.starts_with("x-")),
+        "{seen:?}"
+    );
+    // Another host than any the BEP names: TLS; grpcs:// entries stay TLS.
+    assert_eq!(
+        f.route(&uri_for("cache.example:443", "", &data)).0,
+        "grpcs://cache.example:443"
+    );
+    assert_eq!(
+        f.route(&uri_for("other.example:443", "", &data)).0,
+        "grpcs://other.example:443"
+    );
+    // The user's --remote-cache wins, with the headers.
+    let named = Fetcher::new(quick(&server.url())).unwrap();
+    assert_eq!(named.route(&uri), (server.url(), true));
 }
 
 #[test]
@@ -506,46 +574,15 @@ fn grpcs_verifies_the_server_certificate() {
 }
 
 #[test]
-fn local_files_are_used_in_place_and_other_locations_are_errors() {
+fn a_digest_function_other_than_sha256_is_refused_before_any_request() {
+    let server = FakeServer::start(vec![Reply::Fail(Code::Internal)]);
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("outputs.zip");
-    std::fs::write(&file, b"zip").unwrap();
-    let f = Fetcher::new(Settings::default()).unwrap();
-    let out = |loc: Location| OutputRef {
-        name: "test.outputs__outputs.zip".into(),
-        location: loc,
-    };
-
-    let got = f
-        .fetch(&out(Location::File(file.clone())), dir.path())
-        .unwrap();
-    assert!(matches!(&got, LocalFile::InPlace(p) if p == &file));
-    drop(got);
-    assert!(file.exists(), "an in-place file is never removed");
-
-    let missing = dir.path().join("gone.zip");
-    let e = f
-        .fetch(&out(Location::File(missing.clone())), dir.path())
-        .unwrap_err();
-    assert!(matches!(e.kind, ErrorKind::LocalMissing(..)), "{e}");
-    assert!(e.to_string().contains("gone.zip"), "{e}");
-    let e = f
-        .fetch(&out(Location::File(dir.path().to_path_buf())), dir.path())
-        .unwrap_err();
-    assert!(matches!(e.kind, ErrorKind::LocalMissing(..)), "{e}");
-    let e = f
-        .fetch(
-            &out(Location::Unsupported("https://x/y".into())),
-            dir.path(),
-        )
-        .unwrap_err();
-    assert!(matches!(e.kind, ErrorKind::Unsupported), "{e}");
-
+    let f = Fetcher::new(quick(&server.url())).unwrap();
     let blake = ByteStreamUri::parse("bytestream://h/blobs/blake3/abcd/4").unwrap();
-    let e = f
-        .fetch(&out(Location::ByteStream(blake)), dir.path())
-        .unwrap_err();
+    let e = fetch_err(&f, &blake, dir.path());
     assert!(matches!(e.kind, ErrorKind::UnsupportedDigest(_)), "{e}");
+    assert!(e.to_string().contains("not SHA-256"), "{e}");
+    assert!(server.seen().is_empty());
 }
 
 #[test]
@@ -585,7 +622,7 @@ fn settings_from_the_command_line() {
     );
     assert_eq!((s.instance_name.as_str(), s.retries), ("main", 0));
     assert_eq!(s.read_timeout, Duration::from_secs(7));
-    assert_eq!(s.max_blob_size, DEFAULT_MAX_BLOB_SIZE);
+    assert_eq!(s.max_blob_size, settings::DEFAULT_MAX_BLOB_SIZE);
 
     for bad in [
         "novalue",
