@@ -36,6 +36,10 @@ mkdir -p "$work/ws/pkg" "$work/bep"
 # Bazel 4 suites extract them.
 python3 "$root/tests/bazel4/guide.py" extract "$root/docs/bazel.md" --prefix third_party/bazel4_offline/ \
   "$work/stubs" || die "cannot extract the offline stand-ins from docs/bazel.md"
+# rules_cc: the release archive, unpacked (what "Offline Bazel 4" asks an offline user for), from
+# the folder the rules_rust suites prepare.
+source "$root/tests/bazel4_rust/lib.sh"
+bash "$root/tests/bazel4_rust/setup.sh" "$rust_cache" || die "tests/bazel4_rust/setup.sh failed"
 
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 sed "s/@PORT@/$port/" "$root/tests/remote/buildgrid.yml.in" > "$work/buildgrid.yml"
@@ -88,7 +92,7 @@ SH
 chmod +x pkg/*.sh
 cat > .bazelrc <<RC
 common --override_repository=remote_coverage_tools=$work/stubs/remote_coverage_tools
-common --override_repository=rules_cc=$work/stubs/rules_cc
+common --override_repository=rules_cc=$rust_cache/rules/rules_cc
 common --override_repository=rules_java=/usr/share/bazel/rules/java
 RC
 

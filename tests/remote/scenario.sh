@@ -33,6 +33,15 @@ mkdir -p "$base/bin"
 ws="$base/shop"
 ln -sfn "$root" "$base/topt"
 python3 "$bazel4/guide.py" extract "$root/docs/bazel.md" "$ws" || die "cannot extract the walk-through"
+# The walk-through's WORKSPACE declares libtopt's rules_rust build: its repositories come from
+# what "Offline Bazel 4" lists (the bazel4-rust suite's folder, as in the guide suite). The tests
+# here load topt_binary's libtopt instead, so the scenario fetches rules_rust but builds no Rust:
+# the guide suite proves that build, this one the remote cache.
+source "$root/tests/bazel4_rust/lib.sh"
+bash "$root/tests/bazel4_rust/setup.sh" "$rust_cache" || die "tests/bazel4_rust/setup.sh failed"
+set_rust_offline_flags || die "the bazel4-rust cache is not ready"
+sed -i 's#^    topt_data = topt_data,$#&\n    topt_library = "@topt_tool//:libtopt",#' "$ws/checkout/api/handlers/BUILD.bazel"
+grep -q '@topt_tool//:libtopt' "$ws/checkout/api/handlers/BUILD.bazel" || die "the walk-through's test changed shape"
 # Two shards, each writing the walk-through test's payload: the same bytes twice, two payloads.
 cat >> "$ws/checkout/api/handlers/BUILD.bazel" <<'BUILD'
 
@@ -79,7 +88,8 @@ remote=(--remote_cache="grpc://127.0.0.1:$port" --remote_download_minimal)
 # No --disk_cache: every hit in the second invocation must come from the remote cache. No
 # convenience symlinks: a second output base would take the first one's bazel-shop for a package,
 # and nothing here may depend on bazel-testlogs.
-common=(--repository_cache="$cache/repository_cache" --test_output=errors --symlink_prefix=/)
+common=(--repository_cache="$cache/repository_cache" --test_output=errors --symlink_prefix=/
+  "${rust_offline_flags[@]}")
 bazel_test() {
   local ob=$1 bep=$2
   shift 2
