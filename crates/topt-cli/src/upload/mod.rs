@@ -100,14 +100,17 @@ pub fn run(mut args: Args) -> ExitCode {
         log.warn(w);
     }
     match outcome {
-        quiesce::Outcome::Ready(attempts) => upload(
+        quiesce::Outcome::Ready { attempts, files } => upload(
             &args,
             &log,
             endpoints,
             &contexts,
             &attempts,
             deadline,
-            Extra::default(),
+            Extra {
+                files,
+                ..Extra::default()
+            },
         ),
         quiesce::Outcome::Interrupted => {
             log.warn("interrupted while waiting; nothing was sent");
@@ -207,9 +210,12 @@ fn nothing(args: &Args, log: &Log, results: usize, cached: usize, dirs: usize) -
     ExitCode::SUCCESS
 }
 
-/// What a BEP run adds to an upload.
+/// What the caller knows beyond the attempts: how many payload files it saw, and what a BEP
+/// run adds.
 #[derive(Debug, Default)]
 struct Extra<'a> {
+    /// Payload files seen while discovering (the progress bar's length; the run counts anew).
+    files: usize,
     /// The upload ledger (not in a dry run).
     ledger: Option<&'a Mutex<Ledger>>,
     /// Attempts whose outputs could not be read: label and one message per output. Failures.
@@ -234,21 +240,7 @@ fn upload(
         Mode::Agentless(_) => "agentless",
         Mode::Evp => "evp",
     };
-    let plan::Plan {
-        mut summary,
-        dirs,
-        work,
-    } = plan::targets(args, log, contexts, attempts);
-    summary.cached = extra.cached;
-    report_unreadable(log, &mut summary, extra.failed);
-    if work.is_empty() {
-        if summary.failures() > 0 {
-            return finish(args, log, &summary, mode, Duration::ZERO, false);
-        }
-        log.line("no payload files found; nothing to upload");
-        return ExitCode::SUCCESS;
-    }
-    let settings = plan::settings(args, log, endpoints, contexts, &work);
+    let settings = plan::settings(args, log, endpoints, contexts, attempts);
     if log.debug {
         log.line(&format!("mode: {}", settings.endpoints.describe()));
     }
@@ -275,7 +267,6 @@ fn upload(
         settings: &settings,
         client: &client,
         contexts,
-        dirs: &dirs,
         dry_run: args.dry_run,
         keep: args.keep_payloads,
         max_bytes: args.max_bytes(),
@@ -283,8 +274,30 @@ fn upload(
         ledger: extra.ledger.zip(sync.as_ref()),
         bep: &bep,
     };
+    let mut summary = Summary {
+        cached: extra.cached,
+        ..Summary::default()
+    };
     let start = Instant::now();
-    pool::run(args, log, &ctx, &work, workers, &mut summary);
+    pool::run(
+        args,
+        log,
+        &ctx,
+        attempts,
+        extra.files as u64,
+        workers,
+        &mut summary,
+    );
+    // After the attempts' own summaries, so that their indices stay the attempts'.
+    let had_work = summary.results() > 0;
+    report_unreadable(log, &mut summary, extra.failed);
+    if !had_work {
+        if summary.failures() > 0 {
+            return finish(args, log, &summary, mode, Duration::ZERO, false);
+        }
+        log.line("no payload files found; nothing to upload");
+        return ExitCode::SUCCESS;
+    }
     if !args.dry_run && !args.keep_payloads {
         mark_uploaded(attempts, &summary);
     }
