@@ -100,18 +100,15 @@ pub fn run(mut args: Args) -> ExitCode {
         log.warn(w);
     }
     match outcome {
-        quiesce::Outcome::Ready { attempts, files } => upload(
-            &args,
-            &log,
-            endpoints,
-            &contexts,
-            &attempts,
-            deadline,
-            Extra {
+        quiesce::Outcome::Ready { attempts, files } => {
+            let extra = Extra {
                 files,
                 ..Extra::default()
-            },
-        ),
+            };
+            upload(
+                &args, &log, endpoints, &contexts, &attempts, deadline, extra,
+            )
+        }
         quiesce::Outcome::Interrupted => {
             log.warn("interrupted while waiting; nothing was sent");
             ExitCode::from(130)
@@ -226,6 +223,20 @@ struct Extra<'a> {
     invocation: Option<String>,
 }
 
+/// The HTTP client of the workers, with the run's retry policy and timeouts.
+fn client(args: &Args, workers: usize) -> send::Client {
+    send::Client::new(
+        send::RetryPolicy {
+            max_attempts: args.max_attempts.max(1),
+            base: Duration::from_millis(args.retry_base_ms),
+            cap: Duration::from_millis(args.retry_max_ms.max(1)),
+        },
+        Duration::from_secs(args.timeout_sec.max(1)),
+        Duration::from_secs(10.min(args.timeout_sec.max(1))),
+        workers,
+    )
+}
+
 /// Plans, sends with the worker pool, then the synthetic telemetry; prints the summary.
 fn upload(
     args: &Args,
@@ -245,16 +256,7 @@ fn upload(
         log.line(&format!("mode: {}", settings.endpoints.describe()));
     }
     let workers = args.workers.clamp(1, 64);
-    let client = send::Client::new(
-        send::RetryPolicy {
-            max_attempts: args.max_attempts.max(1),
-            base: Duration::from_millis(args.retry_base_ms),
-            cap: Duration::from_millis(args.retry_max_ms.max(1)),
-        },
-        Duration::from_secs(args.timeout_sec.max(1)),
-        Duration::from_secs(10.min(args.timeout_sec.max(1))),
-        workers,
-    );
+    let client = client(args, workers);
     let bep: Vec<Option<FromBep>> = attempts.iter().map(|a| a.bep.clone()).collect();
     let sync = match extra.ledger.map(ledger_sync_handle).transpose() {
         Ok(sync) => sync,
