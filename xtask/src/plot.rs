@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use plotters::coord::Shift;
+use plotters::coord::ranged1d::ValueFormatter;
 use plotters::prelude::*;
 use serde_json::Value;
 
@@ -184,51 +185,21 @@ where
         .x_label_area_size(40)
         .y_label_area_size(60);
     let x = (x_min..x_max).log_scale();
-    let x_desc = "payload files (log scale)";
     if log_y {
-        let mut chart = builder
+        let c = builder
             .build_cartesian_2d(x, (y_min..y_max).log_scale())
             .map_err(fail)?;
-        chart
-            .configure_mesh()
-            .x_desc(x_desc)
-            .x_label_formatter(&|v| short(*v))
-            .y_label_formatter(&|v| short(*v))
-            .label_style(("sans-serif", 13))
-            .draw()
-            .map_err(fail)?;
-        series(
-            &mut chart,
-            small,
-            large,
-            large_label,
-            &value,
-            (x_min, y_min),
-        )
+        chart(c, small, large, large_label, &value, (x_min, y_min))
     } else {
-        let mut chart = builder.build_cartesian_2d(x, y_min..y_max).map_err(fail)?;
-        chart
-            .configure_mesh()
-            .x_desc(x_desc)
-            .x_label_formatter(&|v| short(*v))
-            .y_label_formatter(&|v| short(*v))
-            .label_style(("sans-serif", 13))
-            .draw()
-            .map_err(fail)?;
-        series(
-            &mut chart,
-            small,
-            large,
-            large_label,
-            &value,
-            (x_min, y_min),
-        )
+        let c = builder.build_cartesian_2d(x, y_min..y_max).map_err(fail)?;
+        chart(c, small, large, large_label, &value, (x_min, y_min))
     }
 }
 
-/// The three programs' lines (and the large-payload tree's open circles) and the legend.
-fn series<'a, DB: DrawingBackend + 'a, Y: Ranged<ValueType = f64>>(
-    chart: &mut ChartContext<'a, DB, Cartesian2d<LogCoord<f64>, Y>>,
+/// The grid, the three programs' lines (and the large-payload tree's open circles) and the
+/// legend, on a linear or a logarithmic y axis.
+fn chart<'a, DB: DrawingBackend + 'a, Y: Ranged<ValueType = f64> + ValueFormatter<f64>>(
+    mut chart: ChartContext<'a, DB, Cartesian2d<LogCoord<f64>, Y>>,
     small: &[&Row],
     large: &[&Row],
     large_label: Option<&str>,
@@ -239,6 +210,14 @@ where
     DB::ErrorType: 'static,
 {
     let fail = |e: DrawingAreaErrorKind<DB::ErrorType>| format!("drawing the plot: {e}");
+    chart
+        .configure_mesh()
+        .x_desc("payload files (log scale)")
+        .x_label_formatter(&|v| short(*v))
+        .y_label_formatter(&|v| short(*v))
+        .label_style(("sans-serif", 13))
+        .draw()
+        .map_err(fail)?;
     for (name, color) in PROGRAMS {
         let at = |r: &&Row| {
             let f = r.figures.iter().find(|f| f.0 == name)?;
