@@ -11,6 +11,7 @@ mod header;
 mod man;
 mod manifests;
 mod native;
+mod plot;
 
 const USAGE: &str = "\
 usage: cargo xtask <task>
@@ -26,12 +27,14 @@ tasks:
   symbols [--lib P]  check libtopt's exported symbols against the header and the reserved list
                      (the cargo release build, or the library at P, e.g. a Bazel-built one)
   c-test             build and run tests/c against libtopt, plain, under ASan and under valgrind
-  bench              run the benchmarks and print figures next to the machine's raw limits
   docs               check that the docs stand on their own: no file cites a document outside
                      the repository, every Markdown link and section exists, and every path
                      docs/architecture.md names exists (also a test of the rust suite)
   man                write topt's man pages (topt.1, topt-<command>.1) into target/man, rendered
                      from the same clap definitions as --help
+  bench              run the benchmarks and print figures next to the machine's raw limits, then
+                     plot upload/doctor/ci growth into target/bench/growth.png
+  plot [DIR]         redraw DIR/growth.png (default target/bench) from DIR/upload.json
 ";
 
 fn main() -> ExitCode {
@@ -44,6 +47,10 @@ fn main() -> ExitCode {
         Some("bench") => bench::run(),
         Some("docs") => docs::run(),
         Some("man") => man::run(),
+        Some("plot") => {
+            let dir = args.get(1).map_or_else(bench::out_dir, PathBuf::from);
+            plot::growth(&dir).map(|p| println!("{}", p.display()))
+        }
         _ => {
             eprint!("{USAGE}");
             return ExitCode::from(2);

@@ -1,18 +1,29 @@
 //! Benchmark of the `topt sync` split: 500 modules × 400 tests of known tests, matching test
 //! management and flaky tests, checked, split module by module and written as the full tree
-//! into a temporary directory (`TMPDIR`), by the same `tree::write_tree` the sync uses.
+//! into a temporary directory (on tmpfs, `/dev/shm`, unless `TOPT_BENCH_TREES` names another
+//! directory), by the same `tree::write_tree` the sync uses; next to
+//! the raw cost of writing the same files (same paths, same bytes, same threads, no fsync as in
+//! the sync, the top-level files through a temporary name and a rename as in the sync), measured
+//! in the same run, best of `TOPT_BENCH_ROUNDS` (3) rounds. Each side is a process of its own.
 //!
 //! Run: `cargo run --release -p topt-cli --example bench_sync [modules] [tests]`.
-//! Prints the response check time (`response::check`: UTF-8, depth, shape), the split+write time (target < 300 ms), the CPU time of all
-//! threads (comparable on a busy machine) and the peak RSS of the measured process.
+//! Prints the response check time (`response::check`: UTF-8, depth, shape), the split+write
+//! time, the raw write time and their ratio (target ≤ 1.5×), the CPU time of all threads
+//! (comparable on a busy machine) and the peak RSS of the measured process.
 
 use std::time::Instant;
 
 use serde_json::{Map, Value, json};
 
 #[allow(dead_code)]
+#[path = "../src/sync/canonical.rs"]
+mod canonical;
+#[allow(dead_code)]
 #[path = "../src/sync/json.rs"]
 mod json;
+#[allow(dead_code)]
+#[path = "../src/json_text.rs"]
+mod json_text;
 #[allow(dead_code)]
 #[path = "../src/sync/requests.rs"]
 mod requests;
@@ -76,15 +87,20 @@ fn responses(modules: usize, tests: usize) -> (Vec<u8>, Vec<u8>, Vec<u8>) {
     )
 }
 
-fn peak_rss_kib() -> String {
+/// Peak RSS of this process in KiB (VmHWM), 0 when unknown.
+fn peak_rss_kib() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .map(|l| l.trim_start_matches("VmHWM:").trim().to_owned())
+            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| {
+                l.trim_start_matches("VmHWM:")
+                    .trim()
+                    .trim_end_matches(" kB")
+                    .parse()
+                    .ok()
+            })
         })
-        .unwrap_or_else(|| "n/a".to_owned())
+        .unwrap_or(0)
 }
 
 /// User + system CPU time of this process so far: comparable across runs even when other jobs
@@ -103,53 +119,170 @@ fn cpu_time() -> std::time::Duration {
     tv(usage.ru_utime) + tv(usage.ru_stime)
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+type Res<T = ()> = Result<T, Box<dyn std::error::Error>>;
+
+fn main() -> Res {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.first().map(String::as_str) == Some("--run") {
-        let dir = std::path::PathBuf::from(args.get(1).ok_or("--run needs a directory")?);
-        return run(&dir);
+    match args.first().map(String::as_str) {
+        Some("--run") => return run(path_arg(&args, 1)?, path_arg(&args, 2)?),
+        Some("--raw-write") => return raw_write(path_arg(&args, 1)?, path_arg(&args, 2)?),
+        // `--generate DIR`: the three responses, to profile `--run DIR OUT` by hand.
+        Some("--generate") => return generate(path_arg(&args, 1)?, 500, 400),
+        _ => {}
     }
     let modules: usize = args.first().map_or(Ok(500), |a| a.parse())?;
     let tests: usize = args.get(1).map_or(Ok(400), |a| a.parse())?;
-    let input = tempfile::tempdir()?;
-    {
-        let (known, managed, flaky) = responses(modules, tests);
-        let mib = |b: &Vec<u8>| b.len() as f64 / (1024.0 * 1024.0);
-        println!(
-            "input: {modules} modules x {tests} tests; known tests {:.1} MiB, test management {:.1} MiB, flaky {:.1} MiB",
-            mib(&known),
-            mib(&managed),
-            mib(&flaky)
-        );
-        std::fs::write(input.path().join("known_tests.json"), known)?;
-        std::fs::write(input.path().join("test_management.json"), managed)?;
-        std::fs::write(input.path().join("flaky_tests.json"), flaky)?;
+    let rounds: usize = std::env::var("TOPT_BENCH_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3)
+        .max(1);
+    let trees = std::env::var_os("TOPT_BENCH_TREES")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            let shm = std::path::PathBuf::from("/dev/shm");
+            if shm.is_dir() {
+                shm
+            } else {
+                std::env::temp_dir()
+            }
+        });
+    let tmp = || tempfile::tempdir_in(&trees);
+    let input = tmp()?;
+    generate(input.path(), modules, tests)?;
+    let me = std::env::current_exe()?;
+    let (mut sync, mut raw): (Option<Figures>, Option<Figures>) = (None, None);
+    for _ in 0..rounds {
+        // Fresh processes, so each peak RSS is its own, not the generator's.
+        let out = tmp()?;
+        let f = child(&me, &["--run"], input.path(), out.path())?;
+        if sync
+            .as_ref()
+            .is_none_or(|b| f.get("split_write_ms") < b.get("split_write_ms"))
+        {
+            sync = Some(f);
+        }
+        let copy = tmp()?;
+        let f = child(&me, &["--raw-write"], out.path(), copy.path())?;
+        if raw
+            .as_ref()
+            .is_none_or(|b| f.get("write_ms") < b.get("write_ms"))
+        {
+            raw = Some(f);
+        }
     }
-    // A fresh process, so its peak RSS is the sync's alone, not the generator's.
-    let status = std::process::Command::new(std::env::current_exe()?)
-        .arg("--run")
-        .arg(input.path())
-        .status()?;
-    if !status.success() {
-        return Err("the measured run failed".into());
-    }
+    let (Some(sync), Some(raw)) = (sync, raw) else {
+        return Err("no round ran".into());
+    };
+    report(&sync, &raw, rounds, &trees);
     Ok(())
 }
 
+/// The figures of the best rounds, with the ratio against the raw write.
+fn report(sync: &Figures, raw: &Figures, rounds: usize, trees: &std::path::Path) {
+    println!("written under {}", trees.display());
+    println!(
+        "check: {:.0} ms; split+write: {:.0} ms; check+split+write: {:.0} ms; {} labels, {} files (best of {rounds})",
+        sync.get("check_ms"),
+        sync.get("split_write_ms"),
+        sync.get("total_ms"),
+        sync.get("labels"),
+        sync.get("files")
+    );
+    println!(
+        "raw write of the same {} files ({:.1} MB, {} threads, no fsync): {:.0} ms",
+        raw.get("files"),
+        raw.get("bytes") / 1e6,
+        raw.get("threads"),
+        raw.get("write_ms")
+    );
+    println!(
+        "split+write / raw write: {:.2}x (target <= 1.5x)",
+        sync.get("split_write_ms") / raw.get("write_ms").max(1e-9)
+    );
+    println!(
+        "CPU time (user+sys, all threads): check {:.0} ms, total {:.0} ms (raw write {:.0} ms); peak RSS of the measured process: {:.0} MB",
+        sync.get("check_cpu_ms"),
+        sync.get("cpu_ms"),
+        raw.get("cpu_ms"),
+        sync.get("rss_kib") / 1024.0
+    );
+}
+
+fn generate(dir: &std::path::Path, modules: usize, tests: usize) -> Res {
+    let (known, managed, flaky) = responses(modules, tests);
+    let mib = |b: &Vec<u8>| b.len() as f64 / (1024.0 * 1024.0);
+    println!(
+        "input: {modules} modules x {tests} tests; known tests {:.1} MiB, test management {:.1} MiB, flaky {:.1} MiB",
+        mib(&known),
+        mib(&managed),
+        mib(&flaky)
+    );
+    std::fs::write(dir.join("known_tests.json"), known)?;
+    std::fs::write(dir.join("test_management.json"), managed)?;
+    std::fs::write(dir.join("flaky_tests.json"), flaky)?;
+    Ok(())
+}
+
+fn path_arg(args: &[String], i: usize) -> Res<&std::path::Path> {
+    args.get(i)
+        .map(std::path::Path::new)
+        .ok_or_else(|| format!("argument {i} missing").into())
+}
+
+/// `key=value` figures a child prints on its last line.
+struct Figures(Vec<(String, f64)>);
+
+impl Figures {
+    fn get(&self, key: &str) -> f64 {
+        self.0
+            .iter()
+            .find(|(k, _)| k == key)
+            .map_or(f64::NAN, |(_, v)| *v)
+    }
+}
+
+fn child(
+    me: &std::path::Path,
+    mode: &[&str],
+    a: &std::path::Path,
+    b: &std::path::Path,
+) -> Res<Figures> {
+    let out = std::process::Command::new(me)
+        .args(mode)
+        .arg(a)
+        .arg(b)
+        .output()?;
+    if !out.status.success() {
+        return Err(format!("{mode:?} failed: {}", String::from_utf8_lossy(&out.stderr)).into());
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text.lines().last().unwrap_or("");
+    Ok(Figures(
+        line.split_whitespace()
+            .filter_map(|kv| kv.split_once('='))
+            .filter_map(|(k, v)| Some((k.to_string(), v.parse().ok()?)))
+            .collect(),
+    ))
+}
+
+fn ms(d: std::time::Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
 /// The measured part: decode the three responses (as `topt sync` does after each request),
-/// then split and write the whole tree.
-fn run(input: &std::path::Path) -> Result<(), Box<dyn std::error::Error>> {
+/// then split and write the whole tree into `out`.
+fn run(input: &std::path::Path, out: &std::path::Path) -> Res {
     let read = |name: &str| std::fs::read(input.join(name));
     let (known, managed, flaky) = (
         read("known_tests.json")?,
         read("test_management.json")?,
         read("flaky_tests.json")?,
     );
-    let out = tempfile::tempdir()?;
     let cpu_started = cpu_time();
     let started = Instant::now();
     // What `topt sync` does with each response: check it, keep the text.
-    let parse = |endpoint, raw: Vec<u8>| -> Result<tree::Bundle, Box<dyn std::error::Error>> {
+    let parse = |endpoint, raw: Vec<u8>| -> Res<tree::Bundle> {
         response::check(endpoint, &raw).map_err(|e| e.reason().to_owned())?;
         Ok(tree::Bundle::Fetched(String::from_utf8(raw)?))
     };
@@ -163,23 +296,95 @@ fn run(input: &std::path::Path) -> Result<(), Box<dyn std::error::Error>> {
     };
     let decoded = started.elapsed();
     let check_cpu = cpu_time() - cpu_started;
-    let summary = tree::write_tree(out.path(), input)?;
+    let summary = tree::write_tree(out, input)?;
     let total = started.elapsed();
     let cpu = cpu_time() - cpu_started;
     println!(
-        "check: {:.0} ms; split+write: {:.0} ms (target < 300 ms); check+split+write: {:.0} ms; {} labels, {} files",
-        decoded.as_secs_f64() * 1e3,
-        (total - decoded).as_secs_f64() * 1e3,
-        total.as_secs_f64() * 1e3,
+        "check_ms={} split_write_ms={} total_ms={} labels={} files={} check_cpu_ms={} cpu_ms={} rss_kib={}",
+        ms(decoded),
+        ms(total - decoded),
+        ms(total),
         summary.labels.len(),
-        summary.files
-    );
-    println!(
-        "CPU time (user+sys, all threads): check {:.0} ms, total {:.0} ms; peak RSS of the measured \
-         process (VmHWM): {}",
-        check_cpu.as_secs_f64() * 1e3,
-        cpu.as_secs_f64() * 1e3,
+        summary.files,
+        ms(check_cpu),
+        ms(cpu),
         peak_rss_kib()
     );
+    Ok(())
+}
+
+/// The raw cost of writing what `run` wrote: every file under `src` loaded first (not timed),
+/// then the same directories and files written under `dst` with the bytes as they are, on the
+/// same number of threads as `tree::write_tree`'s writers, the top-level files through a
+/// temporary name and a rename like the sync's, and no fsync (the sync does none).
+fn raw_write(src: &std::path::Path, dst: &std::path::Path) -> Res {
+    let mut files = Vec::new();
+    load(src, std::path::Path::new(""), &mut files)?;
+    let mut dirs: Vec<std::path::PathBuf> = files
+        .iter()
+        .filter_map(|(p, _)| p.parent().map(std::path::Path::to_path_buf))
+        .collect();
+    dirs.sort();
+    dirs.dedup();
+    let bytes: usize = files.iter().map(|(_, b)| b.len()).sum();
+    let threads = std::thread::available_parallelism()
+        .map_or(2, |n| n.get() * 2)
+        .clamp(2, 8);
+    let cpu_started = cpu_time();
+    let started = Instant::now();
+    for d in &dirs {
+        std::fs::create_dir_all(dst.join(d))?;
+    }
+    let (modules, top): (Vec<_>, Vec<_>) = files.iter().partition(|(p, _)| {
+        p.components()
+            .any(|c| c.as_os_str().to_string_lossy().starts_with("module_"))
+    });
+    for (p, b) in &top {
+        let tmp = dst.join(p).with_extension("tmp-raw");
+        std::fs::write(&tmp, b)?;
+        std::fs::rename(&tmp, dst.join(p))?;
+    }
+    std::thread::scope(|s| -> Res {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                let modules = &modules;
+                s.spawn(move || -> std::io::Result<()> {
+                    for (p, b) in modules.iter().skip(t).step_by(threads) {
+                        std::fs::write(dst.join(p), b)?;
+                    }
+                    Ok(())
+                })
+            })
+            .collect();
+        for h in handles {
+            h.join().map_err(|_| "a writer panicked")??;
+        }
+        Ok(())
+    })?;
+    let elapsed = started.elapsed();
+    let cpu = cpu_time() - cpu_started;
+    println!(
+        "write_ms={} files={} bytes={bytes} threads={threads} cpu_ms={}",
+        ms(elapsed),
+        files.len(),
+        ms(cpu)
+    );
+    Ok(())
+}
+
+fn load(
+    root: &std::path::Path,
+    rel: &std::path::Path,
+    out: &mut Vec<(std::path::PathBuf, Vec<u8>)>,
+) -> Res {
+    for e in std::fs::read_dir(root.join(rel))? {
+        let e = e?;
+        let rel = rel.join(e.file_name());
+        if e.file_type()?.is_dir() {
+            load(root, &rel, out)?;
+        } else {
+            out.push((rel.clone(), std::fs::read(root.join(&rel))?));
+        }
+    }
     Ok(())
 }

@@ -16,6 +16,7 @@ mod doctor;
 mod http;
 mod inspect;
 mod intake;
+mod json_text;
 mod ledger;
 pub mod outputs;
 mod remote;

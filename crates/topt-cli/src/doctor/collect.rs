@@ -39,19 +39,18 @@ pub struct Item {
 
 const MAX_DEPTH: usize = 16;
 
-/// Everything below one attempt's outputs; `zipped` says whether an `outputs.zip` was read.
-pub fn collect(attempt: &Attempt, limit: u64) -> (Vec<Item>, bool) {
-    let mut items = Vec::new();
+/// Everything below one attempt's outputs, handed to `items` one at a time (in walk order, the
+/// zip's entries last); returns whether an `outputs.zip` was read.
+pub fn collect(attempt: &Attempt, limit: u64, items: &mut dyn FnMut(Item)) -> bool {
     let root = match TreeDir::open(&attempt.dir) {
         Ok(r) => r,
         Err(p) => {
-            items.push(item(".", Place::Blocked, Err(p.to_string())));
-            return (items, false);
+            items(item(".", Place::Blocked, Err(p.to_string())));
+            return false;
         }
     };
-    walk(&root, "", 0, limit, &mut items);
-    let zipped = attempt.zip.is_some() && zip_items(&root, limit, &mut items);
-    (items, zipped)
+    walk(&root, "", 0, limit, items);
+    attempt.zip.is_some() && zip_items(&root, limit, items)
 }
 
 fn item(rel: &str, place: Place, data: Result<Vec<u8>, String>) -> Item {
@@ -63,9 +62,9 @@ fn item(rel: &str, place: Place, data: Result<Vec<u8>, String>) -> Item {
 }
 
 /// Plain files: the sidecar at the root, payloads below `payloads/`, misplaced sidecars anywhere.
-fn walk(dir: &TreeDir, rel: &str, depth: usize, limit: u64, items: &mut Vec<Item>) {
+fn walk(dir: &TreeDir, rel: &str, depth: usize, limit: u64, items: &mut dyn FnMut(Item)) {
     let Ok(mut entries) = dir.entries() else {
-        items.push(item(
+        items(item(
             rel,
             Place::Blocked,
             Err("cannot list this directory".into()),
@@ -84,7 +83,7 @@ fn walk(dir: &TreeDir, rel: &str, depth: usize, limit: u64, items: &mut Vec<Item
         match (t, shown.as_str()) {
             // Whatever it is, the uploader would try to read it as the sidecar.
             (_, SIDECAR) if rel.is_empty() => {
-                items.push(item(&path, Place::Sidecar, read(dir, &name, t, limit)));
+                items(item(&path, Place::Sidecar, read(dir, &name, t, limit)));
             }
             (EntryType::Dir, _) if depth < MAX_DEPTH => {
                 if let Ok(sub) = dir.dir(&name) {
@@ -92,15 +91,19 @@ fn walk(dir: &TreeDir, rel: &str, depth: usize, limit: u64, items: &mut Vec<Item
                 }
             }
             (EntryType::Dir, _) => {}
-            (_, SIDECAR) => items.push(item(&path, Place::MisplacedSidecar, Ok(Vec::new()))),
+            (_, SIDECAR) => items(item(&path, Place::MisplacedSidecar, Ok(Vec::new()))),
             _ if !under_payloads => {}
             (EntryType::Symlink | EntryType::Other(_), _)
                 if is_kind_dir(&path) || path == PAYLOADS_DIR =>
             {
                 let why = t.problem().map(|p| p.to_string()).unwrap_or_default();
-                items.push(item(&path, Place::Blocked, Err(why)));
+                items(item(&path, Place::Blocked, Err(why)));
             }
-            _ => items.extend(payload_item(dir, &name, &path, t, limit)),
+            _ => {
+                if let Some(i) = payload_item(dir, &name, &path, t, limit) {
+                    items(i);
+                }
+            }
         }
     }
 }
@@ -141,11 +144,11 @@ fn read(dir: &TreeDir, name: &OsStr, t: EntryType, limit: u64) -> Result<Vec<u8>
 
 /// The entries of `outputs.zip`, like the uploader reads them. False when the zip is unreadable
 /// (then an item says why).
-fn zip_items(root: &TreeDir, limit: u64, items: &mut Vec<Item>) -> bool {
+fn zip_items(root: &TreeDir, limit: u64, items: &mut dyn FnMut(Item)) -> bool {
     let mut archive = match Archive::open(root, OUTPUTS_ZIP) {
         Ok(a) => a,
         Err(e) => {
-            items.push(item(OUTPUTS_ZIP, Place::Zip, Err(e)));
+            items(item(OUTPUTS_ZIP, Place::Zip, Err(e)));
             return false;
         }
     };
@@ -156,25 +159,25 @@ fn zip_items(root: &TreeDir, limit: u64, items: &mut Vec<Item>) -> bool {
             None => a.read(&e.name, limit),
         };
         if e.name == SIDECAR {
-            items.push(item(&rel, Place::Sidecar, data(&mut archive)));
+            items(item(&rel, Place::Sidecar, data(&mut archive)));
         } else if e.name.ends_with(&format!("/{SIDECAR}")) {
-            items.push(item(&rel, Place::MisplacedSidecar, Ok(Vec::new())));
+            items(item(&rel, Place::MisplacedSidecar, Ok(Vec::new())));
         } else if let Some((k, file)) = kind::zip_entry_payload(&e.name) {
             let class = kind::classify(file);
             if class == FileClass::Other {
                 continue;
             }
             if class == FileClass::MsgpackGz {
-                items.push(item(&rel, Place::Nested(class), Ok(Vec::new())));
+                items(item(&rel, Place::Nested(class), Ok(Vec::new())));
             } else {
                 let place = Place::Payload(k, file.to_string());
-                items.push(item(&rel, place, data(&mut archive)));
+                items(item(&rel, place, data(&mut archive)));
             }
         } else if e.name.starts_with("payloads/") {
             let file = e.name.rsplit('/').next().unwrap_or("");
             let class = kind::classify(file);
             if class != FileClass::Other {
-                items.push(item(&rel, Place::Nested(class), Ok(Vec::new())));
+                items(item(&rel, Place::Nested(class), Ok(Vec::new())));
             }
         }
     }

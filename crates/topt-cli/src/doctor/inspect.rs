@@ -48,7 +48,9 @@ pub fn inspect(
     selections: &mut std::collections::BTreeMap<String, u64>,
     expected_label: Option<&str>,
 ) -> Inspection {
-    let (items, zipped) = collect::collect(dir, cfg.max_bytes);
+    let mut scan = Scan::default();
+    // Each item is judged as it is read and its bytes dropped: one file in memory at a time.
+    let zipped = collect::collect(dir, cfg.max_bytes, &mut |item| scan_item(item, &mut scan));
     if zipped {
         group.items.push((
             Some("outputs.zip".into()),
@@ -58,10 +60,6 @@ pub fn inspect(
                 "",
             ),
         ));
-    }
-    let mut scan = Scan::default();
-    for item in items {
-        scan_item(item, &mut scan);
     }
     let qualifies = scan.any;
     if !qualifies {
@@ -145,8 +143,8 @@ fn payload_findings(kind: Kind, name: &str, data: Result<Vec<u8>, String>) -> Ve
             "remove the placeholder, or check that the tracer flushed its events",
         )],
         // What the shared verdict sends, core's checks can only warn about (the citestcycle
-        // envelope: the intake may drop such events).
-        Verdict::Send(_) if kind == Kind::Tests => checks::check_payload(kind, &bytes),
+        // envelope: the intake may drop such events). The verdict's parse is reused.
+        Verdict::Send(Some(v)) if kind == Kind::Tests => checks::check_parsed(kind, &v),
         Verdict::Send(_) => Vec::new(),
     }
 }

@@ -5,6 +5,7 @@ mod collect;
 mod config;
 mod from_bep;
 mod inspect;
+mod parallel;
 mod report;
 
 use std::path::{Path, PathBuf};
@@ -249,28 +250,36 @@ fn nothing_found(root: &Path, cfg: &Config, report: &mut Report) {
     );
 }
 
-/// Inspects every selected directory; one group per directory that qualifies (or was expected).
+/// Inspects every selected directory, as many at once as there are cores (each reads and parses
+/// its files one at a time); one group per directory that qualifies (or was expected), in order.
 fn inspect_all(
     selected: &[(Attempt, Option<String>)],
     cfg: &Config,
     contexts: &ContextSet,
     report: &mut Report,
 ) {
-    for (d, expected) in selected {
+    let inspected = parallel::map(selected, |(d, expected)| {
         let fetched_from = d.bep.as_ref().and_then(|b| b.fetched_from.clone());
         let mut group = Group {
             label: d.label.clone(),
             dir: Some(fetched_from.unwrap_or_else(|| d.dir.display().to_string())),
             items: Vec::new(),
         };
+        let mut selections = std::collections::BTreeMap::new();
         let ins = inspect::inspect(
             d,
             cfg,
             contexts,
             &mut group,
-            &mut report.selections,
+            &mut selections,
             expected.as_deref(),
         );
+        (group, ins, selections)
+    });
+    for ((d, expected), (mut group, ins, selections)) in selected.iter().zip(inspected) {
+        for (k, n) in selections {
+            *report.selections.entry(k).or_default() += n;
+        }
         if !ins.qualifies
             && let Some(c) = d.cached
         {

@@ -6,6 +6,7 @@ pub mod api_key;
 pub mod client;
 pub mod policy;
 pub mod redact;
+pub mod resolve;
 pub mod retry_after;
 
 pub use api_key::{ApiKey, KeyError};

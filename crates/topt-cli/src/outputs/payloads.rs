@@ -9,29 +9,15 @@ use topt_core::payloads::kind::{self, Disposition, Kind, PAYLOADS_DIR};
 
 use super::file::{EntryType, Problem, TreeDir};
 
-/// A depth-1 file of `payloads/<kind>/` (of any type: the reader applies the rule).
-#[derive(Debug, Clone)]
-pub struct Listed {
+/// The depth-1 files of one `payloads/<kind>/` directory (of any type: the reader applies the
+/// rule), with the directory itself kept open: every later read, rename and delete of these files
+/// goes through it, so a run opens each directory once, not once per file.
+#[derive(Debug)]
+pub struct KindDir {
     pub kind: Kind,
-    /// The attempt's `test.outputs`.
-    pub root: PathBuf,
-    pub name: OsString,
-    /// `root/payloads/<kind>/<name>`, for messages.
-    pub path: PathBuf,
-    pub disposition: Disposition,
-}
-
-impl Listed {
-    /// Opens the kind directory this file is in, from the attempt's root, following no link.
-    pub fn open_dir(&self) -> Result<TreeDir, Problem> {
-        TreeDir::open(&self.root)?
-            .dirs(PAYLOADS_DIR, &[self.kind.dir_name()])
-            .map_err(|(_, p)| p)
-    }
-
-    pub fn name_lossy(&self) -> String {
-        self.name.to_string_lossy().into_owned()
-    }
+    pub dir: TreeDir,
+    /// C-sorted; names that are not payloads (temp files, claims) are left out.
+    pub names: Vec<OsString>,
 }
 
 /// A directory on the way to payloads that breaks the rule (a link, a file, unreadable).
@@ -44,9 +30,9 @@ pub struct Blocked {
     pub problem: Problem,
 }
 
-/// Depth-1 payload files of one attempt, in upload order (kind, then C-sorted name), and the
+/// The kind directories of one attempt in upload order (tests, coverage, telemetry), and the
 /// directories that could not be listed. Absent directories are simply empty.
-pub fn list(outputs: &Path) -> (Vec<Listed>, Vec<Blocked>) {
+pub fn list(outputs: &Path) -> (Vec<KindDir>, Vec<Blocked>) {
     let (mut files, mut blocked) = (Vec::new(), Vec::<Blocked>::new());
     let root = match TreeDir::open(outputs) {
         Ok(r) => r,
@@ -90,22 +76,16 @@ pub fn list(outputs: &Path) -> (Vec<Listed>, Vec<Blocked>) {
                 continue;
             }
         };
-        let mut of_kind: Vec<Listed> = entries
+        let mut names: Vec<OsString> = entries
             .into_iter()
-            .filter(|(_, t)| *t != EntryType::Dir)
-            .filter_map(|(name, _)| {
-                let d = kind::disposition(kind, &name.to_string_lossy());
-                (d != Disposition::Ignore).then(|| Listed {
-                    kind,
-                    root: outputs.to_path_buf(),
-                    path: dir.path().join(&name),
-                    name,
-                    disposition: d,
-                })
+            .filter(|(name, t)| {
+                *t != EntryType::Dir
+                    && kind::disposition(kind, &name.to_string_lossy()) != Disposition::Ignore
             })
+            .map(|(name, _)| name)
             .collect();
-        of_kind.sort_by(|a, b| a.name.as_encoded_bytes().cmp(b.name.as_encoded_bytes()));
-        files.extend(of_kind);
+        names.sort_by(|a, b| a.as_encoded_bytes().cmp(b.as_encoded_bytes()));
+        files.push(KindDir { kind, dir, names });
     }
     (files, blocked)
 }

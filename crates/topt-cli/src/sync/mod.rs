@@ -6,6 +6,7 @@
 //! `BUILD`/`export.bzl`/`module_runfiles.bzl` → (several services) the aggregator.
 
 mod args;
+mod canonical;
 mod context;
 mod env;
 mod fetch;

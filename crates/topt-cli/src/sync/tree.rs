@@ -16,7 +16,8 @@ use serde_json::value::RawValue;
 use topt_core::bundle::BundleKind;
 use topt_core::labels;
 
-use super::json::Json;
+use super::canonical;
+use super::json::{Json, Verbatim};
 use super::split::{self, Keyed};
 
 /// What the backend gave for one bundle.
@@ -109,18 +110,8 @@ pub fn write_tree(root: &Path, input: TreeInput) -> io::Result<TreeSummary> {
         (BundleKind::TestManagement, input.test_management),
         (BundleKind::FlakyTests, input.flaky_tests),
     ];
-    for (kind, bundle) in &bundles {
-        let bytes = match bundle {
-            Bundle::Fetched(text) => text.as_bytes(),
-            Bundle::Stub => kind.stub().as_bytes(),
-        };
-        write_atomic(&http.join(kind.file_name()), bytes)?;
-        files += 1;
-    }
-    let mut opened: Vec<(BundleKind, Opened<'_>)> = bundles
-        .iter()
-        .map(|(kind, bundle)| (*kind, open(*kind, bundle)))
-        .collect();
+    let mut opened = write_and_open(&http, &bundles)?;
+    files += bundles.len();
 
     let module_lists: Vec<Vec<String>> = opened.iter().map(|(_, o)| o.modules()).collect();
     let sources: Vec<&[String]> = module_lists.iter().map(Vec::as_slice).collect();
@@ -150,6 +141,37 @@ pub fn write_tree(root: &Path, input: TreeInput) -> io::Result<TreeSummary> {
         labels: label_map,
         files,
         tests,
+    })
+}
+
+/// Writes each response verbatim and opens each for splitting, all at once: the opening is a
+/// pass over every byte (tens of MB) and the writes are copies, so they overlap.
+fn write_and_open<'a>(
+    http: &Path,
+    bundles: &'a [(BundleKind, Bundle)],
+) -> io::Result<Vec<(BundleKind, Opened<'a>)>> {
+    let panicked = || io::Error::other("a sync thread panicked");
+    std::thread::scope(|scope| {
+        let writes = scope.spawn(|| {
+            for (kind, bundle) in bundles {
+                let bytes = match bundle {
+                    Bundle::Fetched(text) => text.as_bytes(),
+                    Bundle::Stub => kind.stub().as_bytes(),
+                };
+                write_atomic(&http.join(kind.file_name()), bytes)?;
+            }
+            Ok::<(), io::Error>(())
+        });
+        let opens: Vec<_> = bundles
+            .iter()
+            .map(|(kind, bundle)| scope.spawn(move || (*kind, open(*kind, bundle))))
+            .collect();
+        let opened = opens
+            .into_iter()
+            .map(|h| h.join().map_err(|_| panicked()))
+            .collect::<io::Result<Vec<_>>>();
+        writes.join().map_err(|_| panicked())??;
+        opened
     })
 }
 
@@ -261,9 +283,17 @@ fn write_group(group: Vec<Job<'_>>) -> io::Result<[u64; 3]> {
     for (path, content) in group {
         match content {
             Content::Keyed(keyed, module, raw, index) => {
-                let value = Json::parse(raw.get())?;
+                // A module already in the generated encoding is carried as it is.
+                let (value, tests) = match canonical::count_if_canonical(keyed.key, raw.get()) {
+                    Some(tests) => (Json::Verbatim(Verbatim(raw)), tests),
+                    None => {
+                        let value = Json::parse(raw.get())?;
+                        let tests = split::count_tests(keyed.key, &value);
+                        (value, tests)
+                    }
+                };
                 if let Some(count) = counts.get_mut(index) {
-                    *count += split::count_tests(keyed.key, &value);
+                    *count += tests;
                 }
                 let narrowed = split::narrowed(&keyed.envelope, keyed.key, module, value);
                 fs::write(&path, narrowed.generated())?;

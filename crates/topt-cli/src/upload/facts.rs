@@ -8,7 +8,7 @@ use topt_core::payloads::kind::Kind;
 use topt_core::payloads::schema;
 use topt_core::payloads::telemetry::{self, Facts, Plan, TracerFile};
 
-use super::work::Work;
+use crate::outputs::{Attempt, payloads};
 
 /// Explicit files plus `telemetry_facts.json` beside each context (sync writes them together).
 pub fn load(explicit: &[PathBuf], contexts: &ContextSet, warnings: &mut Vec<String>) -> Vec<Facts> {
@@ -41,19 +41,21 @@ pub fn load(explicit: &[PathBuf], contexts: &ContextSet, warnings: &mut Vec<Stri
         .collect()
 }
 
-/// Reads the plain telemetry files about to be sent and plans the augmentation.
-pub fn plan(facts: &[Facts], work: &[Work], run_id: &str, max_bytes: u64) -> Plan {
-    let files: Vec<TracerFile> = work
-        .iter()
-        .filter_map(|w| match w {
-            Work::File { item, .. } if item.kind == Kind::Telemetry => {
-                let bytes = item.open_dir().ok()?.read(&item.name, max_bytes).ok()?;
+/// Reads the plain telemetry files about to be sent and plans the augmentation (only when there
+/// are facts: a run without them reads each file once, when sending it).
+pub fn plan(facts: &[Facts], attempts: &[Attempt], run_id: &str, max_bytes: u64) -> Plan {
+    let mut files: Vec<TracerFile> = Vec::new();
+    for a in attempts {
+        let (kinds, _) = payloads::list(&a.dir);
+        for k in kinds.iter().filter(|k| k.kind == Kind::Telemetry) {
+            files.extend(k.names.iter().filter_map(|name| {
+                let bytes = k.dir.read(name, max_bytes).ok()?;
                 let body = schema::parse_json(&bytes).ok()?;
-                Some(TracerFile::of(item.path.display().to_string(), &body))
-            }
-            _ => None,
-        })
-        .collect();
+                let shown = k.dir.path().join(name).display().to_string();
+                Some(TracerFile::of(shown, &body))
+            }));
+        }
+    }
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())

@@ -110,6 +110,8 @@ pub fn run(
     if attempts.is_empty() && extra.failed.is_empty() {
         return nothing(args, log, extra.cached.len(), idle);
     }
+    // For the progress bar's length, as after a quiescence wait.
+    extra.files = crate::outputs::testlogs::activity(&attempts).0;
     upload(args, log, endpoints, contexts, &attempts, deadline, extra)
 }
 

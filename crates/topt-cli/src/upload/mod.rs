@@ -100,15 +100,15 @@ pub fn run(mut args: Args) -> ExitCode {
         log.warn(w);
     }
     match outcome {
-        quiesce::Outcome::Ready(attempts) => upload(
-            &args,
-            &log,
-            endpoints,
-            &contexts,
-            &attempts,
-            deadline,
-            Extra::default(),
-        ),
+        quiesce::Outcome::Ready { attempts, files } => {
+            let extra = Extra {
+                files,
+                ..Extra::default()
+            };
+            upload(
+                &args, &log, endpoints, &contexts, &attempts, deadline, extra,
+            )
+        }
         quiesce::Outcome::Interrupted => {
             log.warn("interrupted while waiting; nothing was sent");
             ExitCode::from(130)
@@ -207,9 +207,12 @@ fn nothing(args: &Args, log: &Log, results: usize, cached: usize, dirs: usize) -
     ExitCode::SUCCESS
 }
 
-/// What a BEP run adds to an upload.
+/// What the caller knows beyond the attempts: how many payload files it saw, and what a BEP
+/// run adds.
 #[derive(Debug, Default)]
 struct Extra<'a> {
+    /// Payload files seen while discovering (the progress bar's length; the run counts anew).
+    files: usize,
     /// The upload ledger (not in a dry run).
     ledger: Option<&'a Mutex<Ledger>>,
     /// Attempts whose outputs could not be read: label and one message per output. Failures.
@@ -218,6 +221,20 @@ struct Extra<'a> {
     cached: Vec<serde_json::Value>,
     /// The BEP's invocation id: synthetic telemetry goes once per invocation.
     invocation: Option<String>,
+}
+
+/// The HTTP client of the workers, with the run's retry policy and timeouts.
+fn client(args: &Args, workers: usize) -> send::Client {
+    send::Client::new(
+        send::RetryPolicy {
+            max_attempts: args.max_attempts.max(1),
+            base: Duration::from_millis(args.retry_base_ms),
+            cap: Duration::from_millis(args.retry_max_ms.max(1)),
+        },
+        Duration::from_secs(args.timeout_sec.max(1)),
+        Duration::from_secs(10.min(args.timeout_sec.max(1))),
+        workers,
+    )
 }
 
 /// Plans, sends with the worker pool, then the synthetic telemetry; prints the summary.
@@ -234,35 +251,12 @@ fn upload(
         Mode::Agentless(_) => "agentless",
         Mode::Evp => "evp",
     };
-    let plan::Plan {
-        mut summary,
-        dirs,
-        work,
-    } = plan::targets(args, log, contexts, attempts);
-    summary.cached = extra.cached;
-    report_unreadable(log, &mut summary, extra.failed);
-    if work.is_empty() {
-        if summary.failures() > 0 {
-            return finish(args, log, &summary, mode, Duration::ZERO, false);
-        }
-        log.line("no payload files found; nothing to upload");
-        return ExitCode::SUCCESS;
-    }
-    let settings = plan::settings(args, log, endpoints, contexts, &work);
+    let settings = plan::settings(args, log, endpoints, contexts, attempts);
     if log.debug {
         log.line(&format!("mode: {}", settings.endpoints.describe()));
     }
     let workers = args.workers.clamp(1, 64);
-    let client = send::Client::new(
-        send::RetryPolicy {
-            max_attempts: args.max_attempts.max(1),
-            base: Duration::from_millis(args.retry_base_ms),
-            cap: Duration::from_millis(args.retry_max_ms.max(1)),
-        },
-        Duration::from_secs(args.timeout_sec.max(1)),
-        Duration::from_secs(10.min(args.timeout_sec.max(1))),
-        workers,
-    );
+    let client = client(args, workers);
     let bep: Vec<Option<FromBep>> = attempts.iter().map(|a| a.bep.clone()).collect();
     let sync = match extra.ledger.map(ledger_sync_handle).transpose() {
         Ok(sync) => sync,
@@ -275,7 +269,6 @@ fn upload(
         settings: &settings,
         client: &client,
         contexts,
-        dirs: &dirs,
         dry_run: args.dry_run,
         keep: args.keep_payloads,
         max_bytes: args.max_bytes(),
@@ -283,8 +276,30 @@ fn upload(
         ledger: extra.ledger.zip(sync.as_ref()),
         bep: &bep,
     };
+    let mut summary = Summary {
+        cached: extra.cached,
+        ..Summary::default()
+    };
     let start = Instant::now();
-    pool::run(args, log, &ctx, &work, workers, &mut summary);
+    pool::run(
+        args,
+        log,
+        &ctx,
+        attempts,
+        extra.files as u64,
+        workers,
+        &mut summary,
+    );
+    // After the attempts' own summaries, so that their indices stay the attempts'.
+    let had_work = summary.results() > 0;
+    report_unreadable(log, &mut summary, extra.failed);
+    if !had_work {
+        if summary.failures() > 0 {
+            return finish(args, log, &summary, mode, Duration::ZERO, false);
+        }
+        log.line("no payload files found; nothing to upload");
+        return ExitCode::SUCCESS;
+    }
     if !args.dry_run && !args.keep_payloads {
         mark_uploaded(attempts, &summary);
     }

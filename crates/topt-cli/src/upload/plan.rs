@@ -1,5 +1,10 @@
-//! Planning a run before anything is sent: per attempt its sidecar, the context its test payloads
-//! get and the files to send; run-wide the CODEOWNERS rules, telemetry augmentation and headers.
+//! Planning a run: run-wide the CODEOWNERS rules, telemetry augmentation and headers, before
+//! anything is sent; per attempt, just before its files are sent, its sidecar, the context its
+//! test payloads get and the files, in units of work.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::sync::Arc;
 
 use serde_json::Value;
 use topt_core::payloads::codeowners::Codeowners;
@@ -10,88 +15,126 @@ use topt_core::payloads::kind::{Kind, passes_prefix_filter};
 use super::args::Args;
 use super::endpoints::Endpoints;
 use super::log::Log;
-use super::prepare::{self, DirCtx, Settings};
-use super::summary::{Summary, TargetSummary};
-use super::work::{self, Work};
+use super::prepare::{self, Settings};
+use super::summary::TargetSummary;
+use super::work::{self, Target};
 use super::{facts, owners};
+use crate::outputs::file::TreeDir;
 use crate::outputs::{self, Attempt, payloads};
 
-/// What the workers get: one `DirCtx` per attempt (indexed by `Work::*::dir`) and the work list.
-#[derive(Debug, Default)]
-pub struct Plan {
-    pub summary: Summary,
-    pub dirs: Vec<DirCtx>,
+/// Files of one kind directory handed to one worker: enough to amortise taking the work, few
+/// enough that the workers share a target's files.
+pub const BATCH: usize = 32;
+
+/// A unit of work for one worker.
+#[derive(Debug)]
+pub enum Work {
+    /// Up to [`BATCH`] files of one kind directory, opened once for all of them.
+    Files {
+        target: Arc<Target>,
+        kind: Kind,
+        dir: Arc<TreeDir>,
+        names: Vec<OsString>,
+    },
+    Zip {
+        target: Arc<Target>,
+        zip: PathBuf,
+        /// How it is named in messages (its `bytestream://` URI when it was fetched).
+        shown: String,
+    },
+}
+
+/// One attempt, planned: its summary entry, a warning to print, the results of directories that
+/// break the payload-file rule (reported, untouched), and its work in upload order (tests, then
+/// coverage, then telemetry, the zip last).
+#[derive(Debug)]
+pub struct Planned {
+    pub summary: TargetSummary,
+    pub warning: Option<String>,
+    pub blocked: Vec<work::FileResult>,
     pub work: Vec<Work>,
 }
 
-/// Sidecar, context and files of every attempt; tests first, then coverage, telemetry, zips.
-pub fn targets(args: &Args, log: &Log, contexts: &ContextSet, attempts: &[Attempt]) -> Plan {
-    let mut plan = Plan::default();
-    for (i, d) in attempts.iter().enumerate() {
-        let (sidecar, blocked) = match outputs::sidecar::read(&d.dir, args.max_bytes()) {
-            Ok(m) => (m, None),
-            Err(e) => (None, Some(e)),
-        };
-        let label = sidecar
-            .as_ref()
-            .and_then(outputs::sidecar::target)
-            .map_or_else(|| d.label.clone(), str::to_string);
-        let (mut dctx, note) = work::dir_ctx(label.clone(), sidecar, contexts);
-        dctx.blocked = blocked;
-        let (files, stops) = payloads::list(&d.dir);
-        if files.iter().any(|f| f.kind == Kind::Coverage) {
-            // Coverage requests carry the same headers as the target's test requests.
-            dctx.test_headers = files
-                .iter()
-                .filter(|f| f.kind == Kind::Tests)
-                .find_map(|f| {
-                    let bytes = f.open_dir().ok()?.read(&f.name, args.max_bytes()).ok()?;
-                    prepare::test_headers(&bytes, &dctx)
-                });
-        }
-        let has_work = !files.is_empty() || d.zip.is_some();
-        if let (Some(n), true) = (note, has_work) {
-            log.warn(&format!("{label}: {n}"));
-        }
-        let fetched_from = d.bep.as_ref().and_then(|b| b.fetched_from.clone());
-        plan.summary.targets.push(TargetSummary {
-            label,
-            dir: fetched_from
-                .clone()
-                .unwrap_or_else(|| d.dir.display().to_string()),
-            context: dctx.context.as_ref().map(|(k, _)| k.clone()),
-            ..TargetSummary::default()
-        });
-        plan.dirs.push(dctx);
-        for b in stops {
-            plan.work.push(Work::Blocked {
-                dir: i,
-                kind: b.kind,
-                path: b.path,
-                why: b.problem.to_string(),
+/// Sidecar, context and files of attempt `index`.
+pub fn target(args: &Args, contexts: &ContextSet, index: usize, d: &Attempt) -> Planned {
+    let (sidecar, blocked) = match outputs::sidecar::read(&d.dir, args.max_bytes()) {
+        Ok(m) => (m, None),
+        Err(e) => (None, Some(e)),
+    };
+    let label = sidecar
+        .as_ref()
+        .and_then(outputs::sidecar::target)
+        .map_or_else(|| d.label.clone(), str::to_string);
+    let (mut dctx, note) = work::dir_ctx(label.clone(), sidecar, contexts);
+    dctx.blocked = blocked;
+    let (kinds, stops) = payloads::list(&d.dir);
+    if kinds
+        .iter()
+        .any(|k| k.kind == Kind::Coverage && !k.names.is_empty())
+    {
+        // Coverage requests carry the same headers as the target's test requests.
+        dctx.test_headers = kinds
+            .iter()
+            .filter(|k| k.kind == Kind::Tests)
+            .flat_map(|k| k.names.iter().map(move |n| (&k.dir, n)))
+            .find_map(|(dir, name)| {
+                let bytes = dir.read(name, args.max_bytes()).ok()?;
+                prepare::test_headers(&bytes, &dctx)
             });
-        }
-        for item in files {
-            if args.filter_prefix && !passes_prefix_filter(item.kind, &item.name_lossy()) {
-                continue;
-            }
-            plan.work.push(Work::File { dir: i, item });
-        }
-        if let Some(z) = &d.zip {
-            plan.work.push(Work::Zip {
-                dir: i,
-                zip: z.clone(),
-                shown: fetched_from.unwrap_or_else(|| z.display().to_string()),
+    }
+    let has_work = kinds.iter().any(|k| !k.names.is_empty()) || d.zip.is_some();
+    let fetched_from = d.bep.as_ref().and_then(|b| b.fetched_from.clone());
+    let summary = TargetSummary {
+        label: label.clone(),
+        dir: fetched_from
+            .clone()
+            .unwrap_or_else(|| d.dir.display().to_string()),
+        context: dctx.context.as_ref().map(|(k, _)| k.clone()),
+        ..TargetSummary::default()
+    };
+    let blocked = stops
+        .into_iter()
+        .map(|b| {
+            work::result(
+                index,
+                b.kind,
+                b.path.display().to_string(),
+                work::Status::Failed,
+                Some(format!("{}; nothing below it is read", b.problem)),
+            )
+        })
+        .collect();
+    let target = Arc::new(Target { index, dctx });
+    let mut units = Vec::new();
+    for k in kinds {
+        let names: Vec<OsString> = k
+            .names
+            .into_iter()
+            .filter(|n| !args.filter_prefix || passes_prefix_filter(k.kind, &n.to_string_lossy()))
+            .collect();
+        let dir = Arc::new(k.dir);
+        for chunk in names.chunks(BATCH) {
+            units.push(Work::Files {
+                target: Arc::clone(&target),
+                kind: k.kind,
+                dir: Arc::clone(&dir),
+                names: chunk.to_vec(),
             });
         }
     }
-    // Tests first, then coverage, then telemetry (reference order), zips last.
-    plan.work.sort_by_key(|w| match w {
-        Work::File { item, .. } => item.kind as usize,
-        Work::Blocked { kind, .. } => *kind as usize,
-        Work::Zip { .. } => 3,
-    });
-    plan
+    if let Some(z) = &d.zip {
+        units.push(Work::Zip {
+            target,
+            zip: z.clone(),
+            shown: fetched_from.unwrap_or_else(|| z.display().to_string()),
+        });
+    }
+    Planned {
+        summary,
+        warning: note.filter(|_| has_work).map(|n| format!("{label}: {n}")),
+        blocked,
+        work: units,
+    }
 }
 
 /// Run-wide settings for preparing requests.
@@ -100,13 +143,13 @@ pub fn settings(
     log: &Log,
     endpoints: Endpoints,
     contexts: &ContextSet,
-    work: &[Work],
+    attempts: &[Attempt],
 ) -> Settings {
     let run_id = uuid4();
     let mut facts_warnings = Vec::new();
     let facts = facts::load(&args.telemetry_facts, contexts, &mut facts_warnings);
     let telemetry_plan =
-        (!facts.is_empty()).then(|| facts::plan(&facts, work, &run_id, args.max_bytes()));
+        (!facts.is_empty()).then(|| facts::plan(&facts, attempts, &run_id, args.max_bytes()));
     for w in facts_warnings
         .iter()
         .chain(telemetry_plan.iter().flat_map(|p| &p.warnings))

@@ -1,95 +1,126 @@
-//! The worker pool: `--workers` threads take work items in order; the main thread prints and
-//! counts every result as it arrives (through the progress bar when one is drawn).
+//! The worker pool. One thread plans the attempts one at a time and queues their units of work
+//! (a bounded queue: planning stays a few units ahead of sending); `--workers` threads take them
+//! in order; the main thread prints and counts every result as it arrives (through the progress
+//! bar when one is drawn). So nothing per file outlives its result, and what a run holds grows
+//! with the attempts in flight, not with the tree.
 
 use std::io::IsTerminal;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc;
+use std::sync::Mutex;
+use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
 
-use topt_core::payloads::kind::{OUTPUTS_ZIP, zip_entry_payload};
+use topt_core::payloads::context::ContextSet;
 
 use super::args::Args;
 use super::log::Log;
-use super::summary::Summary;
-use super::work::{self, Ctx, FileResult, Status, Work};
+use super::plan::{self, Work};
+use super::summary::{Summary, TargetSummary};
+use super::work::{self, Ctx, FileResult, Status};
 use super::zipped;
-use crate::outputs::file::TreeDir;
-use crate::outputs::zip::Archive;
+use crate::outputs::Attempt;
 
-/// Runs every work item on `workers` threads; results land in `summary`.
+/// What the main thread hears, in order: an attempt's summary entry before any of its results.
+enum Msg {
+    Target(TargetSummary),
+    Warn(String),
+    /// The results of one unit of work (one message per unit, not per file: every message
+    /// wakes the main thread).
+    Results(Vec<FileResult>),
+}
+
+/// Runs the payloads of every attempt on `workers` threads; results land in `summary` (one
+/// target per attempt, in order). `expected` sizes the progress bar.
+#[allow(clippy::too_many_arguments)]
 pub fn run(
     args: &Args,
     log: &Log,
     ctx: &Ctx<'_>,
-    work: &[Work],
+    attempts: &[Attempt],
+    expected: u64,
     workers: usize,
     summary: &mut Summary,
 ) {
-    let bar = progress_bar(args, expected_results(work));
-    let next = AtomicUsize::new(0);
-    let (tx, rx) = mpsc::channel::<FileResult>();
+    let bar = progress_bar(args, expected);
+    let (work_tx, work_rx) = mpsc::sync_channel::<Work>(workers);
+    let work_rx = Mutex::new(work_rx);
+    let (tx, rx) = mpsc::channel::<Msg>();
     std::thread::scope(|s| {
-        for _ in 0..workers.min(work.len()) {
+        let planner_tx = tx.clone();
+        s.spawn(move || plan_all(args, ctx.contexts, attempts, &work_tx, &planner_tx));
+        for _ in 0..workers {
             let tx = tx.clone();
-            let next = &next;
-            s.spawn(move || {
-                loop {
-                    let i = next.fetch_add(1, Ordering::SeqCst);
-                    let Some(w) = work.get(i) else { break };
-                    run_one(ctx, w, &|r| {
-                        let _ = tx.send(r);
-                    });
-                }
-            });
+            let work_rx = &work_rx;
+            s.spawn(move || worker(ctx, work_rx, &tx));
         }
         drop(tx);
-        for r in rx {
-            report_file(log, &bar, args.dry_run, &r);
-            bar.inc(1);
-            summary.add(&r);
+        for m in rx {
+            match m {
+                Msg::Target(t) => summary.targets.push(t),
+                Msg::Warn(w) => bar.suspend(|| log.warn(&w)),
+                Msg::Results(results) => {
+                    for r in &results {
+                        report_file(log, &bar, args.dry_run, r);
+                        summary.add(r);
+                    }
+                    let n = results.len() as u64;
+                    if let Some(short) = (bar.position() + n).checked_sub(bar.length().unwrap_or(0))
+                    {
+                        bar.inc_length(short);
+                    }
+                    bar.inc(n);
+                }
+            }
         }
     });
     bar.finish_and_clear();
 }
 
-/// One work item: a file, a zip, or a blocked directory to report.
-fn run_one(ctx: &Ctx<'_>, work: &Work, emit: &dyn Fn(FileResult)) {
-    match work {
-        Work::File { dir, item } => emit(work::run_file(ctx, *dir, item)),
-        Work::Zip { dir, zip, shown } => zipped::run(ctx, *dir, zip, shown, emit),
-        Work::Blocked {
-            dir,
-            kind,
-            path,
-            why,
-        } => emit(work::result(
-            *dir,
-            *kind,
-            path.display().to_string(),
-            Status::Failed,
-            Some(format!("{why}; nothing below it is read")),
-        )),
+/// Plans each attempt just before its files are queued; the queue being bounded, this runs only
+/// a few units ahead of the workers. Dropping `work` when done lets the workers finish.
+fn plan_all(
+    args: &Args,
+    contexts: &ContextSet,
+    attempts: &[Attempt],
+    work: &SyncSender<Work>,
+    tx: &Sender<Msg>,
+) {
+    for (i, a) in attempts.iter().enumerate() {
+        let p = plan::target(args, contexts, i, a);
+        let sent = tx.send(Msg::Target(p.summary)).is_ok()
+            && p.warning.is_none_or(|w| tx.send(Msg::Warn(w)).is_ok())
+            && (p.blocked.is_empty() || tx.send(Msg::Results(p.blocked)).is_ok())
+            && p.work.into_iter().all(|w| work.send(w).is_ok());
+        if !sent {
+            return;
+        }
     }
 }
 
-/// A zip yields one result per payload entry: count them for an honest progress bar.
-fn expected_results(work: &[Work]) -> u64 {
-    work.iter()
-        .map(|w| match w {
-            Work::File { .. } | Work::Blocked { .. } => 1,
-            Work::Zip { zip, .. } => zip
-                .parent()
-                .and_then(|d| TreeDir::open(d).ok())
-                .and_then(|d| Archive::open(&d, OUTPUTS_ZIP).ok())
-                .map(|a| {
-                    a.entries()
-                        .iter()
-                        .filter(|e| zip_entry_payload(&e.name).is_some())
-                        .count() as u64
-                })
-                .unwrap_or(1)
-                .max(1),
-        })
-        .sum()
+fn worker(ctx: &Ctx<'_>, work: &Mutex<Receiver<Work>>, tx: &Sender<Msg>) {
+    loop {
+        // The lock is held only while waiting for the next unit, never while working on one.
+        let next = work.lock().ok().and_then(|rx| rx.recv().ok());
+        let Some(w) = next else { return };
+        let mut results = Vec::new();
+        match &w {
+            Work::Files {
+                target,
+                kind,
+                dir,
+                names,
+            } => {
+                for name in names {
+                    results.push(work::run_file(ctx, target, *kind, dir, name));
+                }
+            }
+            Work::Zip { target, zip, shown } => {
+                zipped::run(ctx, target, zip, shown, &mut |r| results.push(r))
+            }
+        }
+        drop(w);
+        if tx.send(Msg::Results(results)).is_err() {
+            return;
+        }
+    }
 }
 
 /// Prints what a result says: problems always, successes with `--debug` (dry-run: always).

@@ -11,6 +11,7 @@ use topt_core::payloads::telemetry;
 
 use super::endpoints::Endpoints;
 use super::multipart;
+use crate::json_text;
 use crate::outputs::verdict::{self, Verdict};
 
 /// Per-`test.outputs` enrichment inputs.
@@ -92,7 +93,7 @@ pub fn prepare(
         Verdict::Send(v) => v,
     };
     match (kind, value) {
-        (Kind::Tests, Some(v)) => prepare_test(v, dir, s, warnings),
+        (Kind::Tests, Some(v)) => prepare_test(v, bytes.len(), dir, s, warnings),
         (Kind::Coverage, _) => prepare_coverage(name, bytes, dir, s),
         (Kind::Telemetry, Some(v)) => prepare_telemetry(key, v, bytes, s),
         (_, None) => Prepared::Fail("internal: no parsed body".into()),
@@ -101,6 +102,7 @@ pub fn prepare(
 
 fn prepare_test(
     original: Value,
+    size_hint: usize,
     dir: &DirCtx,
     s: &Settings,
     warnings: &mut Vec<String>,
@@ -139,10 +141,11 @@ fn prepare_test(
         }
     }
     let h = enrich::meta_headers(&facts, &payload);
-    let mut body = match serde_json::to_vec(&payload) {
-        Ok(b) => b,
-        Err(e) => return Prepared::Fail(format!("cannot serialise enriched payload: {e}")),
-    };
+    // Sized for the enriched body (the file plus the tags every event got) so it is written
+    // without regrowing.
+    let mut body = Vec::with_capacity(size_hint + size_hint / 2 + 4096);
+    json_text::write(&mut body, &payload);
+    drop(payload);
     let mut headers = s.endpoints.auth_headers(Kind::Tests);
     headers.extend([
         ("Accept", "application/json".to_string()),
@@ -248,7 +251,9 @@ pub fn prepare_telemetry(key: &str, mut v: Value, bytes: &[u8], s: &Settings) ->
         changed |= telemetry::apply(&mut v, plan.env.get(key).map(String::as_str), extra);
     }
     let body = if changed {
-        serde_json::to_vec(&v).unwrap_or_else(|_| bytes.to_vec())
+        let mut out = Vec::with_capacity(bytes.len() + 1024);
+        json_text::write(&mut out, &v);
+        out
     } else {
         bytes.to_vec()
     };

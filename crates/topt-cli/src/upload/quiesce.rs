@@ -20,8 +20,11 @@ pub struct Timing {
 
 #[derive(Debug)]
 pub enum Outcome {
-    /// Go ahead with these directories.
-    Ready(Vec<Attempt>),
+    /// Go ahead with these directories, which hold about `files` payload files.
+    Ready {
+        attempts: Vec<Attempt>,
+        files: usize,
+    },
     /// No payload files; `results` test results exist, `cached` of them came from a cache.
     Nothing {
         results: usize,
@@ -97,7 +100,10 @@ pub fn wait(
         if let Some(line) = said {
             log(&line);
             warnings.extend(w);
-            return Outcome::Ready(dirs);
+            return Outcome::Ready {
+                attempts: dirs,
+                files: n,
+            };
         }
         if first {
             log(&format!(
@@ -107,15 +113,20 @@ pub fn wait(
             ));
         }
         first = false;
-        let left_quiet = t.quiescent - idle;
-        let left_total = t.max_wait.saturating_sub(elapsed) + Duration::from_millis(1);
-        sleep(
-            t.poll
-                .min(left_quiet)
-                .min(left_total)
-                .max(Duration::from_millis(10)),
-        );
+        sleep_towards_quiet(&t, idle, elapsed);
     }
+}
+
+/// One poll, cut short when the quiet period or the maximum wait ends sooner.
+fn sleep_towards_quiet(t: &Timing, idle: Duration, elapsed: Duration) {
+    let left_quiet = t.quiescent - idle;
+    let left_total = t.max_wait.saturating_sub(elapsed) + Duration::from_millis(1);
+    sleep(
+        t.poll
+            .min(left_quiet)
+            .min(left_total)
+            .max(Duration::from_millis(10)),
+    );
 }
 
 /// Sleeps in short slices so Ctrl-C is noticed quickly.

@@ -54,6 +54,11 @@ impl Summary {
         }
     }
 
+    /// Every result counted so far.
+    pub fn results(&self) -> u64 {
+        self.totals.values().sum()
+    }
+
     pub fn count(&self, s: Status) -> u64 {
         self.totals.get(s.name()).copied().unwrap_or(0)
     }

@@ -3,7 +3,6 @@
 
 use std::ffi::OsStr;
 use std::fs::File;
-use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Instant;
 
@@ -18,9 +17,17 @@ use super::send::{self, Client};
 use crate::ledger::{Ledger, payload_key};
 use crate::outputs::FromBep;
 use crate::outputs::file::{Problem, TreeDir};
-use crate::outputs::payloads::Listed;
 use crate::outputs::verdict;
 use crate::remote::Digest;
+
+/// One attempt while its payloads are in flight: what they are enriched with. Shared by its
+/// work units and dropped with the last one, so a run holds only the attempts being worked on.
+#[derive(Debug)]
+pub struct Target {
+    /// Index of the attempt (and of its summary).
+    pub index: usize,
+    pub dctx: DirCtx,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
@@ -67,35 +74,12 @@ pub struct FileResult {
     pub bytes: u64,
 }
 
-/// Unit of work handed to a worker.
-#[derive(Debug, Clone)]
-pub enum Work {
-    File {
-        dir: usize,
-        item: Listed,
-    },
-    Zip {
-        dir: usize,
-        zip: PathBuf,
-        /// How it is named in messages (its `bytestream://` URI when it was fetched).
-        shown: String,
-    },
-    /// A directory on the way to payloads that breaks the payload-file rule: reported, untouched.
-    Blocked {
-        dir: usize,
-        kind: Kind,
-        path: PathBuf,
-        why: String,
-    },
-}
-
 /// Shared, read-only inputs of the workers.
 #[derive(Debug)]
 pub struct Ctx<'a> {
     pub settings: &'a Settings,
     pub client: &'a Client,
     pub contexts: &'a ContextSet,
-    pub dirs: &'a [DirCtx],
     pub dry_run: bool,
     pub keep: bool,
     pub max_bytes: u64,
@@ -197,47 +181,29 @@ pub(super) fn result(
     }
 }
 
-pub fn run_file(ctx: &Ctx<'_>, dir: usize, item: &Listed) -> FileResult {
-    let shown = item.path.display().to_string();
-    let r = |status, detail: Option<String>| result(dir, item.kind, shown.clone(), status, detail);
-    let name = item.name_lossy();
-    if let Some(rej) = verdict::by_name(item.kind, &name) {
-        return r(Status::Failed, Some(rej.message));
-    }
-    if let Some(why) = &ctx.dirs[dir].blocked {
-        return r(
-            Status::Failed,
-            Some(format!("{why}; kept until it is fixed")),
-        );
-    }
-    if interrupt::requested() {
-        return r(Status::NotAttempted, None);
-    }
-    if ctx.past_deadline() {
-        return r(Status::Deadline, None);
-    }
-    let kdir = match item.open_dir() {
-        Ok(d) => d,
-        Err(p) => return r(Status::Failed, Some(format!("its directory {p}"))),
-    };
-    // Nothing that breaks the payload-file rule is renamed, read or deleted.
-    match kdir.entry_type(&item.name) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return r(Status::Taken, None),
-        Err(e) => return r(Status::Failed, Some(format!("cannot read: {e}"))),
-        Ok(t) => {
-            if let Some(p) = t.problem() {
-                return r(Status::Failed, Some(format!("{p}; kept")));
-            }
-        }
+/// One file `name` of the kind directory `kdir` of `target`.
+pub fn run_file(
+    ctx: &Ctx<'_>,
+    target: &Target,
+    kind: Kind,
+    kdir: &TreeDir,
+    name: &OsStr,
+) -> FileResult {
+    let shown = kdir.path().join(name).display().to_string();
+    let dir = target.index;
+    let r = |status, detail: Option<String>| result(dir, kind, shown.clone(), status, detail);
+    let name_text = name.to_string_lossy();
+    if let Some(refused) = refused(ctx, target, kind, kdir, name, &r) {
+        return refused;
     }
     if ctx.dry_run {
-        return match kdir.read(&item.name, ctx.max_bytes) {
-            Ok(bytes) => prepared_dry_run(ctx, dir, item, shown, &name, &bytes),
+        return match kdir.read(name, ctx.max_bytes) {
+            Ok(bytes) => prepared_dry_run(ctx, target, kind, shown, &name_text, &bytes),
             Err(Problem::Missing) => r(Status::Taken, None),
             Err(p) => r(Status::Failed, Some(format!("{p}; kept"))),
         };
     }
-    let claimed = match claim::claim(&kdir, &item.name) {
+    let claimed = match claim::claim(kdir, name) {
         Ok(Some(c)) => c,
         Ok(None) => return r(Status::Taken, None),
         Err(e) => return r(Status::Failed, Some(format!("cannot claim: {e}"))),
@@ -246,12 +212,12 @@ pub fn run_file(ctx: &Ctx<'_>, dir: usize, item: &Listed) -> FileResult {
         Ok(b) => b,
         Err(p) => {
             let res = r(Status::Failed, Some(format!("{p}; kept")));
-            return give_back(res, &kdir, &claimed, item);
+            return give_back(res, kdir, &claimed, name);
         }
     };
     let key = ctx.ledger_key(
-        dir,
-        &format!("{PAYLOADS_DIR}/{}/{name}", item.kind.dir_name()),
+        target.index,
+        &format!("{PAYLOADS_DIR}/{}/{name_text}", kind.dir_name()),
         &bytes,
     );
     let mut warnings = Vec::new();
@@ -260,23 +226,24 @@ pub fn run_file(ctx: &Ctx<'_>, dir: usize, item: &Listed) -> FileResult {
         r(Status::AlreadyUploaded, None)
     } else {
         let prepared = prepare::prepare(
-            item.kind,
-            &name,
+            kind,
+            &name_text,
             &shown,
             &bytes,
-            &ctx.dirs[dir],
+            &target.dctx,
             ctx.settings,
             &mut warnings,
         );
+        drop(bytes);
         let mut res = r(Status::Failed, None);
-        (res.status, res.detail, res.bytes) = send(ctx, item.kind, prepared);
+        (res.status, res.detail, res.bytes) = send(ctx, kind, prepared);
         if res.status == Status::Uploaded {
             res.warnings.extend(ctx.record_uploaded(key.as_ref()));
         }
         res
     };
     let mut res = if matches!(res.status, Status::Uploaded | Status::AlreadyUploaded) {
-        if let Err(e) = claim::finish(&kdir, &claimed, &item.name, ctx.keep) {
+        if let Err(e) = claim::finish(kdir, &claimed, name, ctx.keep) {
             res.warnings.push(format!(
                 "accepted by the intake but could not remove {}: {e}",
                 kdir.path().join(&claimed).display()
@@ -284,39 +251,78 @@ pub fn run_file(ctx: &Ctx<'_>, dir: usize, item: &Listed) -> FileResult {
         }
         res
     } else {
-        give_back(res, &kdir, &claimed, item)
+        give_back(res, kdir, &claimed, name)
     };
     res.warnings.extend(warnings);
     res
 }
 
+/// Why `name` is reported without being claimed: a bad name, a blocked target, Ctrl-C, the
+/// deadline, or an entry that breaks the payload-file rule (nothing such is renamed, read or
+/// deleted).
+fn refused(
+    ctx: &Ctx<'_>,
+    target: &Target,
+    kind: Kind,
+    kdir: &TreeDir,
+    name: &OsStr,
+    r: &dyn Fn(Status, Option<String>) -> FileResult,
+) -> Option<FileResult> {
+    if let Some(rej) = verdict::by_name(kind, &name.to_string_lossy()) {
+        return Some(r(Status::Failed, Some(rej.message)));
+    }
+    if let Some(why) = &target.dctx.blocked {
+        return Some(r(
+            Status::Failed,
+            Some(format!("{why}; kept until it is fixed")),
+        ));
+    }
+    if interrupt::requested() {
+        return Some(r(Status::NotAttempted, None));
+    }
+    if ctx.past_deadline() {
+        return Some(r(Status::Deadline, None));
+    }
+    // Nothing that breaks the payload-file rule is renamed, read or deleted.
+    match kdir.entry_type(name) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Some(r(Status::Taken, None)),
+        Err(e) => return Some(r(Status::Failed, Some(format!("cannot read: {e}")))),
+        Ok(t) => {
+            if let Some(p) = t.problem() {
+                return Some(r(Status::Failed, Some(format!("{p}; kept"))));
+            }
+        }
+    }
+    None
+}
+
 fn prepared_dry_run(
     ctx: &Ctx<'_>,
-    dir: usize,
-    item: &Listed,
+    target: &Target,
+    kind: Kind,
     shown: String,
     name: &str,
     bytes: &[u8],
 ) -> FileResult {
     let mut warnings = Vec::new();
     let prepared = prepare::prepare(
-        item.kind,
+        kind,
         name,
         &shown,
         bytes,
-        &ctx.dirs[dir],
+        &target.dctx,
         ctx.settings,
         &mut warnings,
     );
-    let mut res = dry_run_result(dir, item.kind, shown, prepared);
+    let mut res = dry_run_result(target.index, kind, shown, prepared);
     res.warnings = warnings;
     res
 }
 
 /// A claimed file that was not accepted goes back (under another name if its own was taken).
-fn give_back(mut res: FileResult, kdir: &TreeDir, claimed: &OsStr, item: &Listed) -> FileResult {
-    match claim::release(kdir, claimed, &item.name, std::process::id()) {
-        Ok(back) if back != item.name => res.warnings.push(format!(
+fn give_back(mut res: FileResult, kdir: &TreeDir, claimed: &OsStr, name: &OsStr) -> FileResult {
+    match claim::release(kdir, claimed, name, std::process::id()) {
+        Ok(back) if back != name => res.warnings.push(format!(
             "a new file took its name meanwhile; kept as {}",
             kdir.path().join(back).display()
         )),

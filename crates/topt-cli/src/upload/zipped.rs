@@ -10,7 +10,7 @@ use topt_core::payloads::kind::{self, Disposition, Kind, OUTPUTS_ZIP, SIDECAR};
 use super::interrupt;
 use super::ledger;
 use super::prepare::{self, DirCtx};
-use super::work::{self, Ctx, FileResult, Status, dir_ctx, result};
+use super::work::{self, Ctx, FileResult, Status, Target, dir_ctx, result};
 use crate::outputs::file::TreeDir;
 use crate::outputs::sidecar;
 use crate::outputs::verdict;
@@ -25,9 +25,16 @@ struct Job<'a> {
     dctx: DirCtx,
 }
 
-pub fn run(ctx: &Ctx<'_>, dir: usize, zip: &Path, shown: &str, emit: &dyn Fn(FileResult)) {
+pub fn run(
+    ctx: &Ctx<'_>,
+    target: &Target,
+    zip: &Path,
+    shown: &str,
+    emit: &mut dyn FnMut(FileResult),
+) {
+    let dir = target.index;
     let shown = shown.to_string();
-    let whole = |status, detail: &str| {
+    let mut whole = |status, detail: &str| {
         emit(result(
             dir,
             Kind::Tests,
@@ -73,7 +80,7 @@ pub fn run(ctx: &Ctx<'_>, dir: usize, zip: &Path, shown: &str, emit: &dyn Fn(Fil
         ctx,
         dir,
         root: &root,
-        dctx: zip_dir_ctx(ctx, dir, &mut archive),
+        dctx: zip_dir_ctx(ctx, &target.dctx, &mut archive),
         shown,
     };
     let (mut all_accepted, mut only_payloads) = (true, true);
@@ -101,18 +108,18 @@ pub fn run(ctx: &Ctx<'_>, dir: usize, zip: &Path, shown: &str, emit: &dyn Fn(Fil
 
 /// The sidecar inside the zip wins over none; a plain one next to it is used otherwise. A broken
 /// sidecar inside blocks the zip's payloads, as a broken plain one blocks the directory's.
-fn zip_dir_ctx(ctx: &Ctx<'_>, dir: usize, archive: &mut Archive) -> DirCtx {
+fn zip_dir_ctx(ctx: &Ctx<'_>, plain: &DirCtx, archive: &mut Archive) -> DirCtx {
     if !archive.has(SIDECAR) {
-        return ctx.dirs[dir].clone();
+        return plain.clone();
     }
     match archive
         .read(SIDECAR, ctx.max_bytes)
         .and_then(|b| sidecar::parse(&b))
     {
-        Ok(m) => dir_ctx(ctx.dirs[dir].label.clone(), Some(m), ctx.contexts).0,
+        Ok(m) => dir_ctx(plain.label.clone(), Some(m), ctx.contexts).0,
         Err(e) => DirCtx {
             blocked: Some(format!("outputs.zip!{SIDECAR}: {e}")),
-            ..ctx.dirs[dir].clone()
+            ..plain.clone()
         },
     }
 }

@@ -57,10 +57,15 @@ pub fn check_payload(kind: Kind, bytes: &[u8]) -> Vec<Finding> {
             return vec![Finding::new(Severity::Error, what, FIX_JSON)];
         }
     };
+    check_parsed(kind, &v)
+}
+
+/// [`check_payload`] of a payload already parsed (the doctor parses each file once).
+pub fn check_parsed(kind: Kind, v: &Value) -> Vec<Finding> {
     match kind {
-        Kind::Tests => check_test(&v),
+        Kind::Tests => check_test(v),
         Kind::Coverage => Vec::new(),
-        Kind::Telemetry => check_telemetry(&v),
+        Kind::Telemetry => check_telemetry(v),
     }
 }
 

@@ -1,0 +1,102 @@
+//! The raw limits, each a process of its own like the program it bounds: read every payload file
+//! and POST it as it is (`raw-post`), read every payload file and parse it as JSON (`raw-parse`),
+//! and a bare HTTP sink that reads each request and answers 200 (`sink`). No claims, no checks,
+//! no enrichment: only what the work cannot do without.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use super::tree;
+
+/// `raw-post URL TESTLOGS WORKERS`: `WORKERS` threads over kept-alive connections, as the
+/// uploader's workers.
+pub fn post_main(args: &[String]) {
+    let (url, testlogs, workers) = (&args[0], Path::new(&args[1]), args[2].parse().unwrap());
+    let files = tree::payload_files(testlogs);
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_idle_connections_per_host(workers * 2)
+        .build()
+        .into();
+    each(&files, workers, |p| {
+        let body = std::fs::read(p).unwrap();
+        let mut resp = agent
+            .post(url)
+            .header("DD-API-KEY", "bench")
+            .header("Content-Type", "application/json")
+            .header("Datadog-Meta-Lang", "python")
+            .header("Datadog-Meta-Tracer-Version", "3.9.0")
+            .send(&body[..])
+            .unwrap();
+        assert!(resp.status().is_success(), "{}", resp.status());
+        let _ = resp.body_mut().read_to_vec();
+    });
+}
+
+/// `raw-parse TESTLOGS THREADS`: what any validation must at least do.
+pub fn parse_main(args: &[String]) {
+    let (testlogs, threads) = (Path::new(&args[0]), args[1].parse().unwrap());
+    let files = tree::payload_files(testlogs);
+    each(&files, threads, |p| {
+        let body = std::fs::read(p).unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert!(v.is_object());
+    });
+}
+
+fn each(files: &[PathBuf], threads: usize, work: impl Fn(&Path) + Sync) {
+    let next = AtomicUsize::new(0);
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| {
+                while let Some(p) = files.get(next.fetch_add(1, Ordering::Relaxed)) {
+                    work(p);
+                }
+            });
+        }
+    });
+}
+
+/// `sink ADDR_FILE`: reads each request (Content-Length body) and answers 200, nothing else.
+pub fn sink_main(args: &[String]) {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let tmp = format!("{}.tmp", args[0]);
+    std::fs::write(&tmp, format!("http://{}", l.local_addr().unwrap())).unwrap();
+    std::fs::rename(&tmp, &args[0]).unwrap();
+    for s in l.incoming().flatten() {
+        std::thread::spawn(move || {
+            let _ = s.set_nodelay(true);
+            let mut w = s.try_clone().unwrap();
+            let mut r = BufReader::new(s);
+            let mut line = String::new();
+            loop {
+                let mut len = 0usize;
+                let mut first = true;
+                loop {
+                    line.clear();
+                    if r.read_line(&mut line).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    if line == "\r\n" && !first {
+                        break;
+                    }
+                    first = false;
+                    if let Some((k, v)) = line.split_once(':')
+                        && k.eq_ignore_ascii_case("content-length")
+                    {
+                        len = v.trim().parse().unwrap_or(0);
+                    }
+                }
+                let mut body = vec![0; len];
+                if r.read_exact(&mut body).is_err()
+                    || w.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}")
+                        .is_err()
+                {
+                    return;
+                }
+            }
+        });
+    }
+}
