@@ -102,11 +102,12 @@ fn outputs_named_by_a_live_bazel_bep_are_read_from_buildgrid() {
                 )
             }
             "cached-locally.json" => {
-                // The flaky target is never cached locally; its passing attempt is a remote hit.
-                assert_eq!(
-                    (cached(Cached::Locally), cached(Cached::Remotely), zips),
-                    (3, 1, 3)
-                )
+                // Every target is a cache hit. The flaky one is a local hit or, where Bazel
+                // recorded its first run as flaky and so did not cache it locally, a remote hit
+                // (both were seen, on two machines); only local hits have their outputs here.
+                let (local, remote) = (cached(Cached::Locally), cached(Cached::Remotely));
+                assert_eq!((local + remote, zips), (4, local), "{name}");
+                assert!(local >= 3, "{name}: {local} local hits");
             }
             _ => assert_eq!((cached(Cached::Remotely), zips), (4, 0), "{name}"),
         }
