@@ -64,13 +64,14 @@ fn keyed_modules<'a>(response: &'a Value, key: &str) -> Option<&'a Map<String, V
         .as_object()
 }
 
+/// Where a flaky-tests entry names its module: `attributes.configurations.test.bundle` (a
+/// non-empty string). Sync's own JSON tree follows the same path.
+pub const FLAKY_MODULE_PATH: [&str; 4] = ["attributes", "configurations", "test", "bundle"];
+
 fn flaky_bundle(entry: &Value) -> Option<&str> {
-    let bundle = entry
-        .as_object()?
-        .get("attributes")?
-        .get("configurations")?
-        .get("test")?
-        .get("bundle")?
+    let bundle = FLAKY_MODULE_PATH
+        .iter()
+        .try_fold(entry, |v, key| v.as_object()?.get(*key))?
         .as_str()?;
     (!bundle.is_empty()).then_some(bundle)
 }

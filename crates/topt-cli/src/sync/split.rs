@@ -14,6 +14,8 @@ use std::collections::BTreeMap;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 
+use topt_core::bundle::FLAKY_MODULE_PATH;
+
 use super::json::Json;
 
 type Members<'a> = BTreeMap<Cow<'a, str>, Json<'a>>;
@@ -200,13 +202,11 @@ pub fn count_tests(key: &str, module: &Json<'_>) -> u64 {
         })
 }
 
-/// The module of a flaky-tests entry: its non-empty `attributes.configurations.test.bundle`.
+/// The module of a flaky-tests entry: its non-empty string at [`FLAKY_MODULE_PATH`].
 fn flaky_module<'j>(entry: &'j Json<'_>) -> Option<&'j str> {
-    let bundle = entry
-        .get("attributes")?
-        .get("configurations")?
-        .get("test")?
-        .get("bundle")?
+    let bundle = FLAKY_MODULE_PATH
+        .iter()
+        .try_fold(entry, |v, key| v.get(key))?
         .as_str()?;
     (!bundle.is_empty()).then_some(bundle)
 }
