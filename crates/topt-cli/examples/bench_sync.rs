@@ -34,6 +34,9 @@ mod response;
 #[path = "../src/sync/shape.rs"]
 mod shape;
 #[allow(dead_code)]
+#[path = "../src/sync/skim.rs"]
+mod skim;
+#[allow(dead_code)]
 #[path = "../src/sync/split.rs"]
 mod split;
 #[allow(dead_code)]

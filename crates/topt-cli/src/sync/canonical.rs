@@ -13,6 +13,14 @@ use memchr::memchr2;
 /// The tests of a canonical module value (`key` is `tests` or `modules`), or `None` when the
 /// slice is not byte for byte its own generated encoding.
 pub fn count_if_canonical(key: &str, text: &str) -> Option<u64> {
+    let (len, tests) = canonical_prefix(key, text)?;
+    (len == text.len()).then_some(tests)
+}
+
+/// The length and tests of the canonical module value `text` starts with, or `None` (see
+/// [`count_if_canonical`]): the skim of a response calls it where each module starts, so a
+/// canonical module is walked once, not once to find its end and again to check it.
+pub fn canonical_prefix(key: &str, text: &str) -> Option<(usize, u64)> {
     let root = if key == "tests" {
         Role::KnownRoot
     } else {
@@ -27,7 +35,7 @@ pub fn count_if_canonical(key: &str, text: &str) -> Option<u64> {
         return None;
     }
     scan.value(root)?;
-    (scan.i == scan.b.len()).then_some(scan.count)
+    Some((scan.i, scan.count))
 }
 
 /// Where a value sits, for counting: known tests count the elements of the arrays directly in

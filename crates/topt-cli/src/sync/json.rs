@@ -36,11 +36,11 @@ pub enum Json<'a> {
 
 /// See [`Json::Verbatim`].
 #[derive(Debug, Clone)]
-pub struct Verbatim<'a>(pub &'a RawValue);
+pub struct Verbatim<'a>(pub &'a str);
 
 impl PartialEq for Verbatim<'_> {
     fn eq(&self, other: &Self) -> bool {
-        self.0.get() == other.0.get()
+        self.0 == other.0
     }
 }
 
@@ -132,9 +132,16 @@ impl<'a> Json<'a> {
     /// writes tens of MB of test names.
     pub fn generated(&self) -> Vec<u8> {
         let mut bytes = Vec::with_capacity(4096);
-        self.write(&mut bytes);
-        bytes.push(b'\n');
+        self.generated_into(&mut bytes);
         bytes
+    }
+
+    /// [`Json::generated`] into `out`, cleared first: a writer that reuses one buffer for
+    /// every file neither reallocates while a file grows nor faults in fresh pages per file.
+    pub fn generated_into(&self, out: &mut Vec<u8>) {
+        out.clear();
+        self.write(out);
+        out.push(b'\n');
     }
 
     fn write(&self, out: &mut Vec<u8>) {
@@ -148,7 +155,7 @@ impl<'a> Json<'a> {
                 let _ = write!(out, "{n}");
             }
             Json::String(s) => json_text::string(out, s),
-            Json::Verbatim(raw) => out.extend_from_slice(raw.0.get().as_bytes()),
+            Json::Verbatim(raw) => out.extend_from_slice(raw.0.as_bytes()),
             Json::Array(items) => {
                 out.push(b'[');
                 for (i, item) in items.iter().enumerate() {
@@ -338,7 +345,10 @@ impl Serialize for Json<'_> {
             Json::Number(Number::I64(n)) => serializer.serialize_i64(*n),
             // serde_json writes a raw value verbatim.
             Json::Number(Number::Text(raw)) => raw.serialize(serializer),
-            Json::Verbatim(raw) => raw.0.serialize(serializer),
+            // Checked again here, off the hot path (`generated` copies the slice).
+            Json::Verbatim(raw) => serde_json::from_str::<&RawValue>(raw.0)
+                .map_err(serde::ser::Error::custom)?
+                .serialize(serializer),
             Json::String(s) => serializer.serialize_str(s),
             Json::Array(items) => {
                 let mut seq = serializer.serialize_seq(Some(items.len()))?;

@@ -29,6 +29,7 @@ mod service;
 mod settings;
 mod shape;
 mod site;
+mod skim;
 mod split;
 mod telemetry;
 pub mod tree;

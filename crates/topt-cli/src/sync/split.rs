@@ -17,6 +17,7 @@ use serde_json::value::RawValue;
 use topt_core::bundle::FLAKY_MODULE_PATH;
 
 use super::json::Json;
+use super::skim::{self, Module, Skimmed};
 
 type Members<'a> = BTreeMap<Cow<'a, str>, Json<'a>>;
 
@@ -27,8 +28,9 @@ pub struct Keyed<'a> {
     pub envelope: Json<'a>,
     /// The attribute holding the module map (`tests` or `modules`).
     pub key: &'static str,
-    /// Object-valued modules in byte order, as raw JSON.
-    pub modules: Vec<(String, &'a RawValue)>,
+    /// Object-valued modules in byte order, as raw JSON, with their tests when the skim
+    /// found them canonical (`None`: not known to be).
+    pub modules: Vec<Module<'a>>,
 }
 
 /// A level of the path being opened: an object (its other members decoded, the followed member
@@ -38,27 +40,29 @@ enum Opened<'a> {
         members: Members<'a>,
         child: Option<(String, Box<Opened<'a>>)>,
     },
-    Modules(Vec<(String, &'a RawValue)>),
+    Modules(Vec<Module<'a>>),
     Other,
 }
 
 /// Opens `data.attributes.<key>`; malformed levels yield no modules, as in the reference.
 ///
-/// One pass over the bytes: each level decodes the members beside the path into `Value`s and
-/// the module map keeps its values as raw slices.
+/// One pass over the bytes: the members beside the path are decoded, the module map keeps its
+/// values as raw slices. Checked responses are skimmed (`skim`); serde_json opens anything the
+/// skim is not sure of.
 pub fn open_keyed<'a>(text: &'a str, key: &'static str) -> Keyed<'a> {
     let path = ["data", "attributes", key];
-    let mut de = serde_json::Deserializer::from_str(text);
-    let opened = Level { path: &path }
-        .deserialize(&mut de)
-        .and_then(|opened| de.end().map(|()| opened));
-    match opened.ok().and_then(rebuild) {
+    let opened = match skim::open(text, &path) {
+        Some(Skimmed::Opened(envelope, modules)) => Some((envelope, modules)),
+        Some(Skimmed::Nothing) => None,
+        None => open_with_serde(text, &path),
+    };
+    match opened {
         Some((envelope, modules)) => Keyed {
             envelope,
             key,
             modules: modules
                 .into_iter()
-                .filter(|(_, v)| v.get().starts_with('{'))
+                .filter(|(_, v, _)| v.starts_with('{'))
                 .collect(),
         },
         None => Keyed {
@@ -69,8 +73,17 @@ pub fn open_keyed<'a>(text: &'a str, key: &'static str) -> Keyed<'a> {
     }
 }
 
+/// The envelope and the raw modules through serde_json, which also checks the syntax.
+fn open_with_serde<'a>(text: &'a str, path: &[&str]) -> Option<(Json<'a>, Vec<Module<'a>>)> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let opened = Level { path }
+        .deserialize(&mut de)
+        .and_then(|opened| de.end().map(|()| opened));
+    opened.ok().and_then(rebuild)
+}
+
 /// The envelope with `null` in place of the module map, and the raw modules.
-fn rebuild(opened: Opened<'_>) -> Option<(Json<'_>, Vec<(String, &RawValue)>)> {
+fn rebuild(opened: Opened<'_>) -> Option<(Json<'_>, Vec<Module<'_>>)> {
     match opened {
         Opened::Modules(modules) => Some((Json::Null, modules)),
         Opened::Map {
@@ -111,9 +124,10 @@ impl<'de> Visitor<'de> for Level<'_> {
             let mut modules = std::collections::BTreeMap::new();
             while let Some(name) = map.next_key::<String>()? {
                 let raw: &'de RawValue = map.next_value()?;
-                modules.insert(name, raw);
+                modules.insert(name, raw.get());
             }
-            return Ok(Opened::Modules(modules.into_iter().collect()));
+            let modules = modules.into_iter().map(|(m, raw)| (m, raw, None));
+            return Ok(Opened::Modules(modules.collect()));
         };
         let mut members = Members::new();
         let mut child = None;
@@ -211,20 +225,6 @@ fn flaky_module<'j>(entry: &'j Json<'_>) -> Option<&'j str> {
     (!bundle.is_empty()).then_some(bundle)
 }
 
-/// The modules of a flaky-tests response, distinct and in byte order; entries without one are
-/// ignored, and a `data` that is not an array has none.
-pub fn flaky_modules(response: &Json<'_>) -> Vec<String> {
-    let entries = response.get("data").and_then(Json::as_array).unwrap_or(&[]);
-    let mut modules: Vec<String> = entries
-        .iter()
-        .filter_map(flaky_module)
-        .map(str::to_owned)
-        .collect();
-    modules.sort();
-    modules.dedup();
-    modules
-}
-
 /// Every module's flaky tests: the whole envelope with `data` replaced by the module's entries
 /// in their original order, modules in byte order.
 pub fn flaky_split(mut response: Json<'_>) -> Vec<(String, Json<'_>)> {
@@ -254,6 +254,7 @@ pub fn flaky_split(mut response: Json<'_>) -> Vec<(String, Json<'_>)> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::canonical;
     use super::*;
     use serde_json::{Value, json};
     use topt_core::bundle::{self, BundleKind};
@@ -270,8 +271,8 @@ mod tests {
         let got: Vec<(String, String)> = opened
             .modules
             .iter()
-            .map(|(m, raw)| {
-                let value = Json::parse(raw.get()).unwrap_or_default();
+            .map(|(m, raw, _)| {
+                let value = Json::parse(raw).unwrap_or_default();
                 let split = narrowed(&opened.envelope, key, m, value).generated();
                 (m.clone(), String::from_utf8_lossy(&split).into_owned())
             })
@@ -321,6 +322,57 @@ mod tests {
         }
     }
 
+    /// The skim opens checked responses exactly as serde_json does, and declines anything it
+    /// cannot be sure of.
+    #[test]
+    fn skim_agrees_with_serde() {
+        let path = ["data", "attributes", "tests"];
+        let cases = [
+            r#"{"data":{"attributes":{"tests":{"b":{"s":["t"]},"a":{},"bad":1}},"x":1},"meta":{}}"#,
+            " \n{ \"data\" : { \"attributes\" :{\"tests\": { \"m\" : {\"s\" : [ \"x\" ] } , \"n\":[]} } } }\t",
+            r#"{"data":{"attributes":{"tests":{"a\"}{[b":{"s":["]}\\","[{\"]"]},"\u00e9":{"k":{"z":[[],{}]}}}}}}"#,
+            r#"{"data":{"attributes":{"tests":{"a":{"s":[1]},"a":{"s":[2]}}},"id":1.50e3}}"#,
+            r#"{"data":{"attributes":{"tests":{"a":{}}}},"data":{"attributes":7}}"#,
+            r#"{"data":[],"data":{"attributes":{"tests":{"b":{}}}}}"#,
+            r#"{"data":{"attributes":{"tests":[{"a":{}}]}}}"#,
+            r#"{"d\u0061ta":{"attributes":{"tests":{"a":{"s":[-0]}}}}}"#,
+            r#"{"data":{}}"#,
+            r#"{}"#,
+            r#"{"data":{"attributes":{"tests":{"c":{"a":["x","y"],"b":[]},"d":{"b":[],"a":[]}}}}}"#,
+        ];
+        // Without the tests of canonical modules, which serde_json's path leaves to the writer.
+        let without_tests = |modules: Vec<Module<'_>>| -> Vec<(String, String)> {
+            modules
+                .into_iter()
+                .map(|(m, raw, _)| (m, raw.to_owned()))
+                .collect()
+        };
+        let skimmed = |text| match skim::open(text, &path) {
+            Some(Skimmed::Opened(envelope, modules)) => {
+                for (_, raw, tests) in &modules {
+                    assert_eq!(*tests, canonical::count_if_canonical("tests", raw), "{raw}");
+                }
+                Some(Some((envelope, without_tests(modules))))
+            }
+            Some(Skimmed::Nothing) => Some(None),
+            None => None,
+        };
+        for text in cases {
+            assert!(serde_json::from_str::<Value>(text).is_ok(), "{text}");
+            let serde = open_with_serde(text, &path).map(|(e, m)| (e, without_tests(m)));
+            assert_eq!(skimmed(text), Some(serde), "{text}");
+        }
+        for broken in [
+            r#"{"data":{"attributes":{"tests":{"a":{"s":[}}}}}"#,
+            r#"{"data":{"attributes":{"tests":{"a":{"s":"x}}}}}"#,
+            r#"{"data":{"attributes":{"tests":{"a" {}}}}}"#,
+            r#"{"data":{"attributes":{"tests":{"a":{}}}}} x"#,
+            r#"{"data":{"attributes":{"tests":{"a":{},}}}}"#,
+        ] {
+            assert_eq!(skimmed(broken), None, "{broken}");
+        }
+    }
+
     #[test]
     fn counts_follow_the_reference() {
         let json = |text| Json::parse(text).unwrap_or_default();
@@ -357,16 +409,15 @@ mod tests {
                     .map(|(m, v)| (m, bundle::to_generated_json(&v)))
                     .collect();
             let json = Json::parse(text).unwrap_or_default();
-            assert_eq!(
-                flaky_modules(&json),
-                bundle::modules(BundleKind::FlakyTests, &value)
-            );
             let got: Vec<(String, String)> = flaky_split(json)
                 .into_iter()
                 .map(|(m, j)| (m, String::from_utf8_lossy(&j.generated()).into_owned()))
                 .collect();
+            // The split's modules are the labels' source: the core's list, distinct and sorted.
+            let modules: Vec<String> = got.iter().map(|(m, _)| m.clone()).collect();
+            assert_eq!(modules, bundle::modules(BundleKind::FlakyTests, &value));
             assert_eq!(got, expected, "{text}");
         }
-        assert!(!flaky_modules(&Json::parse(&fixture).unwrap_or_default()).is_empty());
+        assert!(!flaky_split(Json::parse(&fixture).unwrap_or_default()).is_empty());
     }
 }

@@ -12,7 +12,6 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
-use serde_json::value::RawValue;
 use topt_core::bundle::BundleKind;
 use topt_core::labels;
 
@@ -70,15 +69,19 @@ pub fn module_file(out_dir: &str, label: &str, kind: BundleKind) -> String {
 /// A response opened for splitting.
 enum Opened<'a> {
     Keyed(Keyed<'a>),
-    Flaky(Json<'a>),
+    /// The number of entries, and the response narrowed to each of its modules.
+    Flaky {
+        tests: u64,
+        parts: Vec<(String, Json<'a>)>,
+    },
     Stub,
 }
 
 impl Opened<'_> {
     fn modules(&self) -> Vec<String> {
         match self {
-            Opened::Keyed(keyed) => keyed.modules.iter().map(|(m, _)| m.clone()).collect(),
-            Opened::Flaky(value) => split::flaky_modules(value),
+            Opened::Keyed(keyed) => keyed.modules.iter().map(|(m, _, _)| m.clone()).collect(),
+            Opened::Flaky { parts, .. } => parts.iter().map(|(m, _)| m.clone()).collect(),
             Opened::Stub => Vec::new(),
         }
     }
@@ -103,37 +106,55 @@ pub fn write_tree(root: &Path, input: TreeInput) -> io::Result<TreeSummary> {
     write_atomic(&out.join(RUBY_MANIFEST), b"1\n")?;
     write_generated(&out.join("context.json"), &input.context)?;
     write_atomic(&http.join("settings.json"), &input.settings)?;
-    let mut files = 3;
+    let files = 3;
 
     let bundles = [
         (BundleKind::KnownTests, input.known_tests),
         (BundleKind::TestManagement, input.test_management),
         (BundleKind::FlakyTests, input.flaky_tests),
     ];
-    let mut opened = write_and_open(&http, &bundles)?;
-    files += bundles.len();
+    // The responses are written verbatim while they are opened and split: the copies need
+    // nothing from the split, so they overlap the only serial part (labels need every module).
+    let panicked = || io::Error::other("a sync thread panicked");
+    let mut summary = std::thread::scope(|scope| {
+        let verbatim = scope.spawn(|| write_responses(&http, &bundles));
+        let split = split_and_write(&http, &bundles);
+        verbatim.join().map_err(|_| panicked())??;
+        split
+    })?;
+    summary.files += files + bundles.len();
+    Ok(summary)
+}
 
+fn write_responses(http: &Path, bundles: &[(BundleKind, Bundle)]) -> io::Result<()> {
+    for (kind, bundle) in bundles {
+        let bytes = match bundle {
+            Bundle::Fetched(text) => text.as_bytes(),
+            Bundle::Stub => kind.stub().as_bytes(),
+        };
+        write_atomic(&http.join(kind.file_name()), bytes)?;
+    }
+    Ok(())
+}
+
+/// Opens every response, computes the labels and writes every module file (`files` counts
+/// those only).
+fn split_and_write(http: &Path, bundles: &[(BundleKind, Bundle)]) -> io::Result<TreeSummary> {
+    let mut opened = open_all(bundles)?;
     let module_lists: Vec<Vec<String>> = opened.iter().map(|(_, o)| o.modules()).collect();
     let sources: Vec<&[String]> = module_lists.iter().map(Vec::as_slice).collect();
     let label_map = labels::label_map(&sources);
-    for (_, label) in &label_map {
-        fs::create_dir_all(http.join(format!("module_{label}")))?;
-    }
 
-    // Flaky responses are small: decoded whole and split with the core's splitter.
     let mut tests = [0u64; 3];
     let mut flaky_parts = Vec::new();
     for (_, o) in &mut opened {
-        if let Opened::Flaky(value) = o {
-            tests[2] = value
-                .get("data")
-                .and_then(Json::as_array)
-                .map_or(0, |d| d.len() as u64);
-            flaky_parts = split::flaky_split(std::mem::take(value));
+        if let Opened::Flaky { tests: n, parts } = o {
+            tests[2] = *n;
+            flaky_parts = std::mem::take(parts);
         }
     }
-    let jobs = split_jobs(&http, &opened, flaky_parts, &label_map);
-    files += jobs.len();
+    let jobs = split_jobs(http, &opened, flaky_parts, &label_map);
+    let files = jobs.len();
     let counted = write_jobs(jobs)?;
     tests[0] = counted[0];
     tests[1] = counted[1];
@@ -144,34 +165,21 @@ pub fn write_tree(root: &Path, input: TreeInput) -> io::Result<TreeSummary> {
     })
 }
 
-/// Writes each response verbatim and opens each for splitting, all at once: the opening is a
-/// pass over every byte (tens of MB) and the writes are copies, so they overlap.
-fn write_and_open<'a>(
-    http: &Path,
-    bundles: &'a [(BundleKind, Bundle)],
-) -> io::Result<Vec<(BundleKind, Opened<'a>)>> {
-    let panicked = || io::Error::other("a sync thread panicked");
+/// Opens each response on a thread of its own: the opening is a pass over every byte (tens
+/// of MB).
+fn open_all(bundles: &[(BundleKind, Bundle)]) -> io::Result<Vec<(BundleKind, Opened<'_>)>> {
     std::thread::scope(|scope| {
-        let writes = scope.spawn(|| {
-            for (kind, bundle) in bundles {
-                let bytes = match bundle {
-                    Bundle::Fetched(text) => text.as_bytes(),
-                    Bundle::Stub => kind.stub().as_bytes(),
-                };
-                write_atomic(&http.join(kind.file_name()), bytes)?;
-            }
-            Ok::<(), io::Error>(())
-        });
         let opens: Vec<_> = bundles
             .iter()
             .map(|(kind, bundle)| scope.spawn(move || (*kind, open(*kind, bundle))))
             .collect();
-        let opened = opens
+        opens
             .into_iter()
-            .map(|h| h.join().map_err(|_| panicked()))
-            .collect::<io::Result<Vec<_>>>();
-        writes.join().map_err(|_| panicked())??;
-        opened
+            .map(|h| {
+                h.join()
+                    .map_err(|_| io::Error::other("a sync thread panicked"))
+            })
+            .collect()
     })
 }
 
@@ -184,16 +192,26 @@ fn open(kind: BundleKind, bundle: &Bundle) -> Opened<'_> {
         (BundleKind::TestManagement, Bundle::Fetched(text)) => {
             Opened::Keyed(split::open_keyed(text, "modules"))
         }
+        // Flaky responses are small: decoded whole and split with the core's splitter.
         (BundleKind::FlakyTests, Bundle::Fetched(text)) => {
-            Opened::Flaky(Json::parse(text).unwrap_or_default())
+            let value = Json::parse(text).unwrap_or_default();
+            let tests = value
+                .get("data")
+                .and_then(Json::as_array)
+                .map_or(0, |d| d.len() as u64);
+            Opened::Flaky {
+                tests,
+                parts: split::flaky_split(value),
+            }
         }
     }
 }
 
 /// What goes into one per-module file.
 enum Content<'a> {
-    /// A keyed module, decoded by the writer thread; `usize` is the kind's index for counts.
-    Keyed(&'a Keyed<'a>, &'a str, &'a RawValue, usize),
+    /// A keyed module, decoded by the writer thread unless the skim found it canonical (its
+    /// tests); `usize` is the kind's index for counts.
+    Keyed(&'a Keyed<'a>, &'a str, &'a str, Option<u64>, usize),
     /// An already narrowed flaky-tests response.
     Value(Json<'a>),
     /// The stub of a module this response does not know.
@@ -221,14 +239,15 @@ fn split_jobs<'a>(
         let path = |label: &str| http.join(format!("module_{label}")).join(kind.file_name());
         match opened {
             Opened::Keyed(keyed) => {
-                for (module, raw) in &keyed.modules {
+                for (module, raw, tests) in &keyed.modules {
                     if let Some(label) = by_module.get(module.as_str()) {
-                        jobs.push((path(label), Content::Keyed(keyed, module, raw, index)));
+                        let content = Content::Keyed(keyed, module, raw, *tests, index);
+                        jobs.push((path(label), content));
                         done.insert(*label);
                     }
                 }
             }
-            Opened::Flaky(_) => {
+            Opened::Flaky { .. } => {
                 for (module, narrowed) in flaky_parts.take().unwrap_or_default() {
                     if let Some(label) = by_module.get(module.as_str()) {
                         jobs.push((path(label), Content::Value(narrowed)));
@@ -280,14 +299,16 @@ fn write_jobs(jobs: Vec<Job<'_>>) -> io::Result<[u64; 3]> {
 
 fn write_group(group: Vec<Job<'_>>) -> io::Result<[u64; 3]> {
     let mut counts = [0u64; 3];
+    let mut buffer = Vec::new();
     for (path, content) in group {
         match content {
-            Content::Keyed(keyed, module, raw, index) => {
+            Content::Keyed(keyed, module, raw, canonical, index) => {
                 // A module already in the generated encoding is carried as it is.
-                let (value, tests) = match canonical::count_if_canonical(keyed.key, raw.get()) {
+                let canonical = canonical.or_else(|| canonical::count_if_canonical(keyed.key, raw));
+                let (value, tests) = match canonical {
                     Some(tests) => (Json::Verbatim(Verbatim(raw)), tests),
                     None => {
-                        let value = Json::parse(raw.get())?;
+                        let value = Json::parse(raw)?;
                         let tests = split::count_tests(keyed.key, &value);
                         (value, tests)
                     }
@@ -296,13 +317,31 @@ fn write_group(group: Vec<Job<'_>>) -> io::Result<[u64; 3]> {
                     *count += tests;
                 }
                 let narrowed = split::narrowed(&keyed.envelope, keyed.key, module, value);
-                fs::write(&path, narrowed.generated())?;
+                narrowed.generated_into(&mut buffer);
+                write_module_file(&path, &buffer)?;
             }
-            Content::Value(value) => fs::write(&path, value.generated())?,
-            Content::Stub(stub) => fs::write(&path, stub)?,
+            Content::Value(value) => {
+                value.generated_into(&mut buffer);
+                write_module_file(&path, &buffer)?;
+            }
+            Content::Stub(stub) => write_module_file(&path, stub.as_bytes())?,
         }
     }
     Ok(counts)
+}
+
+/// Writes a module file, creating its directory on the first write into it (module
+/// directories were removed before, so a file that exists is never overwritten through them).
+fn write_module_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    match fs::write(path, bytes) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            if let Some(dir) = path.parent() {
+                fs::create_dir_all(dir)?;
+            }
+            fs::write(path, bytes)
+        }
+        result => result,
+    }
 }
 
 /// Removes `module_*` directories left by an earlier sync into the same directory, so a module
