@@ -40,6 +40,19 @@ python3 "$bazel4/guide.py" commands "$root/docs/bazel.md" > "$base/commands.sh"
 source "$root/tests/bazel4_rust/lib.sh"
 bash "$root/tests/bazel4_rust/setup.sh" "$rust_cache" || die "tests/bazel4_rust/setup.sh failed"
 set_rust_offline_flags || die "the bazel4-rust cache is not ready"
+# What the suite gives rules_rust is what "Offline Bazel 4" tells a user to provide: each flag
+# (each overridden repository by name) is in that section, and so is the downloader rewrite.
+offline_doc="$(awk '/^## Offline Bazel 4/{on=1; next} /^## /{on=0} on' "$root/docs/bazel.md")"
+for flag in "${rust_offline_flags[@]}"; do
+  case "$flag" in
+    --override_repository=*) want="${flag#--override_repository=}"; want="${want%%=*}" ;;
+    --repo_env=*) want="${flag#--repo_env=}"; want="--repo_env=${want%%=*}" ;;
+    *) want="${flag%%=*}" ;;
+  esac
+  grep -qF -- "$want" <<<"$offline_doc" || die "docs/bazel.md's \"Offline Bazel 4\" does not name $want (the suite passes $flag)"
+done
+grep -qF -- "$(cat "$rust_cache/downloader.cfg")" <<<"$offline_doc" ||
+  die "docs/bazel.md's \"Offline Bazel 4\" gives another downloader rewrite than $rust_cache/downloader.cfg"
 bazel_cmd guide
 {
   echo "build --repository_cache=$rust_cache/repository_cache --disk_cache=$rust_cache/disk_cache"
