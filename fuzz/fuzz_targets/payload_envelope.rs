@@ -1,7 +1,8 @@
 //! Payload bytes through both gates: the doctor's envelope checks (`payloads::checks`,
 //! `payloads::schema`) and libtopt's write-time preparation (`payload::prepare`, JSON validated,
 //! msgpack transcoded). Neither may panic; JSON that libtopt accepts is kept byte for byte and is
-//! never reported as unparsable by the doctor; transcoded msgpack is always valid JSON.
+//! never reported as unparsable by the doctor; transcoded msgpack is always valid JSON; the
+//! borrowed `Doc` agrees with `serde_json::Value` on every input.
 //!
 //! Input: one byte choosing the kind, then the payload bytes.
 #![cfg_attr(fuzzing, no_main)]
@@ -25,8 +26,13 @@ topt_fuzz::target!(|data| {
             "unparsable payload must be exactly one error: {findings:?}"
         );
     }
-    if let Ok(value) = &parsed {
-        for issue in schema::check_test_payload(value) {
+    // The borrowed tree the doctor and the uploader parse test payloads into means exactly
+    // what `serde_json::Value` means: same accepted inputs, same value.
+    let doc = schema::parse_doc(bytes);
+    assert_eq!(doc.is_ok(), parsed.is_ok(), "Doc and Value disagree");
+    if let (Ok(value), Ok(doc)) = (&parsed, &doc) {
+        assert_eq!(&doc.to_value(), value);
+        for issue in schema::check_test_payload(doc) {
             assert!(issue.path.starts_with('$'), "{issue:?}");
         }
     }

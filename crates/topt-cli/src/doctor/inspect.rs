@@ -13,7 +13,7 @@ use super::collect::{self, Item, Place};
 use super::config::Config;
 use super::report::Group;
 use crate::outputs::cached::Cached;
-use crate::outputs::verdict::{self, Verdict};
+use crate::outputs::verdict::{self, Parsed, Verdict};
 use crate::outputs::{Attempt, sidecar};
 
 const FIX_FILE: &str =
@@ -144,7 +144,7 @@ fn payload_findings(kind: Kind, name: &str, data: Result<Vec<u8>, String>) -> Ve
         )],
         // What the shared verdict sends, core's checks can only warn about (the citestcycle
         // envelope: the intake may drop such events). The verdict's parse is reused.
-        Verdict::Send(Some(v)) if kind == Kind::Tests => checks::check_parsed(kind, &v),
+        Verdict::Send(Parsed::Test(v)) => checks::check_test(&v),
         Verdict::Send(_) => Vec::new(),
     }
 }

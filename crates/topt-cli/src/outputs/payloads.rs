@@ -16,8 +16,9 @@ use super::file::{EntryType, Problem, TreeDir};
 pub struct KindDir {
     pub kind: Kind,
     pub dir: TreeDir,
-    /// C-sorted; names that are not payloads (temp files, claims) are left out.
-    pub names: Vec<OsString>,
+    /// C-sorted, each with its type as listed; names that are not payloads (temp files, claims)
+    /// are left out.
+    pub names: Vec<(OsString, EntryType)>,
 }
 
 /// A directory on the way to payloads that breaks the rule (a link, a file, unreadable).
@@ -76,15 +77,14 @@ pub fn list(outputs: &Path) -> (Vec<KindDir>, Vec<Blocked>) {
                 continue;
             }
         };
-        let mut names: Vec<OsString> = entries
+        let mut names: Vec<(OsString, EntryType)> = entries
             .into_iter()
             .filter(|(name, t)| {
                 *t != EntryType::Dir
                     && kind::disposition(kind, &name.to_string_lossy()) != Disposition::Ignore
             })
-            .map(|(name, _)| name)
             .collect();
-        names.sort_by(|a, b| a.as_encoded_bytes().cmp(b.as_encoded_bytes()));
+        names.sort_by(|a, b| a.0.as_encoded_bytes().cmp(b.0.as_encoded_bytes()));
         files.push(KindDir { kind, dir, names });
     }
     (files, blocked)

@@ -131,8 +131,8 @@ pub fn label_for(root: &Path, outputs: &Path) -> String {
 }
 
 /// Quiescence input: number of payload files (recursive, like the reference) plus zips, and the
-/// newest modification time among them.
-pub fn activity(dirs: &[Attempt]) -> (usize, Option<SystemTime>) {
+/// newest modification time among them (looked up only with `times`: a stat per file).
+pub fn activity(dirs: &[Attempt], times: bool) -> (usize, Option<SystemTime>) {
     let mut n = 0;
     let mut newest: Option<SystemTime> = None;
     let mut see = |t: Option<SystemTime>| {
@@ -147,18 +147,18 @@ pub fn activity(dirs: &[Attempt]) -> (usize, Option<SystemTime>) {
             continue;
         };
         if d.zip.is_some() {
-            see(root.modified(OUTPUTS_ZIP).ok());
+            see(times.then(|| root.modified(OUTPUTS_ZIP).ok()).flatten());
         }
         for kind in Kind::ALL {
             if let Ok(k) = root.dirs(PAYLOADS_DIR, &[kind.dir_name()]) {
-                count_rec(&k, 0, &mut see);
+                count_rec(&k, 0, times, &mut see);
             }
         }
     }
     (n, newest)
 }
 
-fn count_rec(dir: &TreeDir, depth: usize, see: &mut dyn FnMut(Option<SystemTime>)) {
+fn count_rec(dir: &TreeDir, depth: usize, times: bool, see: &mut dyn FnMut(Option<SystemTime>)) {
     if depth > 16 {
         return;
     }
@@ -168,13 +168,13 @@ fn count_rec(dir: &TreeDir, depth: usize, see: &mut dyn FnMut(Option<SystemTime>
     for (name, t) in entries {
         if t == EntryType::Dir {
             if let Ok(sub) = dir.dir(&name) {
-                count_rec(&sub, depth + 1, see);
+                count_rec(&sub, depth + 1, times, see);
             }
         } else if matches!(
             kind::classify(&name.to_string_lossy()),
             FileClass::Json | FileClass::Msgpack
         ) {
-            see(dir.modified(&name).ok());
+            see(times.then(|| dir.modified(&name).ok()).flatten());
         }
     }
 }

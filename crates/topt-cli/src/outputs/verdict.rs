@@ -4,17 +4,28 @@
 //! counting a failure; [`Verdict::Send`] goes out.
 
 use serde_json::Value;
+use topt_core::payloads::doc::Doc;
 use topt_core::payloads::kind::{FileClass, Kind, classify};
 use topt_core::payloads::schema;
 
 #[derive(Debug)]
-pub enum Verdict {
-    /// Fine to send; the parsed JSON for tests and telemetry (coverage stays opaque).
-    Send(Option<Value>),
+pub enum Verdict<'a> {
+    /// Fine to send, with what was parsed.
+    Send(Parsed<'a>),
     /// Not sent, not a failure, kept (a `{}` placeholder).
     Skip(String),
     /// Not sent, a failure, kept and reported.
     Reject(Reject),
+}
+
+/// A payload that may go out, as parsed by its verdict.
+#[derive(Debug)]
+pub enum Parsed<'a> {
+    /// A test payload, borrowing from the file's bytes.
+    Test(Doc<'a>),
+    Telemetry(Value),
+    /// Coverage: checked well-formed, sent as it is.
+    Opaque,
 }
 
 /// Why a payload is refused, and what the writer should do about it.
@@ -30,7 +41,7 @@ const FIX_TEST: &str = "write a citestcycle body: {\"version\":1,\"metadata\":{â
 const FIX_TELEMETRY: &str = "write one raw instrumentation-telemetry request body per file";
 const FIX_MSGPACK: &str = "tests must write JSON payloads (DD_TEST_OPTIMIZATION_PAYLOADS_IN_FILES mode transcodes to JSON)";
 
-fn reject(message: impl Into<String>, fix: &'static str) -> Verdict {
+fn reject<'a>(message: impl Into<String>, fix: &'static str) -> Verdict<'a> {
     Verdict::Reject(Reject {
         message: message.into(),
         fix,
@@ -60,21 +71,21 @@ pub fn by_name(kind: Kind, name: &str) -> Option<Reject> {
 }
 
 /// Judges one depth-1 payload file of `payloads/<kind>/` named `name`.
-pub fn payload(kind: Kind, name: &str, bytes: &[u8]) -> Verdict {
+pub fn payload<'a>(kind: Kind, name: &str, bytes: &'a [u8]) -> Verdict<'a> {
     if let Some(r) = by_name(kind, name) {
         return Verdict::Reject(r);
     }
     let msgpack = classify(name) == FileClass::Msgpack;
     match (kind, msgpack) {
         (Kind::Coverage, true) => match msgpack_well_formed(bytes) {
-            Ok(()) => Verdict::Send(None),
+            Ok(()) => Verdict::Send(Parsed::Opaque),
             Err(e) => reject(
                 format!("coverage payload is not valid msgpack ({e})"),
                 "the tracer must write one complete msgpack document per file",
             ),
         },
         (Kind::Coverage, false) => match json_well_formed(bytes) {
-            Ok(()) => Verdict::Send(None),
+            Ok(()) => Verdict::Send(Parsed::Opaque),
             Err(e) => reject(
                 format!("coverage payload is not valid JSON ({e})"),
                 FIX_JSON,
@@ -85,21 +96,20 @@ pub fn payload(kind: Kind, name: &str, bytes: &[u8]) -> Verdict {
     }
 }
 
-fn parse(bytes: &[u8]) -> Result<Value, Verdict> {
-    schema::parse_json(bytes).map_err(|e| {
-        let what = if bytes.iter().all(u8::is_ascii_whitespace) {
-            "empty file: not a JSON document".to_string()
-        } else {
-            format!("invalid JSON: {e}")
-        };
-        reject(what, FIX_JSON)
-    })
+/// The verdict on bytes that are not one JSON document (`e`, the parser's error).
+fn unparsable<'a>(bytes: &[u8], e: String) -> Verdict<'a> {
+    let what = if bytes.iter().all(u8::is_ascii_whitespace) {
+        "empty file: not a JSON document".to_string()
+    } else {
+        format!("invalid JSON: {e}")
+    };
+    reject(what, FIX_JSON)
 }
 
-fn test_payload(bytes: &[u8]) -> Verdict {
-    let v = match parse(bytes) {
+fn test_payload(bytes: &[u8]) -> Verdict<'_> {
+    let v = match schema::parse_doc(bytes) {
         Ok(v) => v,
-        Err(r) => return r,
+        Err(e) => return unparsable(bytes, e),
     };
     if !v.is_object() {
         return reject("test payload is not a JSON object", FIX_TEST);
@@ -109,13 +119,13 @@ fn test_payload(bytes: &[u8]) -> Verdict {
             "placeholder test payload without events ({} or empty events); kept, not sent".into(),
         );
     }
-    Verdict::Send(Some(v))
+    Verdict::Send(Parsed::Test(v))
 }
 
-fn telemetry_payload(bytes: &[u8]) -> Verdict {
-    let v = match parse(bytes) {
+fn telemetry_payload(bytes: &[u8]) -> Verdict<'_> {
+    let v = match schema::parse_json(bytes) {
         Ok(v) => v,
-        Err(r) => return r,
+        Err(e) => return unparsable(bytes, e),
     };
     let text = |k: &str| {
         v.get(k)
@@ -128,7 +138,7 @@ fn telemetry_payload(bytes: &[u8]) -> Verdict {
             FIX_TELEMETRY,
         );
     }
-    Verdict::Send(Some(v))
+    Verdict::Send(Parsed::Telemetry(v))
 }
 
 /// Whether `bytes` are one JSON document, without building it (coverage stays opaque).
@@ -201,7 +211,7 @@ pub fn msgpack_well_formed(bytes: &[u8]) -> Result<(), String> {
 mod tests {
     use super::*;
 
-    fn rejected(v: &Verdict) -> bool {
+    fn rejected(v: &Verdict<'_>) -> bool {
         matches!(v, Verdict::Reject(_))
     }
 
@@ -216,12 +226,12 @@ mod tests {
         ));
         assert!(matches!(
             payload(Kind::Tests, "a.json", br#"{"events":[{}]}"#),
-            Verdict::Send(Some(_))
+            Verdict::Send(Parsed::Test(_))
         ));
         assert!(rejected(&payload(Kind::Coverage, "c.json", b"nope")));
         assert!(matches!(
             payload(Kind::Coverage, "c.json", b"[1]"),
-            Verdict::Send(None)
+            Verdict::Send(Parsed::Opaque)
         ));
         assert!(rejected(&payload(Kind::Telemetry, "t.json", b"{}")));
         assert!(rejected(&payload(Kind::Telemetry, "t.msgpack", &[0x80])));

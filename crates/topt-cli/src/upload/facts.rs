@@ -48,7 +48,7 @@ pub fn plan(facts: &[Facts], attempts: &[Attempt], run_id: &str, max_bytes: u64)
     for a in attempts {
         let (kinds, _) = payloads::list(&a.dir);
         for k in kinds.iter().filter(|k| k.kind == Kind::Telemetry) {
-            files.extend(k.names.iter().filter_map(|name| {
+            files.extend(k.names.iter().filter_map(|(name, _)| {
                 let bytes = k.dir.read(name, max_bytes).ok()?;
                 let body = schema::parse_json(&bytes).ok()?;
                 let shown = k.dir.path().join(name).display().to_string();

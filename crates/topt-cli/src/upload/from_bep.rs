@@ -111,7 +111,7 @@ pub fn run(
         return nothing(args, log, extra.cached.len(), idle);
     }
     // For the progress bar's length, as after a quiescence wait.
-    extra.files = crate::outputs::testlogs::activity(&attempts).0;
+    extra.files = crate::outputs::testlogs::activity(&attempts, false).0;
     upload(args, log, endpoints, contexts, &attempts, deadline, extra)
 }
 

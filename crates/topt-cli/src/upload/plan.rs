@@ -19,7 +19,7 @@ use super::prepare::{self, Settings};
 use super::summary::TargetSummary;
 use super::work::{self, Target};
 use super::{facts, owners};
-use crate::outputs::file::TreeDir;
+use crate::outputs::file::{EntryType, TreeDir};
 use crate::outputs::{self, Attempt, payloads};
 
 /// Files of one kind directory handed to one worker: enough to amortise taking the work, few
@@ -29,12 +29,13 @@ pub const BATCH: usize = 32;
 /// A unit of work for one worker.
 #[derive(Debug)]
 pub enum Work {
-    /// Up to [`BATCH`] files of one kind directory, opened once for all of them.
+    /// Up to [`BATCH`] files of one kind directory, opened once for all of them, each with its
+    /// type as listed.
     Files {
         target: Arc<Target>,
         kind: Kind,
         dir: Arc<TreeDir>,
-        names: Vec<OsString>,
+        names: Vec<(OsString, EntryType)>,
     },
     Zip {
         target: Arc<Target>,
@@ -76,7 +77,7 @@ pub fn target(args: &Args, contexts: &ContextSet, index: usize, d: &Attempt) -> 
         dctx.test_headers = kinds
             .iter()
             .filter(|k| k.kind == Kind::Tests)
-            .flat_map(|k| k.names.iter().map(move |n| (&k.dir, n)))
+            .flat_map(|k| k.names.iter().map(move |(n, _)| (&k.dir, n)))
             .find_map(|(dir, name)| {
                 let bytes = dir.read(name, args.max_bytes()).ok()?;
                 prepare::test_headers(&bytes, &dctx)
@@ -107,10 +108,12 @@ pub fn target(args: &Args, contexts: &ContextSet, index: usize, d: &Attempt) -> 
     let target = Arc::new(Target { index, dctx });
     let mut units = Vec::new();
     for k in kinds {
-        let names: Vec<OsString> = k
+        let names: Vec<(OsString, EntryType)> = k
             .names
             .into_iter()
-            .filter(|n| !args.filter_prefix || passes_prefix_filter(k.kind, &n.to_string_lossy()))
+            .filter(|(n, _)| {
+                !args.filter_prefix || passes_prefix_filter(k.kind, &n.to_string_lossy())
+            })
             .collect();
         let dir = Arc::new(k.dir);
         for chunk in names.chunks(BATCH) {

@@ -108,8 +108,8 @@ fn worker(ctx: &Ctx<'_>, work: &Mutex<Receiver<Work>>, tx: &Sender<Msg>) {
                 dir,
                 names,
             } => {
-                for name in names {
-                    results.push(work::run_file(ctx, target, *kind, dir, name));
+                for (name, listed) in names {
+                    results.push(work::run_file(ctx, target, *kind, dir, name, *listed));
                 }
             }
             Work::Zip { target, zip, shown } => {

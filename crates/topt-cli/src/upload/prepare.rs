@@ -4,6 +4,7 @@ use std::io::Write;
 
 use serde_json::{Map, Value};
 use topt_core::payloads::codeowners::Codeowners;
+use topt_core::payloads::doc::Doc;
 use topt_core::payloads::enrich::{self, Inputs, MetaHeaders};
 use topt_core::payloads::kind::Kind;
 use topt_core::payloads::schema;
@@ -12,7 +13,7 @@ use topt_core::payloads::telemetry;
 use super::endpoints::Endpoints;
 use super::multipart;
 use crate::json_text;
-use crate::outputs::verdict::{self, Verdict};
+use crate::outputs::verdict::{self, Parsed, Verdict};
 
 /// Per-`test.outputs` enrichment inputs.
 #[derive(Debug, Clone, Default)]
@@ -31,7 +32,7 @@ pub struct DirCtx {
 
 /// The headers a test payload's request gets (see `prepare_test`), or None when it is not one.
 pub fn test_headers(bytes: &[u8], dir: &DirCtx) -> Option<MetaHeaders> {
-    let original = schema::parse_json(bytes).ok()?;
+    let original = schema::parse_doc(bytes).ok()?;
     let facts = enrich::runtime_facts(&original);
     let mut payload = original;
     let inputs = Inputs {
@@ -87,21 +88,21 @@ pub fn prepare(
             "{why}; the target's payloads are kept until it is fixed"
         ));
     }
-    let value = match verdict::payload(kind, name, bytes) {
+    let parsed = match verdict::payload(kind, name, bytes) {
         Verdict::Skip(why) => return Prepared::Skip(why),
         Verdict::Reject(r) => return Prepared::Fail(format!("{}; kept and not sent", r.message)),
-        Verdict::Send(v) => v,
+        Verdict::Send(p) => p,
     };
-    match (kind, value) {
-        (Kind::Tests, Some(v)) => prepare_test(v, bytes.len(), dir, s, warnings),
+    match (kind, parsed) {
+        (Kind::Tests, Parsed::Test(v)) => prepare_test(v, bytes.len(), dir, s, warnings),
         (Kind::Coverage, _) => prepare_coverage(name, bytes, dir, s),
-        (Kind::Telemetry, Some(v)) => prepare_telemetry(key, v, bytes, s),
-        (_, None) => Prepared::Fail("internal: no parsed body".into()),
+        (Kind::Telemetry, Parsed::Telemetry(v)) => prepare_telemetry(key, v, bytes, s),
+        _ => Prepared::Fail("internal: the verdict parsed another kind".into()),
     }
 }
 
 fn prepare_test(
-    original: Value,
+    original: Doc<'_>,
     size_hint: usize,
     dir: &DirCtx,
     s: &Settings,
@@ -144,7 +145,7 @@ fn prepare_test(
     // Sized for the enriched body (the file plus the tags every event got) so it is written
     // without regrowing.
     let mut body = Vec::with_capacity(size_hint + size_hint / 2 + 4096);
-    json_text::write(&mut body, &payload);
+    json_text::write_doc(&mut body, &payload);
     drop(payload);
     let mut headers = s.endpoints.auth_headers(Kind::Tests);
     headers.extend([

@@ -50,7 +50,9 @@ pub fn wait(
         }
         let mut w = Vec::new();
         let dirs = discover::find_outputs(root, max_depth, invocation_start, &mut w);
-        let (n, newest) = discover::activity(&dirs);
+        // Without a wait only the count is used (a stat per file saved).
+        let waits = !(t.quiescent.is_zero() || t.max_wait.is_zero());
+        let (n, newest) = discover::activity(&dirs, waits);
         let elapsed = start.elapsed();
         if n == 0 {
             let results = cached::results(root, invocation_start);
@@ -79,7 +81,7 @@ pub fn wait(
             .and_then(|m| SystemTime::now().duration_since(m).ok())
             .unwrap_or(Duration::ZERO);
         // No wait asked for (topt ci: the tests have exited) is not a wait that ran out.
-        let said = if t.quiescent.is_zero() || t.max_wait.is_zero() {
+        let said = if !waits {
             Some(format!(
                 "uploading {} (no quiescence wait asked for)",
                 counted(n, "file", "files")

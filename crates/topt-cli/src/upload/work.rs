@@ -16,7 +16,7 @@ use super::prepare::{self, DirCtx, Prepared, Settings};
 use super::send::{self, Client};
 use crate::ledger::{Ledger, payload_key};
 use crate::outputs::FromBep;
-use crate::outputs::file::{Problem, TreeDir};
+use crate::outputs::file::{EntryType, Problem, TreeDir};
 use crate::outputs::verdict;
 use crate::remote::Digest;
 
@@ -181,19 +181,20 @@ pub(super) fn result(
     }
 }
 
-/// One file `name` of the kind directory `kdir` of `target`.
+/// One file `name` of the kind directory `kdir` of `target`, `listed` as that type.
 pub fn run_file(
     ctx: &Ctx<'_>,
     target: &Target,
     kind: Kind,
     kdir: &TreeDir,
     name: &OsStr,
+    listed: EntryType,
 ) -> FileResult {
     let shown = kdir.path().join(name).display().to_string();
     let dir = target.index;
     let r = |status, detail: Option<String>| result(dir, kind, shown.clone(), status, detail);
     let name_text = name.to_string_lossy();
-    if let Some(refused) = refused(ctx, target, kind, kdir, name, &r) {
+    if let Some(refused) = refused(ctx, target, kind, listed, name, &r) {
         return refused;
     }
     if ctx.dry_run {
@@ -258,13 +259,14 @@ pub fn run_file(
 }
 
 /// Why `name` is reported without being claimed: a bad name, a blocked target, Ctrl-C, the
-/// deadline, or an entry that breaks the payload-file rule (nothing such is renamed, read or
-/// deleted).
+/// deadline, or an entry listed as something that breaks the payload-file rule (nothing such is
+/// renamed, read or deleted; what is claimed is checked again when it is opened, so an entry
+/// replaced since the listing is given back unread).
 fn refused(
     ctx: &Ctx<'_>,
     target: &Target,
     kind: Kind,
-    kdir: &TreeDir,
+    listed: EntryType,
     name: &OsStr,
     r: &dyn Fn(Status, Option<String>) -> FileResult,
 ) -> Option<FileResult> {
@@ -284,16 +286,9 @@ fn refused(
         return Some(r(Status::Deadline, None));
     }
     // Nothing that breaks the payload-file rule is renamed, read or deleted.
-    match kdir.entry_type(name) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Some(r(Status::Taken, None)),
-        Err(e) => return Some(r(Status::Failed, Some(format!("cannot read: {e}")))),
-        Ok(t) => {
-            if let Some(p) = t.problem() {
-                return Some(r(Status::Failed, Some(format!("{p}; kept"))));
-            }
-        }
-    }
-    None
+    listed
+        .problem()
+        .map(|p| r(Status::Failed, Some(format!("{p}; kept"))))
 }
 
 fn prepared_dry_run(

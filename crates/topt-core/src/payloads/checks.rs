@@ -2,6 +2,7 @@
 
 use serde_json::Value;
 
+use super::doc::Doc;
 use super::enrich;
 use super::kind::Kind;
 use super::schema;
@@ -46,30 +47,25 @@ const FIX_JSON: &str =
 
 /// Checks one depth-1 payload file of a kind directory.
 pub fn check_payload(kind: Kind, bytes: &[u8]) -> Vec<Finding> {
-    let v = match schema::parse_json(bytes) {
-        Ok(v) => v,
-        Err(e) => {
-            let what = if bytes.is_empty() {
-                "empty file".to_string()
-            } else {
-                format!("invalid JSON: {e}")
-            };
-            return vec![Finding::new(Severity::Error, what, FIX_JSON)];
-        }
+    let unparsable = |e: String| {
+        let what = if bytes.is_empty() {
+            "empty file".to_string()
+        } else {
+            format!("invalid JSON: {e}")
+        };
+        vec![Finding::new(Severity::Error, what, FIX_JSON)]
     };
-    check_parsed(kind, &v)
-}
-
-/// [`check_payload`] of a payload already parsed (the doctor parses each file once).
-pub fn check_parsed(kind: Kind, v: &Value) -> Vec<Finding> {
     match kind {
-        Kind::Tests => check_test(v),
-        Kind::Coverage => Vec::new(),
-        Kind::Telemetry => check_telemetry(v),
+        Kind::Tests => schema::parse_doc(bytes).map_or_else(unparsable, |v| check_test(&v)),
+        Kind::Coverage => schema::parse_json(bytes).map_or_else(unparsable, |_| Vec::new()),
+        Kind::Telemetry => {
+            schema::parse_json(bytes).map_or_else(unparsable, |v| check_telemetry(&v))
+        }
     }
 }
 
-fn check_test(v: &Value) -> Vec<Finding> {
+/// [`check_payload`] of a test payload already parsed (the doctor parses each file once).
+pub fn check_test(v: &Doc<'_>) -> Vec<Finding> {
     if !v.is_object() {
         return vec![Finding::new(
             Severity::Error,
@@ -136,11 +132,11 @@ fn check_test(v: &Value) -> Vec<Finding> {
 }
 
 /// The required `metadata["*"]` keys a tracer left out (enrichment fills them in).
-fn filled_required_keys(v: &Value) -> Vec<&'static str> {
+fn filled_required_keys(v: &Doc<'_>) -> Vec<&'static str> {
     let star = v.get("metadata").and_then(|m| m.get("*"));
     ["runtime-id", "language"]
         .into_iter()
-        .filter(|k| star.and_then(|s| s.get(*k)).is_none_or(Value::is_null))
+        .filter(|k| star.and_then(|s| s.get(k)).is_none_or(Doc::is_null))
         .collect()
 }
 

@@ -3,7 +3,9 @@
 //! compact JSON-array string, from the last matching rule (GitHub semantics; a rule without owners
 //! clears ownership).
 
-use serde_json::Value;
+use std::borrow::Cow;
+
+use super::doc::Doc;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rule {
@@ -49,16 +51,16 @@ impl Codeowners {
 
     /// Sets `meta["test.codeowners"]` on non-span events lacking it. `roots` are directories that
     /// absolute source paths are made relative to (`ci.workspace_path`, the workspace). Returns how many.
-    pub fn apply(&self, payload: &mut Value, roots: &[&str]) -> usize {
-        let Some(events) = payload.get_mut("events").and_then(Value::as_array_mut) else {
+    pub fn apply(&self, payload: &mut Doc<'_>, roots: &[&str]) -> usize {
+        let Some(events) = payload.get_mut("events").and_then(Doc::as_array_mut) else {
             return 0;
         };
         let mut n = 0;
         for ev in events {
-            if ev.get("type").and_then(Value::as_str) == Some("span") {
+            if ev.get("type").and_then(Doc::as_str) == Some("span") {
                 continue;
             }
-            let Some(content) = ev.get_mut("content").and_then(Value::as_object_mut) else {
+            let Some(content) = ev.get_mut("content").and_then(Doc::as_object_mut) else {
                 continue;
             };
             let meta_has = content
@@ -78,15 +80,15 @@ impl Codeowners {
             .find_map(|k| {
                 content
                     .get("meta")
-                    .and_then(|m| m.get(*k))
-                    .and_then(Value::as_str)
+                    .and_then(|m| m.get(k))
+                    .and_then(Doc::as_str)
             })
             .or_else(|| {
                 ["file", "path"].iter().find_map(|k| {
                     content
                         .get("source")
-                        .and_then(|s| s.get(*k))
-                        .and_then(Value::as_str)
+                        .and_then(|s| s.get(k))
+                        .and_then(Doc::as_str)
                 })
             })
             .map(str::to_string);
@@ -104,8 +106,11 @@ impl Codeowners {
                 }
             }
             let text = serde_json::to_string(&uniq).unwrap_or_else(|_| "[]".into());
-            if let Some(Value::Object(meta)) = content.get_mut("meta") {
-                meta.insert("test.codeowners".into(), Value::String(text));
+            if let Some(Doc::Object(meta)) = content.get_mut("meta") {
+                meta.insert(
+                    Cow::Borrowed("test.codeowners"),
+                    Doc::String(Cow::Owned(text)),
+                );
                 n += 1;
             }
         }
@@ -293,11 +298,13 @@ apps/   @org/apps
     #[test]
     fn applies_to_events_without_owners() {
         let c = Codeowners::parse("* @a\n/tests/ @t @a @t\n");
-        let mut p = json!({"events": [
+        let p = json!({"events": [
             {"type": "test", "content": {"meta": {"test.source.file": "/ws/tests/x.py"}}},
             {"type": "test", "content": {"meta": {"test.source.file": "tests/x.py", "test.codeowners": "[\"@keep\"]"}}},
             {"type": "span", "content": {"meta": {"test.source.file": "tests/x.py"}}}]});
-        assert_eq!(c.apply(&mut p, &["/ws"]), 1);
+        let mut d = Doc::from_value(&p);
+        assert_eq!(c.apply(&mut d, &["/ws"]), 1);
+        let p = d.to_value();
         assert_eq!(
             p["events"][0]["content"]["meta"]["test.codeowners"],
             "[\"@t\",\"@a\"]"

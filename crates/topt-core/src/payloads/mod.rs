@@ -5,6 +5,7 @@
 pub mod checks;
 pub mod codeowners;
 pub mod context;
+pub mod doc;
 pub mod enrich;
 pub mod fingerprint;
 pub mod kind;

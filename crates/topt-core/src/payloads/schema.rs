@@ -1,7 +1,9 @@
 //! The citestcycle envelope ("agentless schema" of the reference) checked by hand, plus the
 //! JSON parsing rules shared by doctor and uploader (BOM tolerated, empty = invalid).
 
-use serde_json::{Map, Value};
+use serde_json::Value;
+
+use super::doc::{Doc, Obj};
 
 /// Smallest valid `start` (ns) and `custom_ingest_timestamp` (ms): 2000-01-01.
 const MIN_START_NS: u64 = 946_684_800_000_000_000;
@@ -16,28 +18,39 @@ pub struct Issue {
 
 /// Parses payload bytes as JSON, tolerating a UTF-8 BOM. Empty input is an error (as in the doctor).
 pub fn parse_json(bytes: &[u8]) -> Result<Value, String> {
+    serde_json::from_slice(document(bytes)?).map_err(|e| e.to_string())
+}
+
+/// [`parse_json`] into a [`Doc`] borrowing from `bytes` (test payloads: the uploader's and the
+/// doctor's hot path).
+pub fn parse_doc(bytes: &[u8]) -> Result<Doc<'_>, String> {
+    Doc::parse(document(bytes)?).map_err(|e| e.to_string())
+}
+
+/// The document's bytes without a BOM; an error when there is nothing but whitespace.
+fn document(bytes: &[u8]) -> Result<&[u8], String> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err("file is empty".to_string());
     }
-    serde_json::from_slice(bytes).map_err(|e| e.to_string())
+    Ok(bytes)
 }
 
 /// True when the payload has no events to send (`{}`, `events: []`, missing events): the
 /// uploader skips it and keeps the file, like the reference.
-pub fn is_placeholder(v: &Value) -> bool {
-    !matches!(v.get("events"), Some(Value::Array(a)) if !a.is_empty())
+pub fn is_placeholder(v: &Doc<'_>) -> bool {
+    !matches!(v.get("events"), Some(Doc::Array(a)) if !a.is_empty())
 }
 
 /// Checks a test payload against the citestcycle envelope; returns every violation found.
-pub fn check_test_payload(v: &Value) -> Vec<Issue> {
+pub fn check_test_payload(v: &Doc<'_>) -> Vec<Issue> {
     let mut c = Checker::default();
     let Some(top) = v.as_object() else {
         c.push("$", "payload must be a JSON object");
         return c.issues;
     };
     match top.get("version") {
-        Some(Value::Number(n)) if n.as_u64() == Some(1) => {}
+        Some(Doc::Number(n)) if n.as_u64() == Some(1) => {}
         Some(_) => c.push("$.version", "must be the integer 1"),
         None => c.push("$.version", "required key is missing"),
     }
@@ -49,7 +62,7 @@ pub fn check_test_payload(v: &Value) -> Vec<Issue> {
     }
     match top.get("events") {
         None => {}
-        Some(Value::Array(events)) => {
+        Some(Doc::Array(events)) => {
             for (i, ev) in events.iter().enumerate() {
                 check_event(&mut c, &format!("$.events[{i}]"), ev);
             }
@@ -59,14 +72,14 @@ pub fn check_test_payload(v: &Value) -> Vec<Issue> {
     c.issues
 }
 
-fn check_metadata(c: &mut Checker, md: &Value) {
+fn check_metadata(c: &mut Checker, md: &Doc<'_>) {
     let Some(md) = md.as_object() else {
         c.push("$.metadata", "must be an object");
         return;
     };
-    for (k, v) in md {
+    for (k, v) in md.iter() {
         let p = format!("$.metadata['{k}']");
-        match k.as_str() {
+        match k.as_ref() {
             "*" => {
                 let Some(star) = v.as_object() else {
                     c.push(&p, "must be an object");
@@ -74,7 +87,7 @@ fn check_metadata(c: &mut Checker, md: &Value) {
                 };
                 for key in ["language", "runtime-id"] {
                     match star.get(key) {
-                        Some(Value::String(_)) => {}
+                        Some(Doc::String(_)) => {}
                         Some(_) => c.push(&format!("{p}.{key}"), "must be a string"),
                         None => c.push(&format!("{p}.{key}"), "required key is missing"),
                     }
@@ -212,18 +225,18 @@ fn content_keys(ty: &str, version: u64) -> Option<ContentKeys> {
     })
 }
 
-fn check_event(c: &mut Checker, p: &str, ev: &Value) {
+fn check_event(c: &mut Checker, p: &str, ev: &Doc<'_>) {
     let Some(ev) = ev.as_object() else {
         c.push(p, "event must be an object");
         return;
     };
     for k in ev.keys() {
-        if !matches!(k.as_str(), "type" | "version" | "content") {
+        if !matches!(k, "type" | "version" | "content") {
             c.push(&format!("{p}.{k}"), "key not allowed in an event");
         }
     }
-    let ty = ev.get("type").and_then(Value::as_str);
-    let version = ev.get("version").and_then(Value::as_u64);
+    let ty = ev.get("type").and_then(Doc::as_str);
+    let version = ev.get("version").and_then(Doc::as_u64);
     let content_path = format!("{p}.content");
     let Some(content) = ev.get("content") else {
         c.push(&content_path, "required key is missing");
@@ -262,7 +275,7 @@ fn check_event(c: &mut Checker, p: &str, ev: &Value) {
         return;
     };
     for k in content.keys() {
-        if !allowed.contains(&k.as_str()) {
+        if !allowed.contains(&k) {
             c.push(
                 &format!("{content_path}.{k}"),
                 "key not allowed for this event type/version",
@@ -270,11 +283,11 @@ fn check_event(c: &mut Checker, p: &str, ev: &Value) {
         }
     }
     for k in required {
-        if !content.contains_key(*k) {
+        if !content.contains_key(k) {
             c.push(&format!("{content_path}.{k}"), "required key is missing");
         }
     }
-    if !one_of.is_empty() && !one_of.iter().any(|k| content.contains_key(*k)) {
+    if !one_of.is_empty() && !one_of.iter().any(|k| content.contains_key(k)) {
         c.push(
             &content_path,
             &format!("one of {} is required", one_of.join(" or ")),
@@ -309,11 +322,11 @@ fn end_keys(extra: &[&'static str]) -> Vec<&'static str> {
     .collect()
 }
 
-fn check_content_values(c: &mut Checker, p: &str, content: &Map<String, Value>) {
-    let uint_min = |v: &Value, min: u64| v.as_u64().is_none_or(|n| n < min);
-    for (k, v) in content {
+fn check_content_values(c: &mut Checker, p: &str, content: &Obj<'_>) {
+    let uint_min = |v: &Doc<'_>, min: u64| v.as_u64().is_none_or(|n| n < min);
+    for (k, v) in content.iter() {
         // Paths are only formatted for actual problems: this runs for every uploaded event.
-        let problem: Option<String> = match k.as_str() {
+        let problem: Option<String> = match k.as_ref() {
             "trace_id" | "span_id" | "test_session_id" | "test_module_id" | "test_suite_id"
                 if uint_min(v, 1) =>
             {
@@ -334,12 +347,12 @@ fn check_content_values(c: &mut Checker, p: &str, content: &Map<String, Value>) 
             {
                 Some("must be a string".into())
             }
-            "meta" if !tags_ok(v, Value::is_string) => {
-                check_tags(c, &format!("{p}.{k}"), v, Value::is_string, "a string");
+            "meta" if !tags_ok(v, |x| x.is_string()) => {
+                check_tags(c, &format!("{p}.{k}"), v, |x| x.is_string(), "a string");
                 None
             }
-            "metrics" if !tags_ok(v, Value::is_number) => {
-                check_tags(c, &format!("{p}.{k}"), v, Value::is_number, "a number");
+            "metrics" if !tags_ok(v, |x| x.is_number()) => {
+                check_tags(c, &format!("{p}.{k}"), v, |x| x.is_number(), "a number");
                 None
             }
             _ => None,
@@ -350,7 +363,7 @@ fn check_content_values(c: &mut Checker, p: &str, content: &Map<String, Value>) 
     }
 }
 
-fn tags_ok(v: &Value, leaf: fn(&Value) -> bool) -> bool {
+fn tags_ok(v: &Doc<'_>, leaf: fn(&Doc<'_>) -> bool) -> bool {
     v.as_object().is_some_and(|m| {
         m.values().all(|x| {
             if x.is_object() {
@@ -363,12 +376,12 @@ fn tags_ok(v: &Value, leaf: fn(&Value) -> bool) -> bool {
 }
 
 /// `meta` values are strings or nested meta objects; `metrics` values numbers or nested objects.
-fn check_tags(c: &mut Checker, p: &str, v: &Value, leaf: fn(&Value) -> bool, what: &str) {
+fn check_tags(c: &mut Checker, p: &str, v: &Doc<'_>, leaf: fn(&Doc<'_>) -> bool, what: &str) {
     let Some(m) = v.as_object() else {
         c.push(p, "must be an object");
         return;
     };
-    for (k, v) in m {
+    for (k, v) in m.iter() {
         if v.is_object() {
             check_tags(c, &format!("{p}['{k}']"), v, leaf, what);
         } else if !leaf(v) {
@@ -390,7 +403,7 @@ impl Checker {
         });
     }
 
-    fn uint_min(&mut self, path: &str, v: &Value, min: u64) {
+    fn uint_min(&mut self, path: &str, v: &Doc<'_>, min: u64) {
         if v.as_u64().is_none_or(|n| n < min) {
             self.push(
                 path,
@@ -411,13 +424,13 @@ mod tests {
             {"type":"test","version":2,"content":{"trace_id":18446744073709551615u64,"span_id":1,
             "test_suite_id":2,"test_session_id":3,"error":0,"name":"n","resource":"r",
             "start":1700000000000000000u64,"duration":5,"meta":{"a":"b","n":{"c":"d"}},"metrics":{"m":1.5}}}]});
-        assert_eq!(check_test_payload(&v), vec![]);
+        assert_eq!(check_test_payload(&Doc::from_value(&v)), vec![]);
     }
 
     #[test]
     fn reports_problems() {
         let v = json!({"version":2,"metadata":{"x":{}},"events":[{"type":"test","version":1,"content":{"span_id":0}}]});
-        let issues = check_test_payload(&v);
+        let issues = check_test_payload(&Doc::from_value(&v));
         assert!(issues.iter().any(|i| i.path == "$.version"));
         assert!(issues.iter().any(|i| i.path == "$.metadata['x']"));
         assert!(
@@ -436,8 +449,8 @@ mod tests {
     fn parse_rules() {
         assert!(parse_json(b"").is_err());
         assert!(parse_json(b"\xEF\xBB\xBF{}").is_ok());
-        assert!(is_placeholder(&json!({})));
-        assert!(is_placeholder(&json!({"events":[]})));
-        assert!(!is_placeholder(&json!({"events":[{}]})));
+        assert!(is_placeholder(&Doc::from_value(&json!({}))));
+        assert!(is_placeholder(&Doc::from_value(&json!({"events":[]}))));
+        assert!(!is_placeholder(&Doc::from_value(&json!({"events":[{}]}))));
     }
 }
