@@ -53,6 +53,12 @@ pub fn write_doc(out: &mut Vec<u8>, d: &Doc<'_>) {
             let _ = serde_json::to_writer(&mut *out, n);
         }
         Doc::String(s) => string(out, s),
+        Doc::Plain(s) => {
+            out.reserve(s.len() + 2);
+            out.push(b'"');
+            out.extend_from_slice(s.as_bytes());
+            out.push(b'"');
+        }
         Doc::Array(a) => {
             out.push(b'[');
             for (i, x) in a.iter().enumerate() {

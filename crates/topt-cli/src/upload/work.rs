@@ -216,11 +216,10 @@ pub fn run_file(
             return give_back(res, kdir, &claimed, name);
         }
     };
-    let key = ctx.ledger_key(
-        target.index,
-        &format!("{PAYLOADS_DIR}/{}/{name_text}", kind.dir_name()),
-        &bytes,
-    );
+    let key = ctx.ledger.and_then(|_| {
+        let entry = format!("{PAYLOADS_DIR}/{}/{name_text}", kind.dir_name());
+        ctx.ledger_key(target.index, &entry, &bytes)
+    });
     let mut warnings = Vec::new();
     let mut res = if ctx.already_uploaded(key.as_ref()) {
         // Sent by a run that stopped before deleting it.

@@ -15,15 +15,33 @@ use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visit
 use serde_json::{Map, Number, Value};
 
 /// A JSON value whose strings borrow from the text (or from the enrichment inputs) when they can.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, Default)]
 pub enum Doc<'a> {
     #[default]
     Null,
     Bool(bool),
     Number(Number),
+    /// A string (decoded: written back with escapes where JSON needs them).
     String(Cow<'a, str>),
+    /// A string read from the text without escapes: between its quotes there is no `"`, no `\`
+    /// and no control character (the parser refuses those unescaped), so it is written back as
+    /// it is, without a scan. Equal to the `String` of the same text.
+    Plain(&'a str),
     Array(Vec<Doc<'a>>),
     Object(Obj<'a>),
+}
+
+impl PartialEq for Doc<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Doc::Null, Doc::Null) => true,
+            (Doc::Bool(a), Doc::Bool(b)) => a == b,
+            (Doc::Number(a), Doc::Number(b)) => a == b,
+            (Doc::Array(a), Doc::Array(b)) => a == b,
+            (Doc::Object(a), Doc::Object(b)) => a == b,
+            (a, b) => a.as_str().is_some() && a.as_str() == b.as_str(),
+        }
+    }
 }
 
 /// A JSON object: entries sorted by key, each key once.
@@ -61,6 +79,7 @@ impl<'a> Doc<'a> {
             Doc::Bool(b) => Value::Bool(*b),
             Doc::Number(n) => Value::Number(n.clone()),
             Doc::String(s) => Value::String(s.to_string()),
+            Doc::Plain(s) => Value::String((*s).to_owned()),
             Doc::Array(a) => Value::Array(a.iter().map(Doc::to_value).collect()),
             Doc::Object(o) => Value::Object(
                 o.iter()
@@ -110,6 +129,7 @@ impl<'a> Doc<'a> {
     pub fn as_str(&self) -> Option<&str> {
         match self {
             Doc::String(s) => Some(s),
+            Doc::Plain(s) => Some(s),
             _ => None,
         }
     }
@@ -133,7 +153,7 @@ impl<'a> Doc<'a> {
     }
 
     pub fn is_string(&self) -> bool {
-        matches!(self, Doc::String(_))
+        matches!(self, Doc::String(_) | Doc::Plain(_))
     }
 
     pub fn is_number(&self) -> bool {
@@ -289,7 +309,8 @@ impl<'de> Visitor<'de> for DocVisitor {
     }
 
     fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Doc<'de>, E> {
-        Ok(Doc::String(Cow::Borrowed(s)))
+        // serde_json lends a string only when it has no escapes.
+        Ok(Doc::Plain(s))
     }
 
     fn visit_str<E>(self, s: &str) -> Result<Doc<'de>, E> {
@@ -313,7 +334,8 @@ impl<'de> Visitor<'de> for DocVisitor {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Doc<'de>, A::Error> {
-        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(64));
+        // serde_json gives no size hint: room for a few, so most containers never regrow.
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(4).min(64));
         while let Some(x) = seq.next_element()? {
             items.push(x);
         }
@@ -321,7 +343,7 @@ impl<'de> Visitor<'de> for DocVisitor {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Doc<'de>, A::Error> {
-        let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(0).min(64));
+        let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(8).min(64));
         while let Some(k) = map.next_key_seed(KeySeed)? {
             entries.push((k, map.next_value()?));
         }

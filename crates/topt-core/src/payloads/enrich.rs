@@ -107,16 +107,16 @@ fn normalize_metadata<'a>(top: &mut Obj<'a>, inputs: Inputs<'a>) {
                 let side = inputs
                     .sidecar?
                     .get("bazel.test_optimization.runtime_name")?;
-                non_empty(side.as_str()?).map(Cow::Borrowed)
+                non_empty(side.as_str()?).map(text)
             })
-            .or_else(|| ctx_str(&["language", "runtime.name", "runtime_name"]).map(Cow::Borrowed))
-            .unwrap_or(Cow::Borrowed("bazel"));
-        star.insert(Cow::Borrowed("language"), Doc::String(language));
+            .or_else(|| ctx_str(&["language", "runtime.name", "runtime_name"]).map(text))
+            .unwrap_or(Doc::Plain("bazel"));
+        star.insert(Cow::Borrowed("language"), language);
     }
     if !given(&star, "library_version")
         && let Some(version) = event_tag(events, "library_version")
     {
-        star.insert(Cow::Borrowed("library_version"), Doc::String(version));
+        star.insert(Cow::Borrowed("library_version"), version);
     }
     if !given(&star, "env")
         && let Some(env) = ctx_str(&["env"])
@@ -144,12 +144,12 @@ fn non_empty(s: &str) -> Option<&str> {
 
 /// The first non-empty string `meta[k]` of any event (tracers that keep runtime tags per span,
 /// like dd-trace-js, say so there).
-fn event_tag<'a>(events: Option<&Doc<'a>>, k: &str) -> Option<Cow<'a, str>> {
+fn event_tag<'a>(events: Option<&Doc<'a>>, k: &str) -> Option<Doc<'a>> {
     events?
         .as_array()?
         .iter()
         .find_map(|e| match e.get("content")?.get("meta")?.get(k)? {
-            Doc::String(s) if !s.is_empty() => Some(s.clone()),
+            s if s.as_str().is_some_and(|s| !s.is_empty()) => Some(s.clone()),
             _ => None,
         })
 }
@@ -206,7 +206,7 @@ pub fn runtime_facts(tracer_payload: &Doc<'_>) -> RuntimeFacts {
         })
     };
     let events = tracer_payload.get("events");
-    let tag = |k| event_tag(events, k).map(Cow::into_owned);
+    let tag = |k| Some(event_tag(events, k)?.as_str()?.to_owned());
     RuntimeFacts {
         version: from_star(["language_version", "runtime_version", "runtime.version"])
             .or_else(|| tag("runtime.version")),

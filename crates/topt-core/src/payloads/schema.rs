@@ -64,7 +64,7 @@ pub fn check_test_payload(v: &Doc<'_>) -> Vec<Issue> {
         None => {}
         Some(Doc::Array(events)) => {
             for (i, ev) in events.iter().enumerate() {
-                check_event(&mut c, &format!("$.events[{i}]"), ev);
+                check_event(&mut c, i, ev);
             }
         }
         Some(_) => c.push("$.events", "must be an array"),
@@ -87,7 +87,7 @@ fn check_metadata(c: &mut Checker, md: &Doc<'_>) {
                 };
                 for key in ["language", "runtime-id"] {
                     match star.get(key) {
-                        Some(Doc::String(_)) => {}
+                        Some(v) if v.is_string() => {}
                         Some(_) => c.push(&format!("{p}.{key}"), "must be a string"),
                         None => c.push(&format!("{p}.{key}"), "required key is missing"),
                     }
@@ -126,20 +126,18 @@ const V1_SPAN_KEYS: &[&str] = &[
     "metrics",
 ];
 
-/// The keys `content` may, must, and must in one of, hold for one event type and version.
+/// The keys `content` may (`base` and `extra`), must, and must in one of, hold for one event
+/// type and version.
 struct ContentKeys {
-    allowed: Vec<&'static str>,
+    base: &'static [&'static str],
+    extra: &'static [&'static str],
     required: &'static [&'static str],
     one_of: &'static [&'static str],
 }
 
 /// The key sets of the typed events the schema opens; `None` where it closes `content` to `{}`.
 fn content_keys(ty: &str, version: u64) -> Option<ContentKeys> {
-    let (allowed, required, one_of): (
-        Vec<&'static str>,
-        &'static [&'static str],
-        &'static [&'static str],
-    ) = match (ty, version) {
+    let ((base, extra), required, one_of): (KeySets, Keys, Keys) = match (ty, version) {
         ("test", 1) => (
             with(&["timestamp"]),
             &[
@@ -219,31 +217,34 @@ fn content_keys(ty: &str, version: u64) -> Option<ContentKeys> {
         _ => return None,
     };
     Some(ContentKeys {
-        allowed,
+        base,
+        extra,
         required,
         one_of,
     })
 }
 
-fn check_event(c: &mut Checker, p: &str, ev: &Doc<'_>) {
+/// Event `i`; its paths are only formatted for actual problems (this runs for every event).
+fn check_event(c: &mut Checker, i: usize, ev: &Doc<'_>) {
+    let p = || format!("$.events[{i}]");
+    let content_path = || format!("$.events[{i}].content");
     let Some(ev) = ev.as_object() else {
-        c.push(p, "event must be an object");
+        c.push(&p(), "event must be an object");
         return;
     };
     for k in ev.keys() {
         if !matches!(k, "type" | "version" | "content") {
-            c.push(&format!("{p}.{k}"), "key not allowed in an event");
+            c.push(&format!("{}.{k}", p()), "key not allowed in an event");
         }
     }
     let ty = ev.get("type").and_then(Doc::as_str);
     let version = ev.get("version").and_then(Doc::as_u64);
-    let content_path = format!("{p}.content");
     let Some(content) = ev.get("content") else {
-        c.push(&content_path, "required key is missing");
+        c.push(&content_path(), "required key is missing");
         return;
     };
     let Some(content) = content.as_object() else {
-        c.push(&content_path, "must be an object");
+        c.push(&content_path(), "must be an object");
         return;
     };
     if !matches!(
@@ -251,78 +252,84 @@ fn check_event(c: &mut Checker, p: &str, ev: &Doc<'_>) {
         Some("test" | "test_suite_end" | "test_module_end" | "test_session_end" | "span")
     ) {
         c.push(
-            &format!("{p}.type"),
+            &format!("{}.type", p()),
             "must be one of test, test_suite_end, test_module_end, test_session_end, span",
         );
         return;
     }
     if !matches!(version, Some(1 | 2)) {
-        c.push(&format!("{p}.version"), "must be 1 or 2");
+        c.push(&format!("{}.version", p()), "must be 1 or 2");
         return;
     }
     let (Some(ty), Some(version)) = (ty, version) else {
         return;
     };
     let Some(ContentKeys {
-        allowed,
+        base,
+        extra,
         required,
         one_of,
     }) = content_keys(ty, version)
     else {
         if !content.is_empty() {
-            c.push(&content_path, "must be empty for this event type/version");
+            c.push(&content_path(), "must be empty for this event type/version");
         }
         return;
     };
     for k in content.keys() {
-        if !allowed.contains(&k) {
+        if !base.contains(&k) && !extra.contains(&k) {
             c.push(
-                &format!("{content_path}.{k}"),
+                &format!("{}.{k}", content_path()),
                 "key not allowed for this event type/version",
             );
         }
     }
     for k in required {
         if !content.contains_key(k) {
-            c.push(&format!("{content_path}.{k}"), "required key is missing");
+            c.push(
+                &format!("{}.{k}", content_path()),
+                "required key is missing",
+            );
         }
     }
     if !one_of.is_empty() && !one_of.iter().any(|k| content.contains_key(k)) {
         c.push(
-            &content_path,
+            &content_path(),
             &format!("one of {} is required", one_of.join(" or ")),
         );
     }
-    check_content_values(c, &content_path, content);
+    check_content_values(c, i, content);
 }
 
-fn with(extra: &[&'static str]) -> Vec<&'static str> {
-    V1_SPAN_KEYS
-        .iter()
-        .copied()
-        .chain(extra.iter().copied())
-        .collect()
+type Keys = &'static [&'static str];
+/// Keys allowed: a base set and the extra keys of one event type and version.
+type KeySets = (Keys, Keys);
+
+/// The keys of a span (v1) event's content, and `extra`.
+const fn with(extra: Keys) -> KeySets {
+    (V1_SPAN_KEYS, extra)
 }
 
-fn end_keys(extra: &[&'static str]) -> Vec<&'static str> {
-    [
-        "timestamp",
-        "error",
-        "name",
-        "service",
-        "resource",
-        "start",
-        "type",
-        "duration",
-        "meta",
-        "metrics",
-    ]
-    .into_iter()
-    .chain(extra.iter().copied())
-    .collect()
+const END_KEYS: &[&str] = &[
+    "timestamp",
+    "error",
+    "name",
+    "service",
+    "resource",
+    "start",
+    "type",
+    "duration",
+    "meta",
+    "metrics",
+];
+
+/// The keys of an `*_end` event's content, and `extra`.
+const fn end_keys(extra: Keys) -> KeySets {
+    (END_KEYS, extra)
 }
 
-fn check_content_values(c: &mut Checker, p: &str, content: &Obj<'_>) {
+fn check_content_values(c: &mut Checker, i: usize, content: &Obj<'_>) {
+    let p = || format!("$.events[{i}].content");
     let uint_min = |v: &Doc<'_>, min: u64| v.as_u64().is_none_or(|n| n < min);
     for (k, v) in content.iter() {
         // Paths are only formatted for actual problems: this runs for every uploaded event.
@@ -348,17 +355,17 @@ fn check_content_values(c: &mut Checker, p: &str, content: &Obj<'_>) {
                 Some("must be a string".into())
             }
             "meta" if !tags_ok(v, |x| x.is_string()) => {
-                check_tags(c, &format!("{p}.{k}"), v, |x| x.is_string(), "a string");
+                check_tags(c, &format!("{}.{k}", p()), v, |x| x.is_string(), "a string");
                 None
             }
             "metrics" if !tags_ok(v, |x| x.is_number()) => {
-                check_tags(c, &format!("{p}.{k}"), v, |x| x.is_number(), "a number");
+                check_tags(c, &format!("{}.{k}", p()), v, |x| x.is_number(), "a number");
                 None
             }
             _ => None,
         };
         if let Some(m) = problem {
-            c.push(&format!("{p}.{k}"), &m);
+            c.push(&format!("{}.{k}", p()), &m);
         }
     }
 }
