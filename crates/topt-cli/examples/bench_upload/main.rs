@@ -3,7 +3,8 @@
 //! * **Throughput** (10,000 realistic payload files, best of 3 rounds): the uploader into
 //!   `topt intake` next to the raw limit into the same intake (read every file and POST it as
 //!   it is, same files, same number of kept-alive connections) and into a bare sink; the doctor
-//!   next to reading every file and parsing it as JSON (as many threads as cores). Every
+//!   next to reading every file and parsing it as JSON into a `serde_json::Value`, and next to
+//!   reading and validating it only, building nothing (as many threads as cores). Every
 //!   program is a process of its own, measured by `wait4(2)`; the intake's CPU time is read
 //!   from `/proc` around each run (what it costs per request).
 //! * **Growth** (1,000 / 10,000 / 100,000 files and a 1 GB tree of large payloads): time and
@@ -230,12 +231,14 @@ impl Bench {
         (u, server.cpu().saturating_sub(before))
     }
 
-    fn raw_parse(&self, c: &Case) -> Usage {
+    /// Read + parse into `serde_json::Value`, or (`validate`) read + check only, building nothing.
+    fn raw_parse(&self, c: &Case, validate: bool) -> Usage {
         child::run(
             Command::new(&self.me)
                 .arg("raw-parse")
                 .arg(c.testlogs())
-                .arg(self.cores.to_string()),
+                .arg(self.cores.to_string())
+                .args(validate.then_some("validate")),
             &self.log("raw-parse"),
         )
     }
@@ -341,13 +344,21 @@ fn throughput(b: &Bench) -> serde_json::Value {
     let n = env_or("TOPT_BENCH_FILES", 10_000);
     let rounds = env_or("TOPT_BENCH_ROUNDS", 3).max(1);
     let mut c = Case::new(b.work.path().join("throughput"), n, 2);
-    let [mut parse, mut doctor, mut sink, mut raw, mut upload] = [Best::default(); 5];
+    let [
+        mut parse,
+        mut validate,
+        mut doctor,
+        mut sink,
+        mut raw,
+        mut upload,
+    ] = [Best::default(); 6];
     let url = format!("{}/api/v2/citestcycle", b.intake.url);
     for round in 0..rounds {
         if round > 0 {
             c.regenerate();
         }
-        parse.add(b.raw_parse(&c), Duration::ZERO);
+        parse.add(b.raw_parse(&c, false), Duration::ZERO);
+        validate.add(b.raw_parse(&c, true), Duration::ZERO);
         doctor.add(b.doctor(&c), Duration::ZERO);
         let (u, s) = b.raw_post(&c, &b.sink, &b.sink.url);
         sink.add(u, s);
@@ -400,10 +411,17 @@ fn throughput(b: &Bench) -> serde_json::Value {
         false,
     );
     line("topt doctor", &doctor, false);
+    line(
+        &format!("raw read+validate only ({} threads)", b.cores),
+        &validate,
+        false,
+    );
     let doc_ratio = parse.get().wall.as_secs_f64() / doctor.get().wall.as_secs_f64();
+    let strict_ratio = validate.get().wall.as_secs_f64() / doctor.get().wall.as_secs_f64();
     println!(
-        "  doctor / raw read+parse: {:.0} % (target >= 50 %)",
-        100.0 * doc_ratio
+        "  doctor / raw read+parse into a Value: {:.0} % (target >= 50 %); / read+validate only: {:.0} %",
+        100.0 * doc_ratio,
+        100.0 * strict_ratio
     );
     let fig = |best: &Best| {
         let u = best.get();
@@ -412,8 +430,8 @@ fn throughput(b: &Bench) -> serde_json::Value {
     };
     json!({"files": c.tree.files, "bytes": c.tree.bytes, "rounds": rounds,
         "raw_post_sink": fig(&sink), "raw_post_intake": fig(&raw), "upload": fig(&upload),
-        "raw_parse": fig(&parse), "doctor": fig(&doctor),
-        "upload_ratio": up_ratio, "doctor_ratio": doc_ratio})
+        "raw_parse": fig(&parse), "raw_validate": fig(&validate), "doctor": fig(&doctor),
+        "upload_ratio": up_ratio, "doctor_ratio": doc_ratio, "doctor_validate_ratio": strict_ratio})
 }
 
 fn growth(b: &Bench) -> serde_json::Value {

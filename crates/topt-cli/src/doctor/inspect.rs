@@ -144,7 +144,7 @@ fn payload_findings(kind: Kind, name: &str, data: Result<Vec<u8>, String>) -> Ve
         )],
         // What the shared verdict sends, core's checks can only warn about (the citestcycle
         // envelope: the intake may drop such events). The verdict's parse is reused.
-        Verdict::Send(Parsed::Test(v)) => checks::check_test(&v),
+        Verdict::Send(Parsed::Test(v)) => checks::check_test(v),
         Verdict::Send(_) => Vec::new(),
     }
 }

@@ -207,6 +207,12 @@ impl TreeDir {
         if let Some(p) = self.entry_type(name)?.problem() {
             return Err(p);
         }
+        self.open_typed(name)
+    }
+
+    /// Opens `name` without a look first (a link fails to open, a FIFO opens without blocking),
+    /// then refuses anything `fstat` says is not a regular file, before a byte is read.
+    fn open_typed(&self, name: &OsStr) -> Result<(File, u64), Problem> {
         let flags =
             OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC;
         let fd = rustix::fs::openat(&self.fd, name, flags, Mode::empty())?;
@@ -222,6 +228,18 @@ impl TreeDir {
     /// file whose size already says it is too large is not read at all.
     pub fn read(&self, name: impl AsRef<OsStr>, limit: u64) -> Result<Vec<u8>, Problem> {
         let (f, size) = self.open_sized(name.as_ref())?;
+        if size > limit {
+            return Err(Problem::TooLarge { limit });
+        }
+        read_bounded_sized(f, limit, size)
+    }
+
+    /// [`TreeDir::read`] of a name only this process uses (an upload claim, renamed from an
+    /// entry the directory listing typed as a regular file): without the look before opening,
+    /// since only a swap in the instant before the claim could have put anything else there,
+    /// and that is refused before it is read.
+    pub fn read_claimed(&self, name: impl AsRef<OsStr>, limit: u64) -> Result<Vec<u8>, Problem> {
+        let (f, size) = self.open_typed(name.as_ref())?;
         if size > limit {
             return Err(Problem::TooLarge { limit });
         }

@@ -209,7 +209,7 @@ pub fn run_file(
         Ok(None) => return r(Status::Taken, None),
         Err(e) => return r(Status::Failed, Some(format!("cannot claim: {e}"))),
     };
-    let bytes = match kdir.read(&claimed, ctx.max_bytes) {
+    let bytes = match kdir.read_claimed(&claimed, ctx.max_bytes) {
         Ok(b) => b,
         Err(p) => {
             let res = r(Status::Failed, Some(format!("{p}; kept")));

@@ -56,7 +56,7 @@ pub fn check_payload(kind: Kind, bytes: &[u8]) -> Vec<Finding> {
         vec![Finding::new(Severity::Error, what, FIX_JSON)]
     };
     match kind {
-        Kind::Tests => schema::parse_doc(bytes).map_or_else(unparsable, |v| check_test(&v)),
+        Kind::Tests => schema::parse_doc(bytes).map_or_else(unparsable, check_test),
         Kind::Coverage => schema::parse_json(bytes).map_or_else(unparsable, |_| Vec::new()),
         Kind::Telemetry => {
             schema::parse_json(bytes).map_or_else(unparsable, |v| check_telemetry(&v))
@@ -65,7 +65,7 @@ pub fn check_payload(kind: Kind, bytes: &[u8]) -> Vec<Finding> {
 }
 
 /// [`check_payload`] of a test payload already parsed (the doctor parses each file once).
-pub fn check_test(v: &Doc<'_>) -> Vec<Finding> {
+pub fn check_test(mut v: Doc<'_>) -> Vec<Finding> {
     if !v.is_object() {
         return vec![Finding::new(
             Severity::Error,
@@ -73,7 +73,7 @@ pub fn check_test(v: &Doc<'_>) -> Vec<Finding> {
             "write a citestcycle body: {\"version\":1,\"metadata\":{…},\"events\":[…]}",
         )];
     }
-    if schema::is_placeholder(v) {
+    if schema::is_placeholder(&v) {
         return vec![Finding::new(
             Severity::Warning,
             "placeholder test payload without events ({} or empty events); the uploader skips it and keeps the file",
@@ -83,29 +83,26 @@ pub fn check_test(v: &Doc<'_>) -> Vec<Finding> {
     // The envelope is judged as the uploader will send it: what enrichment fills in (Java's
     // file dispatcher leaves runtime-id out on purpose, so Bazel's cache is not invalidated) is
     // no fault of the tracer, only an info line.
-    let mut sent = v.clone();
+    let filled = filled_required_keys(&v);
     let inputs = enrich::Inputs {
         context: None,
         sidecar: None,
         run_runtime_id: "run",
     };
     let mut findings = Vec::new();
-    if enrich::enrich(&mut sent, inputs).is_ok() {
-        let filled = filled_required_keys(v);
-        if !filled.is_empty() {
-            findings.push(Finding::new(
-                Severity::Info,
-                format!(
-                    "metadata[\"*\"] has no {}; the uploader fills it in",
-                    filled.join(" or ")
-                ),
-                "",
-            ));
-        }
-    } else {
-        sent = v.clone();
+    // In place: the payload is not needed as the tracer wrote it past this point (and enriching
+    // an object cannot fail).
+    if enrich::enrich(&mut v, inputs).is_ok() && !filled.is_empty() {
+        findings.push(Finding::new(
+            Severity::Info,
+            format!(
+                "metadata[\"*\"] has no {}; the uploader fills it in",
+                filled.join(" or ")
+            ),
+            "",
+        ));
     }
-    let issues = schema::check_test_payload(&sent);
+    let issues = schema::check_test_payload(&v);
     let Some(first) = issues.first() else {
         return findings;
     };

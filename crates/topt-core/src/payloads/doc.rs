@@ -44,9 +44,24 @@ impl PartialEq for Doc<'_> {
     }
 }
 
-/// A JSON object: entries sorted by key, each key once.
+/// A JSON object: entries sorted by key, each key once. A borrowed key is [plain](is_plain)
+/// (every way in makes it so: the parser lends only keys without escapes, the rest are
+/// checked), so it is written back without a scan.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Obj<'a>(Vec<(Cow<'a, str>, Doc<'a>)>);
+
+/// Whether `s` can stand between JSON quotes as it is: no `"`, no `\\`, no control character.
+pub fn is_plain(s: &str) -> bool {
+    !s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\')
+}
+
+/// `k`, owned unless it is plain: what an `Obj` key must be.
+fn key(k: Cow<'_, str>) -> Cow<'_, str> {
+    match k {
+        Cow::Borrowed(s) if !is_plain(s) => Cow::Owned(s.to_owned()),
+        k => k,
+    }
+}
 
 impl<'a> Doc<'a> {
     /// Parses one JSON document, as `serde_json::from_slice::<Value>` would.
@@ -68,7 +83,7 @@ impl<'a> Doc<'a> {
             // A `Map` iterates in key order with unique keys: already an `Obj`.
             Value::Object(m) => Doc::Object(Obj(m
                 .iter()
-                .map(|(k, v)| (Cow::Borrowed(k.as_str()), Doc::from_value(v)))
+                .map(|(k, v)| (key(Cow::Borrowed(k.as_str())), Doc::from_value(v)))
                 .collect())),
         }
     }
@@ -187,11 +202,11 @@ impl<'a> Obj<'a> {
     }
 
     /// Sets `key` to `value`; returns the value it replaces.
-    pub fn insert(&mut self, key: Cow<'a, str>, value: Doc<'a>) -> Option<Doc<'a>> {
-        match self.find(&key) {
+    pub fn insert(&mut self, k: Cow<'a, str>, value: Doc<'a>) -> Option<Doc<'a>> {
+        match self.find(&k) {
             Ok(i) => Some(std::mem::replace(&mut self.0[i].1, value)),
             Err(i) => {
-                self.0.insert(i, (key, value));
+                self.0.insert(i, (key(k), value));
                 None
             }
         }
@@ -204,13 +219,13 @@ impl<'a> Obj<'a> {
     /// The value of `key`, set to `value()` first when there is none.
     pub fn get_or_insert_with(
         &mut self,
-        key: &'static str,
+        k: &'static str,
         value: impl FnOnce() -> Doc<'a>,
     ) -> &mut Doc<'a> {
-        let i = match self.find(key) {
+        let i = match self.find(k) {
             Ok(i) => i,
             Err(i) => {
-                self.0.insert(i, (Cow::Borrowed(key), value()));
+                self.0.insert(i, (key(Cow::Borrowed(k)), value()));
                 i
             }
         };
@@ -257,9 +272,14 @@ impl<'a> Obj<'a> {
         self.0 = out;
     }
 
-    /// Entries in the order read, sorted and with each key's last value, as `serde_json`'s map
-    /// keeps them.
-    pub fn from_entries(mut entries: Vec<(Cow<'a, str>, Doc<'a>)>) -> Self {
+    /// Entries in any order, sorted and with each key's last value, as `serde_json`'s map keeps
+    /// them.
+    pub fn from_entries(entries: Vec<(Cow<'a, str>, Doc<'a>)>) -> Self {
+        Obj::from_read(entries.into_iter().map(|(k, v)| (key(k), v)).collect())
+    }
+
+    /// [`Obj::from_entries`] of keys whose borrowed ones are plain already (the parser's).
+    fn from_read(mut entries: Vec<(Cow<'a, str>, Doc<'a>)>) -> Self {
         if entries.windows(2).all(|w| w[0].0 < w[1].0) {
             return Obj(entries);
         }
@@ -347,7 +367,8 @@ impl<'de> Visitor<'de> for DocVisitor {
         while let Some(k) = map.next_key_seed(KeySeed)? {
             entries.push((k, map.next_value()?));
         }
-        Ok(Doc::Object(Obj::from_entries(entries)))
+        // Keys are borrowed only when they have no escapes: plain.
+        Ok(Doc::Object(Obj::from_read(entries)))
     }
 }
 

@@ -9,7 +9,7 @@ use std::borrow::Cow;
 use serde_json::{Map, Value};
 
 use super::context::FINGERPRINT_KEY;
-use super::doc::{Doc, Obj};
+use super::doc::{Doc, Obj, is_plain};
 
 /// Header value when the tracer's payload does not say.
 pub const UNKNOWN: &str = "n/a";
@@ -94,7 +94,6 @@ fn normalize_metadata<'a>(top: &mut Obj<'a>, inputs: Inputs<'a>) {
         keys.iter()
             .find_map(|k| non_empty(inputs.context?.get(*k)?.as_str()?))
     };
-    let text = |s: &'a str| Doc::String(Cow::Borrowed(s));
     let events = top.get("events");
     if !given(&star, "runtime-id") {
         let id =
@@ -138,6 +137,15 @@ fn normalize_metadata<'a>(top: &mut Obj<'a>, inputs: Inputs<'a>) {
     top.insert(Cow::Borrowed("metadata"), Doc::Object(md));
 }
 
+/// A string of the inputs in the payload: plain when it can be (written without a scan).
+fn text(s: &str) -> Doc<'_> {
+    if is_plain(s) {
+        Doc::Plain(s)
+    } else {
+        Doc::String(Cow::Borrowed(s))
+    }
+}
+
 fn non_empty(s: &str) -> Option<&str> {
     (!s.is_empty()).then_some(s)
 }
@@ -172,7 +180,7 @@ fn tags<'a>(inputs: Inputs<'a>) -> (Obj<'a>, Obj<'a>) {
         let (target, value) = match v {
             Value::Null => continue,
             Value::Number(n) => (&mut metrics, Doc::Number(n.clone())),
-            Value::String(s) => (&mut meta, Doc::String(Cow::Borrowed(s.as_str()))),
+            Value::String(s) => (&mut meta, text(s)),
             other => (&mut meta, Doc::String(Cow::Owned(other.to_string()))),
         };
         target.push((Cow::Borrowed(k.as_str()), value));
