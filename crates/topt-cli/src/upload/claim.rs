@@ -14,6 +14,13 @@ use crate::outputs::file::TreeDir;
 
 const MARK: &str = ".claim-";
 
+/// This process's pid, looked up once (`getpid` per file showed in the uploader's profile; the
+/// uploader never forks without exec).
+pub fn own_pid() -> u32 {
+    static PID: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+    *PID.get_or_init(std::process::id)
+}
+
 /// `x.json` → `.x.json.claim-<pid>`.
 pub fn claim_name(name: &OsStr, pid: u32) -> OsString {
     let mut claimed = OsString::from(".");
@@ -43,7 +50,7 @@ pub fn parse_claim(name: &OsStr) -> Option<(OsString, u32)> {
 
 /// Takes a file. `Ok(None)` when another uploader got it first (the source no longer exists).
 pub fn claim(dir: &TreeDir, name: &OsStr) -> io::Result<Option<OsString>> {
-    let claimed = claim_name(name, std::process::id());
+    let claimed = claim_name(name, own_pid());
     match dir.rename_noreplace(name, &claimed) {
         Ok(()) => Ok(Some(claimed)),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
@@ -90,7 +97,7 @@ fn recovered_name(original: &OsStr, pid: u32, n: u32) -> OsString {
 /// Accepted by the intake: the claim is removed (or given back with `keep`).
 pub fn finish(dir: &TreeDir, claimed: &OsStr, original: &OsStr, keep: bool) -> io::Result<()> {
     if keep {
-        return release(dir, claimed, original, std::process::id()).map(|_| ());
+        return release(dir, claimed, original, own_pid()).map(|_| ());
     }
     dir.remove(claimed)
 }
@@ -107,7 +114,7 @@ pub fn recover_stale(dir: &TreeDir) -> usize {
         let Some((orig, pid)) = parse_claim(&name) else {
             continue;
         };
-        if pid != std::process::id() && pid_alive(pid) {
+        if pid != own_pid() && pid_alive(pid) {
             continue;
         }
         if release(dir, &name, &orig, pid).is_ok() {

@@ -315,7 +315,7 @@ fn prepared_dry_run(
 
 /// A claimed file that was not accepted goes back (under another name if its own was taken).
 fn give_back(mut res: FileResult, kdir: &TreeDir, claimed: &OsStr, name: &OsStr) -> FileResult {
-    match claim::release(kdir, claimed, name, std::process::id()) {
+    match claim::release(kdir, claimed, name, claim::own_pid()) {
         Ok(back) if back != name => res.warnings.push(format!(
             "a new file took its name meanwhile; kept as {}",
             kdir.path().join(back).display()
