@@ -108,13 +108,6 @@ impl<'a> Json<'a> {
         }
     }
 
-    pub fn as_str(&self) -> Option<&str> {
-        match self {
-            Json::String(s) => Some(s),
-            _ => None,
-        }
-    }
-
     /// The members, after replacing a value that is not an object with `{}` (so always
     /// `Some`).
     pub fn object_mut(&mut self) -> Option<&mut BTreeMap<Cow<'a, str>, Json<'a>>> {
@@ -457,10 +450,8 @@ mod tests {
             return;
         };
         assert_eq!(
-            json.get("a")
-                .and_then(|a| a.get("b"))
-                .and_then(Json::as_str),
-            Some("c")
+            json.get("a").and_then(|a| a.get("b")),
+            Some(&Json::String("c".into()))
         );
         assert_eq!(
             json.get("n").and_then(Json::as_array).map(<[_]>::len),

@@ -16,7 +16,8 @@ use serde_json::value::RawValue;
 
 use topt_core::bundle::FLAKY_MODULE_PATH;
 
-use super::json::Json;
+use super::canonical;
+use super::json::{Json, Text, Verbatim};
 use super::skim::{self, Module, Skimmed};
 
 type Members<'a> = BTreeMap<Cow<'a, str>, Json<'a>>;
@@ -216,40 +217,244 @@ pub fn count_tests(key: &str, module: &Json<'_>) -> u64 {
         })
 }
 
-/// The module of a flaky-tests entry: its non-empty string at [`FLAKY_MODULE_PATH`].
-fn flaky_module<'j>(entry: &'j Json<'_>) -> Option<&'j str> {
-    let bundle = FLAKY_MODULE_PATH
-        .iter()
-        .try_fold(entry, |v, key| v.get(key))?
-        .as_str()?;
-    (!bundle.is_empty()).then_some(bundle)
+/// A flaky-tests response opened for splitting: the number of entries, and every module's
+/// entries in their original order (modules in byte order) as raw slices, to be written
+/// inside `envelope` (the response with `data` replaced) by the writer threads.
+///
+/// Decoding the whole response into one tree built every entry's four small objects at once
+/// (10 000 entries: tens of MB of B-tree nodes, freshly faulted in); this keeps slices, and an
+/// entry already in the generated encoding is written as it is.
+#[derive(Debug, Default)]
+pub struct Flaky<'a> {
+    pub envelope: Json<'a>,
+    pub tests: u64,
+    pub parts: Vec<(String, Vec<&'a str>)>,
 }
 
-/// Every module's flaky tests: the whole envelope with `data` replaced by the module's entries
-/// in their original order, modules in byte order.
-pub fn flaky_split(mut response: Json<'_>) -> Vec<(String, Json<'_>)> {
-    let Json::Object(root) = &mut response else {
-        return Vec::new();
+/// Opens a flaky-tests response: as decoding it whole and splitting it would, the last `data`
+/// member counts, entries without a module at [`FLAKY_MODULE_PATH`] are dropped, and anything
+/// but an object with a `data` array has no modules.
+pub fn open_flaky(text: &str) -> Flaky<'_> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let root = de
+        .deserialize_any(FlakyRoot)
+        .and_then(|root| de.end().map(|()| root));
+    let Ok(Some((envelope, Some(entries)))) = root else {
+        return Flaky::default();
     };
-    let Some(Json::Array(entries)) = root.get_mut("data").map(std::mem::take) else {
-        return Vec::new();
-    };
-    let mut by_module: BTreeMap<String, Vec<Json<'_>>> = BTreeMap::new();
-    for entry in entries {
-        if let Some(module) = flaky_module(&entry).map(str::to_owned) {
+    let mut by_module: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+    for entry in &entries {
+        let mut de = serde_json::Deserializer::from_str(entry);
+        let module = de.deserialize_any(FlakyModule(&FLAKY_MODULE_PATH));
+        if let Ok(Some(module)) = module {
             by_module.entry(module).or_default().push(entry);
         }
     }
-    by_module
-        .into_iter()
-        .map(|(module, entries)| {
-            let mut copy = response.clone();
-            if let Json::Object(root) = &mut copy {
-                root.insert(Cow::Borrowed("data"), Json::Array(entries));
+    Flaky {
+        envelope: Json::Object(envelope),
+        tests: entries.len() as u64,
+        parts: by_module.into_iter().collect(),
+    }
+}
+
+/// One module's flaky tests: the envelope with `data` replaced by its entries, each carried
+/// as it is when already in the generated encoding.
+pub fn flaky_narrowed<'a>(
+    envelope: &Json<'a>,
+    entries: &[&'a str],
+) -> Result<Json<'a>, serde_json::Error> {
+    let entries = entries
+        .iter()
+        .map(|entry| {
+            if canonical::is_canonical(entry) {
+                Ok(Json::Verbatim(Verbatim(entry)))
+            } else {
+                Json::parse(entry)
             }
-            (module, copy)
         })
-        .collect()
+        .collect::<Result<_, _>>()?;
+    let mut copy = envelope.clone();
+    if let Json::Object(root) = &mut copy {
+        root.insert(Cow::Borrowed("data"), Json::Array(entries));
+    }
+    Ok(copy)
+}
+
+/// The root of a flaky-tests response: its members but `data` decoded, and the last `data`'s
+/// entries as raw slices when it is an array; `None` when the root is not an object.
+struct FlakyRoot;
+
+impl<'de> Visitor<'de> for FlakyRoot {
+    type Value = Option<(Members<'de>, Option<Vec<&'de str>>)>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut members = Members::new();
+        let mut data = None;
+        while let Some(name) = map.next_key_seed(Text)? {
+            if name == "data" {
+                data = map.next_value_seed(Entries)?;
+                members.remove("data");
+            } else {
+                let raw: &'de RawValue = map.next_value()?;
+                let value = Json::parse(raw.get()).map_err(de::Error::custom)?;
+                members.insert(name, value);
+            }
+        }
+        Ok(Some((members, data)))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+}
+
+/// `data`'s entries as raw slices when it is an array, `None` otherwise.
+struct Entries;
+
+impl<'de> DeserializeSeed<'de> for Entries {
+    type Value = Option<Vec<&'de str>>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Entries {
+    type Value = Option<Vec<&'de str>>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut entries = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        while let Some(raw) = seq.next_element::<&'de RawValue>()? {
+            entries.push(raw.get());
+        }
+        Ok(Some(entries))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+}
+
+/// The non-empty string an entry holds at the remaining path (the last of duplicate names
+/// counts, as in a decoded tree), or `None`.
+struct FlakyModule<'p>(&'p [&'p str]);
+
+impl<'de> DeserializeSeed<'de> for FlakyModule<'_> {
+    type Value = Option<String>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for FlakyModule<'_> {
+    type Value = Option<String>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut found = None;
+        while let Some(name) = map.next_key_seed(Text)? {
+            match self.0.split_first() {
+                Some((next, rest)) if name == *next => {
+                    found = map.next_value_seed(FlakyModule(rest))?;
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<Self::Value, E> {
+        Ok((self.0.is_empty() && !s.is_empty()).then(|| s.to_owned()))
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
 }
 
 #[cfg(test)]
@@ -400,6 +605,15 @@ mod tests {
             r#"{"data":[{"attributes":{"configurations":{"test":{"bundle":"b"}}},"n":1},7,{"attributes":{"configurations":{"test":{"bundle":""}}}},{"attributes":{"configurations":{"test":{"bundle":"a"}}}},{"attributes":{"configurations":{"test":{"bundle":"b"}}},"n":2}],"meta":{"m":[true]}}"#,
             r#"{"data":{}}"#,
             r#"[{"data":[]}]"#,
+            // Not in the generated encoding: whitespace, keys out of order, `\/`, `\u00e9`.
+            r#"{ "meta" : {"total":1.5}, "data" : [ {"id":"x", "attributes":{"configurations":{"test":{"bundle":"p\/q"}}}}, {"b":-3,"a":"\u00e9","attributes":{"configurations":{"test":{"bundle":"p/q"}}}} ] }"#,
+            // The last of duplicate names counts, on every level; escaped names are decoded.
+            r#"{"data":[{"attributes":{"configurations":{"test":{"bundle":"a"}}}}],"data":[{"attributes":{"configurations":{"test":{"bundle":"b"},"test":{"bundle":"c"}}}}]}"#,
+            r#"{"data":[{"attributes":{"configurations":{"test":{"bundle":"a"}}}}],"data":7}"#,
+            r#"{"d\u0061ta":[{"attributes":{"configurations":{"test":{"bundle":"a"}}},"attributes":{}}],"x":-1}"#,
+            r#"{"data":[{"attributes":{"configurations":{"test":{"bundle":"\u00e9\n"}}}},{"attributes":{"configurations":{"test":{"bundle":["a"]}}}},{"attributes":{"configurations":{"test":{"bundle":{"a":"b"}}}}},{"attributes":{"configurations":"a"}},{"attributes":[{"configurations":{"test":{"bundle":"a"}}}]},null]}"#,
+            r#"{"data":[],"meta":{"total":0}}"#,
+            "7",
         ];
         for text in cases {
             let value: Value = serde_json::from_str(text).unwrap_or_default();
@@ -408,16 +622,23 @@ mod tests {
                     .into_iter()
                     .map(|(m, v)| (m, bundle::to_generated_json(&v)))
                     .collect();
-            let json = Json::parse(text).unwrap_or_default();
-            let got: Vec<(String, String)> = flaky_split(json)
-                .into_iter()
-                .map(|(m, j)| (m, String::from_utf8_lossy(&j.generated()).into_owned()))
+            let flaky = open_flaky(text);
+            let got: Vec<(String, String)> = flaky
+                .parts
+                .iter()
+                .map(|(m, entries)| {
+                    let narrowed = flaky_narrowed(&flaky.envelope, entries).unwrap_or_default();
+                    let split = narrowed.generated();
+                    (m.clone(), String::from_utf8_lossy(&split).into_owned())
+                })
                 .collect();
             // The split's modules are the labels' source: the core's list, distinct and sorted.
             let modules: Vec<String> = got.iter().map(|(m, _)| m.clone()).collect();
             assert_eq!(modules, bundle::modules(BundleKind::FlakyTests, &value));
             assert_eq!(got, expected, "{text}");
+            let entries = value.get("data").and_then(Value::as_array).map(Vec::len);
+            assert_eq!(flaky.tests, entries.unwrap_or(0) as u64, "{text}");
         }
-        assert!(!flaky_split(Json::parse(&fixture).unwrap_or_default()).is_empty());
+        assert!(!open_flaky(&fixture).parts.is_empty());
     }
 }

@@ -17,7 +17,7 @@ use topt_core::labels;
 
 use super::canonical;
 use super::json::{Json, Verbatim};
-use super::split::{self, Keyed};
+use super::split::{self, Flaky, Keyed};
 
 /// What the backend gave for one bundle.
 #[derive(Debug)]
@@ -69,11 +69,7 @@ pub fn module_file(out_dir: &str, label: &str, kind: BundleKind) -> String {
 /// A response opened for splitting.
 enum Opened<'a> {
     Keyed(Keyed<'a>),
-    /// The number of entries, and the response narrowed to each of its modules.
-    Flaky {
-        tests: u64,
-        parts: Vec<(String, Json<'a>)>,
-    },
+    Flaky(Flaky<'a>),
     Stub,
 }
 
@@ -81,7 +77,7 @@ impl Opened<'_> {
     fn modules(&self) -> Vec<String> {
         match self {
             Opened::Keyed(keyed) => keyed.modules.iter().map(|(m, _, _)| m.clone()).collect(),
-            Opened::Flaky { parts, .. } => parts.iter().map(|(m, _)| m.clone()).collect(),
+            Opened::Flaky(flaky) => flaky.parts.iter().map(|(m, _)| m.clone()).collect(),
             Opened::Stub => Vec::new(),
         }
     }
@@ -140,20 +136,18 @@ fn write_responses(http: &Path, bundles: &[(BundleKind, Bundle)]) -> io::Result<
 /// Opens every response, computes the labels and writes every module file (`files` counts
 /// those only).
 fn split_and_write(http: &Path, bundles: &[(BundleKind, Bundle)]) -> io::Result<TreeSummary> {
-    let mut opened = open_all(bundles)?;
+    let opened = open_all(bundles)?;
     let module_lists: Vec<Vec<String>> = opened.iter().map(|(_, o)| o.modules()).collect();
     let sources: Vec<&[String]> = module_lists.iter().map(Vec::as_slice).collect();
     let label_map = labels::label_map(&sources);
 
     let mut tests = [0u64; 3];
-    let mut flaky_parts = Vec::new();
-    for (_, o) in &mut opened {
-        if let Opened::Flaky { tests: n, parts } = o {
-            tests[2] = *n;
-            flaky_parts = std::mem::take(parts);
+    for (_, o) in &opened {
+        if let Opened::Flaky(flaky) = o {
+            tests[2] = flaky.tests;
         }
     }
-    let jobs = split_jobs(http, &opened, flaky_parts, &label_map);
+    let jobs = split_jobs(http, &opened, &label_map);
     let files = jobs.len();
     let counted = write_jobs(jobs)?;
     tests[0] = counted[0];
@@ -192,18 +186,7 @@ fn open(kind: BundleKind, bundle: &Bundle) -> Opened<'_> {
         (BundleKind::TestManagement, Bundle::Fetched(text)) => {
             Opened::Keyed(split::open_keyed(text, "modules"))
         }
-        // Flaky responses are small: decoded whole and split with the core's splitter.
-        (BundleKind::FlakyTests, Bundle::Fetched(text)) => {
-            let value = Json::parse(text).unwrap_or_default();
-            let tests = value
-                .get("data")
-                .and_then(Json::as_array)
-                .map_or(0, |d| d.len() as u64);
-            Opened::Flaky {
-                tests,
-                parts: split::flaky_split(value),
-            }
-        }
+        (BundleKind::FlakyTests, Bundle::Fetched(text)) => Opened::Flaky(split::open_flaky(text)),
     }
 }
 
@@ -212,8 +195,8 @@ enum Content<'a> {
     /// A keyed module, decoded by the writer thread unless the skim found it canonical (its
     /// tests); `usize` is the kind's index for counts.
     Keyed(&'a Keyed<'a>, &'a str, &'a str, Option<u64>, usize),
-    /// An already narrowed flaky-tests response.
-    Value(Json<'a>),
+    /// A module's flaky-tests entries, written inside the envelope.
+    Flaky(&'a Json<'a>, &'a [&'a str]),
     /// The stub of a module this response does not know.
     Stub(&'static str),
 }
@@ -225,14 +208,12 @@ type Job<'a> = (PathBuf, Content<'a>);
 fn split_jobs<'a>(
     http: &Path,
     opened: &'a [(BundleKind, Opened<'a>)],
-    flaky_parts: Vec<(String, Json<'a>)>,
     label_map: &[(String, String)],
 ) -> Vec<Job<'a>> {
     let by_module: HashMap<&str, &str> = label_map
         .iter()
         .map(|(m, l)| (m.as_str(), l.as_str()))
         .collect();
-    let mut flaky_parts = Some(flaky_parts);
     let mut jobs = Vec::with_capacity(label_map.len() * 3);
     for (index, (kind, opened)) in opened.iter().enumerate() {
         let mut done = HashSet::new();
@@ -247,10 +228,10 @@ fn split_jobs<'a>(
                     }
                 }
             }
-            Opened::Flaky { .. } => {
-                for (module, narrowed) in flaky_parts.take().unwrap_or_default() {
+            Opened::Flaky(flaky) => {
+                for (module, entries) in &flaky.parts {
                     if let Some(label) = by_module.get(module.as_str()) {
-                        jobs.push((path(label), Content::Value(narrowed)));
+                        jobs.push((path(label), Content::Flaky(&flaky.envelope, entries)));
                         done.insert(*label);
                     }
                 }
@@ -320,8 +301,8 @@ fn write_group(group: Vec<Job<'_>>) -> io::Result<[u64; 3]> {
                 narrowed.generated_into(&mut buffer);
                 write_module_file(&path, &buffer)?;
             }
-            Content::Value(value) => {
-                value.generated_into(&mut buffer);
+            Content::Flaky(envelope, entries) => {
+                split::flaky_narrowed(envelope, entries)?.generated_into(&mut buffer);
                 write_module_file(&path, &buffer)?;
             }
             Content::Stub(stub) => write_module_file(&path, stub.as_bytes())?,
