@@ -6,9 +6,9 @@
 //! `<out_dir>/module_<label>/`), and every module gets all three files including
 //! `flaky_tests.json`.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::fs;
-use std::io;
+use std::io::{self, IoSlice, Write};
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
@@ -147,9 +147,9 @@ fn split_and_write(http: &Path, bundles: &[(BundleKind, Bundle)]) -> io::Result<
             tests[2] = flaky.tests;
         }
     }
-    let jobs = split_jobs(http, &opened, &label_map);
-    let files = jobs.len();
-    let counted = write_jobs(jobs)?;
+    let dirs = module_dirs(http, &opened, &label_map);
+    let files = dirs.iter().map(|d| d.files.len()).sum();
+    let counted = write_dirs(dirs)?;
     tests[0] = counted[0];
     tests[1] = counted[1];
     Ok(TreeSummary {
@@ -191,73 +191,81 @@ fn open(kind: BundleKind, bundle: &Bundle) -> Opened<'_> {
 }
 
 /// What goes into one per-module file.
+#[derive(Clone, Copy)]
 enum Content<'a> {
     /// A keyed module, decoded by the writer thread unless the skim found it canonical (its
     /// tests); `usize` is the kind's index for counts.
     Keyed(&'a Keyed<'a>, &'a str, &'a str, Option<u64>, usize),
     /// A module's flaky-tests entries, written inside the envelope.
-    Flaky(&'a Json<'a>, &'a [&'a str]),
+    Flaky(&'a Flaky<'a>, &'a [&'a str]),
     /// The stub of a module this response does not know.
     Stub(&'static str),
 }
 
-type Job<'a> = (PathBuf, Content<'a>);
+/// A module's directory and its files, one per kind.
+struct ModuleDir<'a> {
+    path: PathBuf,
+    files: Vec<(&'static str, Content<'a>)>,
+}
 
-/// Every per-module file of every kind: the module's narrowed response, or the stub for labels
-/// this kind does not know.
-fn split_jobs<'a>(
+/// Every module directory with every kind's file in it: the module's narrowed response, or the
+/// stub where this kind does not know the module.
+fn module_dirs<'a>(
     http: &Path,
     opened: &'a [(BundleKind, Opened<'a>)],
     label_map: &[(String, String)],
-) -> Vec<Job<'a>> {
-    let by_module: HashMap<&str, &str> = label_map
+) -> Vec<ModuleDir<'a>> {
+    let index: HashMap<&str, usize> = label_map
         .iter()
-        .map(|(m, l)| (m.as_str(), l.as_str()))
+        .enumerate()
+        .map(|(i, (module, _))| (module.as_str(), i))
         .collect();
-    let mut jobs = Vec::with_capacity(label_map.len() * 3);
-    for (index, (kind, opened)) in opened.iter().enumerate() {
-        let mut done = HashSet::new();
-        let path = |label: &str| http.join(format!("module_{label}")).join(kind.file_name());
+    let mut dirs: Vec<ModuleDir<'a>> = label_map
+        .iter()
+        .map(|(_, label)| ModuleDir {
+            path: http.join(format!("module_{label}")),
+            files: Vec::with_capacity(opened.len()),
+        })
+        .collect();
+    for (k, (kind, opened)) in opened.iter().enumerate() {
+        let mut contents = vec![Content::Stub(kind.stub()); dirs.len()];
+        let mut place = |module: &str, content| {
+            if let Some(slot) = index.get(module).and_then(|&i| contents.get_mut(i)) {
+                *slot = content;
+            }
+        };
         match opened {
             Opened::Keyed(keyed) => {
                 for (module, raw, tests) in &keyed.modules {
-                    if let Some(label) = by_module.get(module.as_str()) {
-                        let content = Content::Keyed(keyed, module, raw, *tests, index);
-                        jobs.push((path(label), content));
-                        done.insert(*label);
-                    }
+                    place(module, Content::Keyed(keyed, module, raw, *tests, k));
                 }
             }
             Opened::Flaky(flaky) => {
                 for (module, entries) in &flaky.parts {
-                    if let Some(label) = by_module.get(module.as_str()) {
-                        jobs.push((path(label), Content::Flaky(&flaky.envelope, entries)));
-                        done.insert(*label);
-                    }
+                    place(module, Content::Flaky(flaky, entries));
                 }
             }
             Opened::Stub => {}
         }
-        for (_, label) in label_map {
-            if !done.contains(label.as_str()) {
-                jobs.push((path(label), Content::Stub(kind.stub())));
-            }
+        for (dir, content) in dirs.iter_mut().zip(contents) {
+            dir.files.push((kind.file_name(), content));
         }
     }
-    jobs
+    dirs
 }
 
-/// Decodes, narrows, encodes and writes the jobs on a few threads (part CPU, part file-system
-/// latency). Module directories were created fresh by this sync, so these files are written
-/// directly rather than through a temporary file. Returns the tests counted per kind.
-fn write_jobs(jobs: Vec<Job<'_>>) -> io::Result<[u64; 3]> {
+/// Creates the module directories and writes their files on a few threads (part CPU, part
+/// file-system latency). Module directories were created fresh by this sync, so these files
+/// are written directly rather than through a temporary file. Returns the tests counted per
+/// kind.
+fn write_dirs(dirs: Vec<ModuleDir<'_>>) -> io::Result<[u64; 3]> {
     let workers = std::thread::available_parallelism()
         .map_or(2, |n| n.get() * 2)
         .clamp(2, 8);
-    let mut groups: Vec<Vec<Job<'_>>> = (0..workers).map(|_| Vec::new()).collect();
-    for (i, job) in jobs.into_iter().enumerate() {
+    let mut groups: Vec<Vec<ModuleDir<'_>>> = (0..workers).map(|_| Vec::new()).collect();
+    for (i, dir) in dirs.into_iter().enumerate() {
         if let Some(group) = groups.get_mut(i % workers) {
-            group.push(job);
+            group.push(dir);
         }
     }
     std::thread::scope(|scope| {
@@ -278,51 +286,98 @@ fn write_jobs(jobs: Vec<Job<'_>>) -> io::Result<[u64; 3]> {
     })
 }
 
-fn write_group(group: Vec<Job<'_>>) -> io::Result<[u64; 3]> {
+fn write_group(group: Vec<ModuleDir<'_>>) -> io::Result<[u64; 3]> {
     let mut counts = [0u64; 3];
-    let mut buffer = Vec::new();
-    for (path, content) in group {
-        match content {
-            Content::Keyed(keyed, module, raw, canonical, index) => {
-                // A module already in the generated encoding is carried as it is.
-                let canonical = canonical.or_else(|| canonical::count_if_canonical(keyed.key, raw));
-                let (value, tests) = match canonical {
-                    Some(tests) => (Json::Verbatim(Verbatim(raw)), tests),
-                    None => {
-                        let value = Json::parse(raw)?;
-                        let tests = split::count_tests(keyed.key, &value);
-                        (value, tests)
+    let (mut buffer, mut header) = (Vec::new(), Vec::new());
+    for dir in group {
+        match fs::create_dir(&dir.path) {
+            Err(e) if e.kind() != io::ErrorKind::AlreadyExists => return Err(e),
+            _ => {}
+        }
+        for (name, content) in dir.files {
+            let path = dir.path.join(name);
+            match content {
+                Content::Keyed(keyed, module, raw, canonical, index) => {
+                    let tests = write_keyed(
+                        &path,
+                        keyed,
+                        module,
+                        raw,
+                        canonical,
+                        &mut buffer,
+                        &mut header,
+                    )?;
+                    if let Some(count) = counts.get_mut(index) {
+                        *count += tests;
                     }
-                };
-                if let Some(count) = counts.get_mut(index) {
-                    *count += tests;
                 }
-                let narrowed = split::narrowed(&keyed.envelope, keyed.key, module, value);
-                narrowed.generated_into(&mut buffer);
-                write_module_file(&path, &buffer)?;
+                Content::Flaky(flaky, entries) => {
+                    split::flaky_file(flaky, entries, &mut buffer)?;
+                    fs::write(&path, &buffer)?;
+                }
+                Content::Stub(stub) => fs::write(&path, stub)?,
             }
-            Content::Flaky(envelope, entries) => {
-                split::flaky_narrowed(envelope, entries)?.generated_into(&mut buffer);
-                write_module_file(&path, &buffer)?;
-            }
-            Content::Stub(stub) => write_module_file(&path, stub.as_bytes())?,
         }
     }
     Ok(counts)
 }
 
-/// Writes a module file, creating its directory on the first write into it (module
-/// directories were removed before, so a file that exists is never overwritten through them).
-fn write_module_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    match fs::write(path, bytes) {
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            if let Some(dir) = path.parent() {
-                fs::create_dir_all(dir)?;
-            }
-            fs::write(path, bytes)
+/// Writes one keyed module's split file and returns its tests. A module already in the
+/// generated encoding is carried as it is, straight from the response text.
+fn write_keyed(
+    path: &Path,
+    keyed: &Keyed<'_>,
+    module: &str,
+    raw: &str,
+    canonical: Option<u64>,
+    buffer: &mut Vec<u8>,
+    header: &mut Vec<u8>,
+) -> io::Result<u64> {
+    let canonical = canonical.or_else(|| canonical::count_if_canonical(keyed.key, raw));
+    let (value, tests) = match canonical {
+        Some(tests) => (Json::Verbatim(Verbatim(raw)), tests),
+        None => {
+            let value = Json::parse(raw)?;
+            let tests = split::count_tests(keyed.key, &value);
+            (value, tests)
         }
-        result => result,
+    };
+    buffer.clear();
+    let encoded = match value {
+        Json::Verbatim(Verbatim(raw)) => raw.as_bytes(),
+        _ => {
+            value.encode_into(buffer);
+            buffer.as_slice()
+        }
+    };
+    if let Some(pieces) = split::module_pieces(keyed, module, encoded, header) {
+        write_pieces(path, &pieces)?;
+    } else {
+        let mut bytes = Vec::new();
+        split::narrowed(&keyed.envelope, keyed.key, module, value).generated_into(&mut bytes);
+        fs::write(path, bytes)?;
     }
+    Ok(tests)
+}
+
+/// Writes `pieces` one after the other into a new file, as `fs::write` writes one slice.
+fn write_pieces(path: &Path, pieces: &[&[u8]]) -> io::Result<()> {
+    let mut slices: Vec<IoSlice<'_>> = pieces
+        .iter()
+        .filter(|p| !p.is_empty())
+        .map(|p| IoSlice::new(p))
+        .collect();
+    let mut file = fs::File::create(path)?;
+    let mut rest = slices.as_mut_slice();
+    while !rest.is_empty() {
+        match file.write_vectored(rest) {
+            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+            Ok(n) => IoSlice::advance_slices(&mut rest, n),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }
 
 /// Removes `module_*` directories left by an earlier sync into the same directory, so a module
