@@ -11,8 +11,6 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-use memchr::memchr2;
-
 use super::canonical;
 use super::json::Json;
 
@@ -140,7 +138,7 @@ impl<'a> Skim<'a> {
         let mut at = start;
         let mut escaped = false;
         loop {
-            let found = at + memchr2(b'"', b'\\', self.b.get(at..)?)?;
+            let found = at + canonical::quote_or_backslash(self.b.get(at..)?)?;
             if self.b.get(found) == Some(&b'"') {
                 self.i = found + 1;
                 return Some((self.text.get(start..found)?, escaped));
