@@ -162,22 +162,16 @@ impl<'a> Json<'a> {
         let Json::Object(members) = self else {
             return None;
         };
+        // Outer `None`: no member `next`; inner `None`: `rest` does not lead on from it.
         let mut at = None;
-        out.push(b'{');
-        for (i, (key, value)) in members.iter().enumerate() {
-            if i > 0 {
-                out.push(b',');
-            }
-            json_text::string(out, key);
-            out.push(b':');
-            if key == next {
-                at = Some(value.write_around(rest, out)?);
+        write_object(members, out, |key, value, out| {
+            if key == *next {
+                at = Some(value.write_around(rest, out));
             } else {
                 value.write(out);
             }
-        }
-        out.push(b'}');
-        at
+        });
+        at.flatten()
     }
 
     fn write(&self, out: &mut Vec<u8>) {
@@ -202,20 +196,27 @@ impl<'a> Json<'a> {
                 }
                 out.push(b']');
             }
-            Json::Object(members) => {
-                out.push(b'{');
-                for (i, (key, value)) in members.iter().enumerate() {
-                    if i > 0 {
-                        out.push(b',');
-                    }
-                    json_text::string(out, key);
-                    out.push(b':');
-                    value.write(out);
-                }
-                out.push(b'}');
-            }
+            Json::Object(members) => write_object(members, out, |_, value, out| value.write(out)),
         }
     }
+}
+
+/// `{"key":<value>,…}` with each value written by `value`.
+fn write_object<'j, 'a: 'j>(
+    members: &'j BTreeMap<Cow<'a, str>, Json<'a>>,
+    out: &mut Vec<u8>,
+    mut value: impl FnMut(&str, &'j Json<'a>, &mut Vec<u8>),
+) {
+    out.push(b'{');
+    for (i, (key, member)) in members.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        json_text::string(out, key);
+        out.push(b':');
+        value(key, member, out);
+    }
+    out.push(b'}');
 }
 
 impl fmt::Display for Json<'_> {
