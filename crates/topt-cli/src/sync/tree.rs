@@ -197,7 +197,7 @@ enum Content<'a> {
     /// tests); `usize` is the kind's index for counts.
     Keyed(&'a Keyed<'a>, &'a str, &'a str, Option<u64>, usize),
     /// A module's flaky-tests entries, written inside the envelope.
-    Flaky(&'a Flaky<'a>, &'a [&'a str]),
+    Flaky(&'a Flaky<'a>, &'a [(&'a str, bool)]),
     /// The stub of a module this response does not know.
     Stub(&'static str),
 }
