@@ -8,7 +8,10 @@
 //! would not write, `-0`, keys out of order or repeated) answers `None` and the module takes
 //! the decoding path. While scanning it counts the module's tests as `split::count_tests` does.
 
+use std::borrow::Cow;
+
 use memchr::memchr2;
+use topt_core::bundle::FLAKY_MODULE_PATH;
 
 /// The tests of a canonical module value (`key` is `tests` or `modules`), or `None` when the
 /// slice is not byte for byte its own generated encoding.
@@ -30,6 +33,7 @@ pub fn canonical_prefix(key: &str, text: &str) -> Option<(usize, u64)> {
         b: text.as_bytes(),
         i: 0,
         count: 0,
+        module: None,
     };
     if scan.b.first() != Some(&b'{') {
         return None;
@@ -38,8 +42,30 @@ pub fn canonical_prefix(key: &str, text: &str) -> Option<(usize, u64)> {
     Some((scan.i, scan.count))
 }
 
+/// The length of the canonical flaky-tests entry `text` starts with and its module (the
+/// non-empty string at [`FLAKY_MODULE_PATH`], decoded), or `None` when it is not canonical. A
+/// canonical entry has no duplicate names, so the one string at the path is the module.
+pub fn canonical_entry(text: &str) -> Option<(usize, Option<Cow<'_, str>>)> {
+    let mut scan = Scan {
+        b: text.as_bytes(),
+        i: 0,
+        count: 0,
+        module: None,
+    };
+    scan.value(Role::Entry(0))?;
+    let module = match scan.module {
+        Some((start, end, false)) => text.get(start + 1..end - 1).map(Cow::Borrowed),
+        Some((start, end, true)) => Some(Cow::Owned(
+            serde_json::from_str(text.get(start..end)?).ok()?,
+        )),
+        None => None,
+    };
+    Some((scan.i, module.filter(|m| !m.is_empty())))
+}
+
 /// Where a value sits, for counting: known tests count the elements of the arrays directly in
-/// the module; test management counts the members of `suites.<suite>.tests`.
+/// the module; test management counts the members of `suites.<suite>.tests`. A flaky-tests
+/// entry follows [`FLAKY_MODULE_PATH`] (`Entry(n)`: `n` names matched) to its module.
 #[derive(Clone, Copy, PartialEq)]
 enum Role {
     Other,
@@ -49,12 +75,16 @@ enum Role {
     Suites,
     Suite,
     Tests,
+    Entry(usize),
 }
 
 struct Scan<'a> {
     b: &'a [u8],
     i: usize,
     count: u64,
+    /// The string where an entry's path ends: its span with the quotes, and whether it has
+    /// escapes.
+    module: Option<(usize, usize, bool)>,
 }
 
 impl<'a> Scan<'a> {
@@ -68,7 +98,14 @@ impl<'a> Scan<'a> {
         match *self.b.get(self.i)? {
             b'{' => self.object(role),
             b'[' => self.array(role),
-            b'"' => self.string().map(|_| ()),
+            b'"' => {
+                let start = self.i;
+                let (_, escaped) = self.string()?;
+                if role == Role::Entry(FLAKY_MODULE_PATH.len()) {
+                    self.module = Some((start, self.i, escaped));
+                }
+                Some(())
+            }
             b't' => self.literal(b"true"),
             b'f' => self.literal(b"false"),
             b'n' => self.literal(b"null"),
@@ -97,6 +134,13 @@ impl<'a> Scan<'a> {
                 (Role::ManagedRoot, b"suites") => Role::Suites,
                 (Role::Suites, _) => Role::Suite,
                 (Role::Suite, b"tests") => Role::Tests,
+                (Role::Entry(n), _)
+                    if FLAKY_MODULE_PATH
+                        .get(n)
+                        .is_some_and(|name| name.as_bytes() == key) =>
+                {
+                    Role::Entry(n + 1)
+                }
                 _ => Role::Other,
             };
             self.value(child)?;
@@ -144,7 +188,7 @@ impl<'a> Scan<'a> {
         let start = self.i;
         let mut escaped = false;
         loop {
-            let at = self.i + memchr2(b'"', b'\\', self.b.get(self.i..)?)?;
+            let at = self.i + quote_or_backslash(self.b.get(self.i..)?)?;
             self.i = at + 1;
             if self.b[at] == b'"' {
                 return Some((&self.b[start..at], escaped));
@@ -182,6 +226,35 @@ impl<'a> Scan<'a> {
         self.i += len;
         Some(())
     }
+}
+
+/// Where the first `"` or `\\` of `b` is. Most strings of a response are short (keys, test
+/// names), where a call into `memchr2` costs more than looking at 8 bytes at a time; long ones
+/// go to `memchr2` after the first 64 bytes.
+pub fn quote_or_backslash(b: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut at = 0;
+    while at < 64 {
+        let Some(chunk) = b.get(at..at + 8) else {
+            return b
+                .get(at..)?
+                .iter()
+                .position(|&c| c == b'"' || c == b'\\')
+                .map(|p| at + p);
+        };
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let word = u64::from_le_bytes(word);
+        // A byte equal to `c` is a zero byte of `word ^ c`; the lowest flagged byte is exact.
+        let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+        let found = zero(word ^ (ONES * u64::from(b'"'))) | zero(word ^ (ONES * u64::from(b'\\')));
+        if found != 0 {
+            return Some(at + (found.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    memchr2(b'"', b'\\', b.get(at..)?).map(|p| at + p)
 }
 
 /// `\uXXXX` as serde_json writes it: a control character without a short escape, lower-case.
@@ -249,6 +322,66 @@ mod tests {
             ("modules", r#"{"a":{"suites":{"s":{"tests":{"a":{}}}}}}"#, 0),
         ] {
             assert_eq!(agrees(key, text), Some(n), "{text}");
+        }
+    }
+
+    /// A canonical entry's module is the decoded string at the path, or none.
+    #[test]
+    fn canonical_entries_and_their_module() {
+        let module =
+            |text: &str| canonical_entry(text).map(|(len, m)| (len, m.map(Cow::into_owned)));
+        let at = |bundle: &str| {
+            format!(
+                r#"{{"attributes":{{"configurations":{{"test":{{"bundle":{bundle}}}}}}},"id":"x"}}"#
+            )
+        };
+        let plain = at(r#""a/b""#);
+        assert_eq!(module(&plain), Some((plain.len(), Some("a/b".to_owned()))));
+        let escaped = at(r#""a\"\n\u0001""#);
+        assert_eq!(
+            module(&escaped),
+            Some((escaped.len(), Some("a\"\n\u{1}".to_owned())))
+        );
+        for none in [
+            at(r#""""#),
+            at("7"),
+            at(r#"["a"]"#),
+            at(r#"{"bundle":"a"}"#),
+        ] {
+            assert_eq!(module(&none), Some((none.len(), None)), "{none}");
+        }
+        let beside = r#"{"attributes":{"bundle":"a","test":{"bundle":"b"}},"bundle":"c"}"#;
+        assert_eq!(module(beside), Some((beside.len(), None)));
+        assert_eq!(module(r#"7,{"a":1}"#), Some((1, None)));
+        for not_canonical in [
+            r#"{"id":"x","attributes":{}}"#,
+            r#"{ "attributes":{}}"#,
+            r#"{"attributes":{"configurations":{"test":{"bundle":"\u0061"}}}}"#,
+        ] {
+            assert_eq!(module(not_canonical), None, "{not_canonical}");
+        }
+    }
+
+    /// The word-at-a-time search finds what `memchr2` finds, at every length and position.
+    #[test]
+    fn quote_or_backslash_is_memchr2() {
+        for len in 0..150 {
+            let plain: Vec<u8> = (0..len).map(|i| b"a\x01\x7f\xff~!#"[i % 7]).collect();
+            assert_eq!(quote_or_backslash(&plain), None, "{len}");
+            for at in 0..len {
+                for c in [b'"', b'\\'] {
+                    let mut b = plain.clone();
+                    b[at] = c;
+                    if at + 1 < len {
+                        b[len - 1] = b'"';
+                    }
+                    assert_eq!(
+                        quote_or_backslash(&b),
+                        memchr2(b'"', b'\\', &b),
+                        "{len} {at}"
+                    );
+                }
+            }
         }
     }
 

@@ -108,13 +108,6 @@ impl<'a> Json<'a> {
         }
     }
 
-    pub fn as_str(&self) -> Option<&str> {
-        match self {
-            Json::String(s) => Some(s),
-            _ => None,
-        }
-    }
-
     /// The members, after replacing a value that is not an object with `{}` (so always
     /// `Some`).
     pub fn object_mut(&mut self) -> Option<&mut BTreeMap<Cow<'a, str>, Json<'a>>> {
@@ -144,6 +137,43 @@ impl<'a> Json<'a> {
         out.push(b'\n');
     }
 
+    /// Appends the compact encoding (no newline): a value written inside bytes built around it.
+    pub fn encode_into(&self, out: &mut Vec<u8>) {
+        self.write(out);
+    }
+
+    /// The generated encoding with the value at `path` (a member of nested objects) left out:
+    /// the bytes before and after it, the newline included, or `None` when `path` does not lead
+    /// to a member. A value written between the two is what [`Json::generated`] gives with that
+    /// value in place, so the envelope of a split is encoded once, not once per module.
+    pub fn generated_around(&self, path: &[&str]) -> Option<(Vec<u8>, Vec<u8>)> {
+        let mut out = Vec::new();
+        let at = self.write_around(path, &mut out)?;
+        out.push(b'\n');
+        let after = out.split_off(at);
+        Some((out, after))
+    }
+
+    /// Writes everything but the value at `path` and returns where it goes.
+    fn write_around(&self, path: &[&str], out: &mut Vec<u8>) -> Option<usize> {
+        let Some((next, rest)) = path.split_first() else {
+            return Some(out.len());
+        };
+        let Json::Object(members) = self else {
+            return None;
+        };
+        // Outer `None`: no member `next`; inner `None`: `rest` does not lead on from it.
+        let mut at = None;
+        write_object(members, out, |key, value, out| {
+            if key == *next {
+                at = Some(value.write_around(rest, out));
+            } else {
+                value.write(out);
+            }
+        });
+        at.flatten()
+    }
+
     fn write(&self, out: &mut Vec<u8>) {
         match self {
             Json::Null => out.extend_from_slice(b"null"),
@@ -166,20 +196,27 @@ impl<'a> Json<'a> {
                 }
                 out.push(b']');
             }
-            Json::Object(members) => {
-                out.push(b'{');
-                for (i, (key, value)) in members.iter().enumerate() {
-                    if i > 0 {
-                        out.push(b',');
-                    }
-                    json_text::string(out, key);
-                    out.push(b':');
-                    value.write(out);
-                }
-                out.push(b'}');
-            }
+            Json::Object(members) => write_object(members, out, |_, value, out| value.write(out)),
         }
     }
+}
+
+/// `{"key":<value>,…}` with each value written by `value`.
+fn write_object<'j, 'a: 'j>(
+    members: &'j BTreeMap<Cow<'a, str>, Json<'a>>,
+    out: &mut Vec<u8>,
+    mut value: impl FnMut(&str, &'j Json<'a>, &mut Vec<u8>),
+) {
+    out.push(b'{');
+    for (i, (key, member)) in members.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        json_text::string(out, key);
+        out.push(b':');
+        value(key, member, out);
+    }
+    out.push(b'}');
 }
 
 impl fmt::Display for Json<'_> {
@@ -448,6 +485,57 @@ mod tests {
         );
     }
 
+    /// The bytes around a member, with a value written between them, are the whole encoding.
+    #[test]
+    fn generated_around_a_member() {
+        let text = r#"{"z":1,"data":{"b":[true],"attributes":{"tests":null,"a":"x"},"c":2.50}}"#;
+        let Ok(json) = Json::parse(text) else {
+            panic!("{text}");
+        };
+        let path = ["data", "attributes", "tests"];
+        let Some((before, after)) = json.generated_around(&path) else {
+            panic!("{text}");
+        };
+        let mut joined = before.clone();
+        joined.extend_from_slice(b"[7]");
+        joined.extend_from_slice(&after);
+        let Ok(mut expected) = Json::parse(text) else {
+            panic!("{text}");
+        };
+        let slot = expected
+            .object_mut()
+            .and_then(|m| m.get_mut("data"))
+            .and_then(Json::object_mut)
+            .and_then(|m| m.get_mut("attributes"))
+            .and_then(Json::object_mut)
+            .and_then(|m| m.get_mut("tests"));
+        if let Some(slot) = slot {
+            *slot = Json::Array(vec![Json::Number(Number::U64(7))]);
+        }
+        assert_eq!(
+            String::from_utf8_lossy(&joined),
+            String::from_utf8_lossy(&expected.generated())
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&before),
+            r#"{"data":{"attributes":{"a":"x","tests":"#
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&after),
+            "},\"b\":[true],\"c\":2.50},\"z\":1}\n"
+        );
+        assert!(
+            json.generated_around(&["data", "attributes", "modules"])
+                .is_none()
+        );
+        assert!(json.generated_around(&["data", "b", "x"]).is_none());
+        assert!(json.generated_around(&["z", "x"]).is_none());
+        assert_eq!(
+            json.generated_around(&[]),
+            Some((Vec::new(), b"\n".to_vec()))
+        );
+    }
+
     #[test]
     fn errors_and_accessors() {
         assert!(Json::parse("{").is_err());
@@ -457,10 +545,8 @@ mod tests {
             return;
         };
         assert_eq!(
-            json.get("a")
-                .and_then(|a| a.get("b"))
-                .and_then(Json::as_str),
-            Some("c")
+            json.get("a").and_then(|a| a.get("b")),
+            Some(&Json::String("c".into()))
         );
         assert_eq!(
             json.get("n").and_then(Json::as_array).map(<[_]>::len),

@@ -11,8 +11,6 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-use memchr::memchr2;
-
 use super::canonical;
 use super::json::Json;
 
@@ -27,6 +25,47 @@ pub enum Skimmed<'a> {
 
 /// A module's name, its raw value, and its tests when the value is canonical.
 pub type Module<'a> = (String, &'a str, Option<u64>);
+
+/// A flaky-tests entry: its raw value and, when the canonical walk read it, its module
+/// (`Some(None)`: none); `None` when the entry is not canonical.
+#[derive(Debug, PartialEq)]
+pub struct Entry<'a> {
+    pub raw: &'a str,
+    pub module: Option<Option<Cow<'a, str>>>,
+}
+
+/// A flaky-tests response's root: its members but `data` decoded, and the last `data`'s
+/// entries when it is an array; `None` when the root is not an object.
+pub type FlakyRoot<'a> = Option<(BTreeMap<Cow<'a, str>, Json<'a>>, Option<Vec<Entry<'a>>>)>;
+
+/// Opens a flaky-tests response; `None` when the text is not well-formed enough to be sure.
+pub fn open_entries(text: &str) -> Option<FlakyRoot<'_>> {
+    let mut skim = Skim {
+        text,
+        b: text.as_bytes(),
+        i: 0,
+    };
+    skim.ws();
+    let root = if skim.peek()? == b'{' {
+        let mut members = BTreeMap::new();
+        let mut data = None;
+        skim.members(|skim, name| {
+            if name == "data" {
+                members.remove("data");
+                data = skim.entries()?;
+            } else {
+                members.insert(name, Json::parse(skim.value()?).ok()?);
+            }
+            Some(())
+        })?;
+        Some((members, data))
+    } else {
+        skim.value()?;
+        None
+    };
+    skim.ws();
+    (skim.i == skim.b.len()).then_some(root)
+}
 
 /// Opens `path` in `text` (its last name is the module map's, `tests` or `modules`); `None`
 /// when the text is not well-formed enough to be sure.
@@ -140,7 +179,7 @@ impl<'a> Skim<'a> {
         let mut at = start;
         let mut escaped = false;
         loop {
-            let found = at + memchr2(b'"', b'\\', self.b.get(at..)?)?;
+            let found = at + canonical::quote_or_backslash(self.b.get(at..)?)?;
             if self.b.get(found) == Some(&b'"') {
                 self.i = found + 1;
                 return Some((self.text.get(start..found)?, escaped));
@@ -160,6 +199,50 @@ impl<'a> Skim<'a> {
                 Some((rest.get(..len)?, Some(tests)))
             }
             None => Some((self.value()?, None)),
+        }
+    }
+
+    /// An array's elements as flaky-tests entries (each canonical one walked once), or
+    /// `Some(None)` for any other value.
+    fn entries(&mut self) -> Option<Option<Vec<Entry<'a>>>> {
+        self.ws();
+        if self.peek()? != b'[' {
+            self.value()?;
+            return Some(None);
+        }
+        self.i += 1;
+        self.ws();
+        let mut entries = Vec::new();
+        if self.peek()? == b']' {
+            self.i += 1;
+            return Some(Some(entries));
+        }
+        loop {
+            self.ws();
+            let rest = self.text.get(self.i..)?;
+            let entry = match canonical::canonical_entry(rest) {
+                Some((len, module)) => {
+                    self.i += len;
+                    Entry {
+                        raw: rest.get(..len)?,
+                        module: Some(module),
+                    }
+                }
+                None => Entry {
+                    raw: self.value()?,
+                    module: None,
+                },
+            };
+            entries.push(entry);
+            self.ws();
+            match self.peek()? {
+                b',' => self.i += 1,
+                b']' => {
+                    self.i += 1;
+                    return Some(Some(entries));
+                }
+                _ => return None,
+            }
         }
     }
 

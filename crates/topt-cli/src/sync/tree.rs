@@ -6,9 +6,9 @@
 //! `<out_dir>/module_<label>/`), and every module gets all three files including
 //! `flaky_tests.json`.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::fs;
-use std::io;
+use std::io::{self, IoSlice, Write};
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
@@ -17,7 +17,7 @@ use topt_core::labels;
 
 use super::canonical;
 use super::json::{Json, Verbatim};
-use super::split::{self, Keyed};
+use super::split::{self, Flaky, Keyed};
 
 /// What the backend gave for one bundle.
 #[derive(Debug)]
@@ -69,11 +69,7 @@ pub fn module_file(out_dir: &str, label: &str, kind: BundleKind) -> String {
 /// A response opened for splitting.
 enum Opened<'a> {
     Keyed(Keyed<'a>),
-    /// The number of entries, and the response narrowed to each of its modules.
-    Flaky {
-        tests: u64,
-        parts: Vec<(String, Json<'a>)>,
-    },
+    Flaky(Flaky<'a>),
     Stub,
 }
 
@@ -81,7 +77,7 @@ impl Opened<'_> {
     fn modules(&self) -> Vec<String> {
         match self {
             Opened::Keyed(keyed) => keyed.modules.iter().map(|(m, _, _)| m.clone()).collect(),
-            Opened::Flaky { parts, .. } => parts.iter().map(|(m, _)| m.clone()).collect(),
+            Opened::Flaky(flaky) => flaky.parts.iter().map(|(m, _)| m.clone()).collect(),
             Opened::Stub => Vec::new(),
         }
     }
@@ -140,22 +136,20 @@ fn write_responses(http: &Path, bundles: &[(BundleKind, Bundle)]) -> io::Result<
 /// Opens every response, computes the labels and writes every module file (`files` counts
 /// those only).
 fn split_and_write(http: &Path, bundles: &[(BundleKind, Bundle)]) -> io::Result<TreeSummary> {
-    let mut opened = open_all(bundles)?;
+    let opened = open_all(bundles)?;
     let module_lists: Vec<Vec<String>> = opened.iter().map(|(_, o)| o.modules()).collect();
     let sources: Vec<&[String]> = module_lists.iter().map(Vec::as_slice).collect();
     let label_map = labels::label_map(&sources);
 
     let mut tests = [0u64; 3];
-    let mut flaky_parts = Vec::new();
-    for (_, o) in &mut opened {
-        if let Opened::Flaky { tests: n, parts } = o {
-            tests[2] = *n;
-            flaky_parts = std::mem::take(parts);
+    for (_, o) in &opened {
+        if let Opened::Flaky(flaky) = o {
+            tests[2] = flaky.tests;
         }
     }
-    let jobs = split_jobs(http, &opened, flaky_parts, &label_map);
-    let files = jobs.len();
-    let counted = write_jobs(jobs)?;
+    let dirs = module_dirs(http, &opened, &label_map);
+    let files = dirs.iter().map(|d| d.files.len()).sum();
+    let counted = write_dirs(dirs)?;
     tests[0] = counted[0];
     tests[1] = counted[1];
     Ok(TreeSummary {
@@ -192,91 +186,86 @@ fn open(kind: BundleKind, bundle: &Bundle) -> Opened<'_> {
         (BundleKind::TestManagement, Bundle::Fetched(text)) => {
             Opened::Keyed(split::open_keyed(text, "modules"))
         }
-        // Flaky responses are small: decoded whole and split with the core's splitter.
-        (BundleKind::FlakyTests, Bundle::Fetched(text)) => {
-            let value = Json::parse(text).unwrap_or_default();
-            let tests = value
-                .get("data")
-                .and_then(Json::as_array)
-                .map_or(0, |d| d.len() as u64);
-            Opened::Flaky {
-                tests,
-                parts: split::flaky_split(value),
-            }
-        }
+        (BundleKind::FlakyTests, Bundle::Fetched(text)) => Opened::Flaky(split::open_flaky(text)),
     }
 }
 
 /// What goes into one per-module file.
+#[derive(Clone, Copy)]
 enum Content<'a> {
     /// A keyed module, decoded by the writer thread unless the skim found it canonical (its
     /// tests); `usize` is the kind's index for counts.
     Keyed(&'a Keyed<'a>, &'a str, &'a str, Option<u64>, usize),
-    /// An already narrowed flaky-tests response.
-    Value(Json<'a>),
+    /// A module's flaky-tests entries, written inside the envelope.
+    Flaky(&'a Flaky<'a>, &'a [(&'a str, bool)]),
     /// The stub of a module this response does not know.
     Stub(&'static str),
 }
 
-type Job<'a> = (PathBuf, Content<'a>);
+/// A module's directory and its files, one per kind.
+struct ModuleDir<'a> {
+    path: PathBuf,
+    files: Vec<(&'static str, Content<'a>)>,
+}
 
-/// Every per-module file of every kind: the module's narrowed response, or the stub for labels
-/// this kind does not know.
-fn split_jobs<'a>(
+/// Every module directory with every kind's file in it: the module's narrowed response, or the
+/// stub where this kind does not know the module.
+fn module_dirs<'a>(
     http: &Path,
     opened: &'a [(BundleKind, Opened<'a>)],
-    flaky_parts: Vec<(String, Json<'a>)>,
     label_map: &[(String, String)],
-) -> Vec<Job<'a>> {
-    let by_module: HashMap<&str, &str> = label_map
+) -> Vec<ModuleDir<'a>> {
+    let index: HashMap<&str, usize> = label_map
         .iter()
-        .map(|(m, l)| (m.as_str(), l.as_str()))
+        .enumerate()
+        .map(|(i, (module, _))| (module.as_str(), i))
         .collect();
-    let mut flaky_parts = Some(flaky_parts);
-    let mut jobs = Vec::with_capacity(label_map.len() * 3);
-    for (index, (kind, opened)) in opened.iter().enumerate() {
-        let mut done = HashSet::new();
-        let path = |label: &str| http.join(format!("module_{label}")).join(kind.file_name());
+    let mut dirs: Vec<ModuleDir<'a>> = label_map
+        .iter()
+        .map(|(_, label)| ModuleDir {
+            path: http.join(format!("module_{label}")),
+            files: Vec::with_capacity(opened.len()),
+        })
+        .collect();
+    for (k, (kind, opened)) in opened.iter().enumerate() {
+        let mut contents = vec![Content::Stub(kind.stub()); dirs.len()];
+        let mut place = |module: &str, content| {
+            if let Some(slot) = index.get(module).and_then(|&i| contents.get_mut(i)) {
+                *slot = content;
+            }
+        };
         match opened {
             Opened::Keyed(keyed) => {
                 for (module, raw, tests) in &keyed.modules {
-                    if let Some(label) = by_module.get(module.as_str()) {
-                        let content = Content::Keyed(keyed, module, raw, *tests, index);
-                        jobs.push((path(label), content));
-                        done.insert(*label);
-                    }
+                    place(module, Content::Keyed(keyed, module, raw, *tests, k));
                 }
             }
-            Opened::Flaky { .. } => {
-                for (module, narrowed) in flaky_parts.take().unwrap_or_default() {
-                    if let Some(label) = by_module.get(module.as_str()) {
-                        jobs.push((path(label), Content::Value(narrowed)));
-                        done.insert(*label);
-                    }
+            Opened::Flaky(flaky) => {
+                for (module, entries) in &flaky.parts {
+                    place(module, Content::Flaky(flaky, entries));
                 }
             }
             Opened::Stub => {}
         }
-        for (_, label) in label_map {
-            if !done.contains(label.as_str()) {
-                jobs.push((path(label), Content::Stub(kind.stub())));
-            }
+        for (dir, content) in dirs.iter_mut().zip(contents) {
+            dir.files.push((kind.file_name(), content));
         }
     }
-    jobs
+    dirs
 }
 
-/// Decodes, narrows, encodes and writes the jobs on a few threads (part CPU, part file-system
-/// latency). Module directories were created fresh by this sync, so these files are written
-/// directly rather than through a temporary file. Returns the tests counted per kind.
-fn write_jobs(jobs: Vec<Job<'_>>) -> io::Result<[u64; 3]> {
+/// Creates the module directories and writes their files on a few threads (part CPU, part
+/// file-system latency). Module directories were created fresh by this sync, so these files
+/// are written directly rather than through a temporary file. Returns the tests counted per
+/// kind.
+fn write_dirs(dirs: Vec<ModuleDir<'_>>) -> io::Result<[u64; 3]> {
     let workers = std::thread::available_parallelism()
         .map_or(2, |n| n.get() * 2)
         .clamp(2, 8);
-    let mut groups: Vec<Vec<Job<'_>>> = (0..workers).map(|_| Vec::new()).collect();
-    for (i, job) in jobs.into_iter().enumerate() {
+    let mut groups: Vec<Vec<ModuleDir<'_>>> = (0..workers).map(|_| Vec::new()).collect();
+    for (i, dir) in dirs.into_iter().enumerate() {
         if let Some(group) = groups.get_mut(i % workers) {
-            group.push(job);
+            group.push(dir);
         }
     }
     std::thread::scope(|scope| {
@@ -297,51 +286,98 @@ fn write_jobs(jobs: Vec<Job<'_>>) -> io::Result<[u64; 3]> {
     })
 }
 
-fn write_group(group: Vec<Job<'_>>) -> io::Result<[u64; 3]> {
+fn write_group(group: Vec<ModuleDir<'_>>) -> io::Result<[u64; 3]> {
     let mut counts = [0u64; 3];
-    let mut buffer = Vec::new();
-    for (path, content) in group {
-        match content {
-            Content::Keyed(keyed, module, raw, canonical, index) => {
-                // A module already in the generated encoding is carried as it is.
-                let canonical = canonical.or_else(|| canonical::count_if_canonical(keyed.key, raw));
-                let (value, tests) = match canonical {
-                    Some(tests) => (Json::Verbatim(Verbatim(raw)), tests),
-                    None => {
-                        let value = Json::parse(raw)?;
-                        let tests = split::count_tests(keyed.key, &value);
-                        (value, tests)
+    let (mut buffer, mut header) = (Vec::new(), Vec::new());
+    for dir in group {
+        match fs::create_dir(&dir.path) {
+            Err(e) if e.kind() != io::ErrorKind::AlreadyExists => return Err(e),
+            _ => {}
+        }
+        for (name, content) in dir.files {
+            let path = dir.path.join(name);
+            match content {
+                Content::Keyed(keyed, module, raw, canonical, index) => {
+                    let tests = write_keyed(
+                        &path,
+                        keyed,
+                        module,
+                        raw,
+                        canonical,
+                        &mut buffer,
+                        &mut header,
+                    )?;
+                    if let Some(count) = counts.get_mut(index) {
+                        *count += tests;
                     }
-                };
-                if let Some(count) = counts.get_mut(index) {
-                    *count += tests;
                 }
-                let narrowed = split::narrowed(&keyed.envelope, keyed.key, module, value);
-                narrowed.generated_into(&mut buffer);
-                write_module_file(&path, &buffer)?;
+                Content::Flaky(flaky, entries) => {
+                    split::flaky_file(flaky, entries, &mut buffer)?;
+                    fs::write(&path, &buffer)?;
+                }
+                Content::Stub(stub) => fs::write(&path, stub)?,
             }
-            Content::Value(value) => {
-                value.generated_into(&mut buffer);
-                write_module_file(&path, &buffer)?;
-            }
-            Content::Stub(stub) => write_module_file(&path, stub.as_bytes())?,
         }
     }
     Ok(counts)
 }
 
-/// Writes a module file, creating its directory on the first write into it (module
-/// directories were removed before, so a file that exists is never overwritten through them).
-fn write_module_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    match fs::write(path, bytes) {
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            if let Some(dir) = path.parent() {
-                fs::create_dir_all(dir)?;
-            }
-            fs::write(path, bytes)
+/// Writes one keyed module's split file and returns its tests. A module already in the
+/// generated encoding is carried as it is, straight from the response text.
+fn write_keyed(
+    path: &Path,
+    keyed: &Keyed<'_>,
+    module: &str,
+    raw: &str,
+    canonical: Option<u64>,
+    buffer: &mut Vec<u8>,
+    header: &mut Vec<u8>,
+) -> io::Result<u64> {
+    let canonical = canonical.or_else(|| canonical::count_if_canonical(keyed.key, raw));
+    let (value, tests) = match canonical {
+        Some(tests) => (Json::Verbatim(Verbatim(raw)), tests),
+        None => {
+            let value = Json::parse(raw)?;
+            let tests = split::count_tests(keyed.key, &value);
+            (value, tests)
         }
-        result => result,
+    };
+    buffer.clear();
+    let encoded = match value {
+        Json::Verbatim(Verbatim(raw)) => raw.as_bytes(),
+        _ => {
+            value.encode_into(buffer);
+            buffer.as_slice()
+        }
+    };
+    if let Some(pieces) = split::module_pieces(keyed, module, encoded, header) {
+        write_pieces(path, &pieces)?;
+    } else {
+        let mut bytes = Vec::new();
+        split::narrowed(&keyed.envelope, keyed.key, module, value).generated_into(&mut bytes);
+        fs::write(path, bytes)?;
     }
+    Ok(tests)
+}
+
+/// Writes `pieces` one after the other into a new file, as `fs::write` writes one slice.
+fn write_pieces(path: &Path, pieces: &[&[u8]]) -> io::Result<()> {
+    let mut slices: Vec<IoSlice<'_>> = pieces
+        .iter()
+        .filter(|p| !p.is_empty())
+        .map(|p| IoSlice::new(p))
+        .collect();
+    let mut file = fs::File::create(path)?;
+    let mut rest = slices.as_mut_slice();
+    while !rest.is_empty() {
+        match file.write_vectored(rest) {
+            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+            Ok(n) => IoSlice::advance_slices(&mut rest, n),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }
 
 /// Removes `module_*` directories left by an earlier sync into the same directory, so a module
