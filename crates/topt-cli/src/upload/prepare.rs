@@ -253,7 +253,7 @@ pub fn prepare_telemetry(key: &str, mut v: Value, bytes: &[u8], s: &Settings) ->
     }
     let body = if changed {
         let mut out = Vec::with_capacity(bytes.len() + 1024);
-        json_text::write(&mut out, &v);
+        json_text::write_doc(&mut out, &Doc::from_value(&v));
         out
     } else {
         bytes.to_vec()

@@ -244,10 +244,6 @@ impl<'a> Obj<'a> {
         self.0.iter().map(|(_, v)| v)
     }
 
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
