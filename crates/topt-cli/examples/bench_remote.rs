@@ -7,6 +7,9 @@
 //! BuildGrid (`tests/remote/setup.sh`, or `TOPT_BGD`); without it, says so and exits 0.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "common/raw_post.rs"]
+mod raw_post;
+
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -481,11 +484,7 @@ fn start_intake(topt: &Path, dir: &Path) -> (Child, String) {
 
 /// Reads each local zip, inflates its payloads and POSTs each as-is, `workers` connections.
 fn raw_read_post(testlogs: &Path, zips: usize, url: &str, workers: usize) -> Duration {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .max_idle_connections_per_host(workers * 2)
-        .build()
-        .into();
+    let agent = raw_post::agent(workers);
     let next = AtomicUsize::new(0);
     let t = Instant::now();
     std::thread::scope(|s| {
@@ -505,15 +504,7 @@ fn raw_read_post(testlogs: &Path, zips: usize, url: &str, workers: usize) -> Dur
                         }
                         let mut body = Vec::new();
                         e.read_to_end(&mut body).unwrap();
-                        let mut resp = agent
-                            .post(url)
-                            .header("DD-API-KEY", "bench")
-                            .header("Content-Type", "application/json")
-                            .header("Datadog-Meta-Lang", "python")
-                            .header("Datadog-Meta-Tracer-Version", "3.9.0")
-                            .send(&body[..])
-                            .unwrap();
-                        let _ = resp.body_mut().read_to_string();
+                        raw_post::post(&agent, url, &body);
                     }
                 }
             });

@@ -22,6 +22,8 @@
 
 mod child;
 mod raw;
+#[path = "../common/raw_post.rs"]
+mod raw_post;
 mod tree;
 
 use std::path::{Path, PathBuf};

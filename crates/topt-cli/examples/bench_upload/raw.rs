@@ -8,30 +8,16 @@ use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use super::tree;
+use super::{raw_post, tree};
 
 /// `raw-post URL TESTLOGS WORKERS`: `WORKERS` threads over kept-alive connections, as the
 /// uploader's workers.
 pub fn post_main(args: &[String]) {
     let (url, testlogs, workers) = (&args[0], Path::new(&args[1]), args[2].parse().unwrap());
     let files = tree::payload_files(testlogs);
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .max_idle_connections_per_host(workers * 2)
-        .build()
-        .into();
+    let agent = raw_post::agent(workers);
     each(&files, workers, |p| {
-        let body = std::fs::read(p).unwrap();
-        let mut resp = agent
-            .post(url)
-            .header("DD-API-KEY", "bench")
-            .header("Content-Type", "application/json")
-            .header("Datadog-Meta-Lang", "python")
-            .header("Datadog-Meta-Tracer-Version", "3.9.0")
-            .send(&body[..])
-            .unwrap();
-        assert!(resp.status().is_success(), "{}", resp.status());
-        let _ = resp.body_mut().read_to_vec();
+        raw_post::post(&agent, url, &std::fs::read(p).unwrap());
     });
 }
 

@@ -227,11 +227,7 @@ impl TreeDir {
     /// Reads a regular file, at most `limit` bytes (more is [`Problem::TooLarge`]). A regular
     /// file whose size already says it is too large is not read at all.
     pub fn read(&self, name: impl AsRef<OsStr>, limit: u64) -> Result<Vec<u8>, Problem> {
-        let (f, size) = self.open_sized(name.as_ref())?;
-        if size > limit {
-            return Err(Problem::TooLarge { limit });
-        }
-        read_bounded_sized(f, limit, size)
+        read_opened(self.open_sized(name.as_ref())?, limit)
     }
 
     /// [`TreeDir::read`] of a name only this process uses (an upload claim, renamed from an
@@ -239,11 +235,7 @@ impl TreeDir {
     /// since only a swap in the instant before the claim could have put anything else there,
     /// and that is refused before it is read.
     pub fn read_claimed(&self, name: impl AsRef<OsStr>, limit: u64) -> Result<Vec<u8>, Problem> {
-        let (f, size) = self.open_typed(name.as_ref())?;
-        if size > limit {
-            return Err(Problem::TooLarge { limit });
-        }
-        read_bounded_sized(f, limit, size)
+        read_opened(self.open_typed(name.as_ref())?, limit)
     }
 
     /// Renames `from` to `to` in this directory; fails with `AlreadyExists` instead of replacing.
@@ -328,6 +320,14 @@ fn dir_problem(at: impl std::os::fd::AsFd, name: &OsStr, e: rustix::io::Errno) -
         };
     }
     Problem::from(e)
+}
+
+/// An opened regular file and its `fstat` size, read whole unless either says it is over `limit`.
+fn read_opened((f, size): (File, u64), limit: u64) -> Result<Vec<u8>, Problem> {
+    if size > limit {
+        return Err(Problem::TooLarge { limit });
+    }
+    read_bounded_sized(f, limit, size)
 }
 
 /// Reads at most `limit` bytes from `r`; one byte more is [`Problem::TooLarge`]. The bound is on
